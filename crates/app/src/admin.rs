@@ -1,0 +1,288 @@
+//! Administration: teams, staff accounts, patient registration and invitations, proxy links,
+//! key rotation and crypto-shredding. Each use case asks the policy first; the CLI acts as
+//! [`Actor::System`], the operator who holds the key file.
+
+use portico_crypto::Kek;
+use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
+use portico_domain::authz::{Action, permits};
+use portico_domain::credentials::{Password, PasswordError};
+use portico_domain::patient::{EmailAddress, FieldError, NewPatient, PersonName};
+use portico_domain::{AccountId, Actor, PatientId, StaffId, StaffRole, TeamId, Timestamp};
+use portico_store::{NewStaff, ProxyLink, RotationReport, StoreError, Team};
+
+use crate::{App, Unexpected, blocking, totp};
+
+/// Why an administrative action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The actor may not do this.
+    #[error("not permitted")]
+    Forbidden,
+    /// Input is malformed.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// The password does not meet the policy.
+    #[error(transparent)]
+    WeakPassword(#[from] PasswordError),
+    /// Something with the same unique key exists.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A referenced thing does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Something unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => AdminError::Conflict(what),
+            StoreError::NotFound(what) => AdminError::NotFound(what),
+            other => AdminError::Unexpected(other.into()),
+        }
+    }
+}
+
+/// A staff account to create, as typed.
+#[derive(Clone, Debug)]
+pub struct StaffInput {
+    /// Login email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: StaffRole,
+    /// Teams to join.
+    pub teams: Vec<TeamId>,
+    /// Initial password.
+    pub password: Password,
+}
+
+/// A created staff account.
+#[derive(Clone, Debug)]
+pub struct StaffCreated {
+    /// Id.
+    pub id: StaffId,
+    /// The provisioning URI of the TOTP secret enrolled at creation (when staff MFA is required).
+    pub totp_uri: Option<String>,
+}
+
+/// A created patient and the invitation code to hand them (shown once, stored only hashed).
+#[derive(Clone)]
+pub struct PatientCreated {
+    /// Id.
+    pub id: PatientId,
+    /// The invitation code.
+    pub invite_code: String,
+    /// When the code expires.
+    pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for PatientCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PatientCreated({})", self.id)
+    }
+}
+
+fn require(actor: &Actor, action: &Action) -> Result<(), AdminError> {
+    if permits(actor, action) {
+        Ok(())
+    } else {
+        Err(AdminError::Forbidden)
+    }
+}
+
+impl App {
+    /// Creates a team.
+    pub async fn create_team(
+        &self,
+        actor: &Actor,
+        name: &str,
+        ctx: &RequestContext,
+    ) -> Result<TeamId, AdminError> {
+        require(actor, &Action::ManageStaff)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(FieldError {
+                field: "name",
+                reason: "must be 1 to 100 characters",
+            }
+            .into());
+        }
+        let rec = AuditRecord::new(actor, "team.create", "team", Purpose::Operations, ctx);
+        Ok(self.store.create_team(name, self.now(), &rec).await?)
+    }
+
+    /// Teams the actor may address: patients see those open to patient messages.
+    pub async fn list_teams(&self, actor: &Actor) -> Result<Vec<Team>, Unexpected> {
+        Ok(self
+            .store
+            .list_teams(matches!(actor, Actor::Patient(_)))
+            .await?)
+    }
+
+    /// Creates a staff account; enrolls TOTP at creation when staff MFA is required.
+    pub async fn create_staff(
+        &self,
+        actor: &Actor,
+        input: StaffInput,
+        ctx: &RequestContext,
+    ) -> Result<StaffCreated, AdminError> {
+        require(actor, &Action::ManageStaff)?;
+        let email = EmailAddress::parse(&input.email)?;
+        let name = PersonName::parse(&input.name)?;
+        let password = input.password.clone();
+        let hash = blocking(move || portico_crypto::password::hash_password(password.expose()))
+            .await?
+            .map_err(Unexpected::from)?;
+        let secret = if self.settings.require_staff_mfa {
+            Some(totp::new_secret()?)
+        } else {
+            None
+        };
+        let new = NewStaff {
+            email: email.expose().to_owned(),
+            name: name.expose().to_owned(),
+            role: input.role,
+            teams: input.teams,
+            password_hash: hash,
+            totp_secret: secret.clone(),
+        };
+        let rec = AuditRecord::new(actor, "staff.create", "staff", Purpose::Operations, ctx);
+        let id = self.store.create_staff(&new, self.now(), &rec).await?;
+        let totp_uri = secret
+            .map(|s| totp::provisioning_uri(&s, &self.settings.totp_issuer, email.expose()))
+            .transpose()?;
+        Ok(StaffCreated { id, totp_uri })
+    }
+
+    /// Registers a patient and issues their first invitation code.
+    pub async fn create_patient(
+        &self,
+        actor: &Actor,
+        new: &NewPatient,
+        ctx: &RequestContext,
+    ) -> Result<PatientCreated, AdminError> {
+        require(actor, &Action::RegisterPatient)?;
+        let now = self.now();
+        let (code, hash) = portico_crypto::token::invitation_code().map_err(Unexpected::from)?;
+        let expires = now.plus(self.settings.invitation_ttl);
+        let rec = AuditRecord::new(actor, "patient.create", "patient", Purpose::Operations, ctx);
+        let (id, issued) = self
+            .store
+            .create_patient_with_invitation(new, &hash, expires, now, &rec)
+            .await?;
+        Ok(PatientCreated {
+            id,
+            invite_code: code,
+            expires_at: issued.expires_at,
+        })
+    }
+
+    /// Issues a new invitation code for a patient, voiding any unused one.
+    pub async fn reissue_invitation(
+        &self,
+        actor: &Actor,
+        patient: PatientId,
+        ctx: &RequestContext,
+    ) -> Result<PatientCreated, AdminError> {
+        require(actor, &Action::RegisterPatient)?;
+        let now = self.now();
+        let (code, hash) = portico_crypto::token::invitation_code().map_err(Unexpected::from)?;
+        let rec = AuditRecord::new(
+            actor,
+            "invitation.issue",
+            "invitation",
+            Purpose::Operations,
+            ctx,
+        );
+        let issued = self
+            .store
+            .reissue_invitation(
+                patient,
+                &hash,
+                now.plus(self.settings.invitation_ttl),
+                now,
+                &rec,
+            )
+            .await?;
+        Ok(PatientCreated {
+            id: patient,
+            invite_code: code,
+            expires_at: issued.expires_at,
+        })
+    }
+
+    /// Lets a patient account act for another patient (parent, guardian, caregiver).
+    pub async fn link_proxy(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        link: &ProxyLink,
+        ctx: &RequestContext,
+    ) -> Result<(), AdminError> {
+        require(actor, &Action::RegisterPatient)?;
+        if !matches!(
+            link.relationship.as_str(),
+            "parent" | "guardian" | "caregiver"
+        ) {
+            return Err(FieldError {
+                field: "relationship",
+                reason: "must be parent, guardian or caregiver",
+            }
+            .into());
+        }
+        let rec = AuditRecord::new(actor, "proxy.link", "proxy_link", Purpose::Operations, ctx);
+        Ok(self
+            .store
+            .link_proxy(link, account, self.now(), &rec)
+            .await?)
+    }
+
+    /// Re-wraps every data key under `new_kek` (operator only).
+    pub async fn rotate_keys(
+        &self,
+        actor: &Actor,
+        new_kek: &Kek,
+        ctx: &RequestContext,
+    ) -> Result<RotationReport, AdminError> {
+        if *actor != Actor::System {
+            return Err(AdminError::Forbidden);
+        }
+        let rec = AuditRecord::new(actor, "keys.rotate", "keyring", Purpose::Operations, ctx)
+            .resource(new_kek.id());
+        Ok(self.store.rotate_kek(new_kek, &rec, self.now()).await?)
+    }
+
+    /// Destroys a patient's data key so their PHI can never be read again (retention, erasure).
+    pub async fn shred_patient(
+        &self,
+        actor: &Actor,
+        patient: PatientId,
+        ctx: &RequestContext,
+    ) -> Result<(), AdminError> {
+        if *actor != Actor::System {
+            return Err(AdminError::Forbidden);
+        }
+        let rec = AuditRecord::new(
+            actor,
+            "patient.shred",
+            "patient_key",
+            Purpose::Operations,
+            ctx,
+        )
+        .patient(patient)
+        .resource(patient);
+        Ok(self
+            .store
+            .shred_patient_key(patient, &rec, self.now())
+            .await?)
+    }
+
+    /// Whether an active admin exists (first-run guidance).
+    pub async fn has_admin(&self) -> Result<bool, Unexpected> {
+        Ok(self.store.count_active_admins().await? > 0)
+    }
+}

@@ -1,0 +1,448 @@
+//! Sign-in, sign-out, session checks and second-factor enrollment.
+//!
+//! Sign-in fails the same way for an unknown email and a wrong password: both verify a
+//! password hash (a dummy one when there is no account), both count toward throttling, both
+//! answer [`LoginError::InvalidCredentials`]. Only a right password reveals `MfaRequired`,
+//! as the API contract asks.
+
+use std::time::Duration;
+
+use portico_crypto::token::{SessionToken, TokenHash};
+use portico_domain::actor::{Actor, PatientActor, StaffActor};
+use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
+use portico_domain::patient::EmailAddress;
+use portico_domain::session::{AccountKind, Expiry};
+use portico_domain::{AccountId, PatientId, PhiText, StaffId};
+use portico_store::{ProxyLink, StaffProfile};
+use serde::Serialize;
+
+use crate::{App, Unexpected, blocking, totp};
+
+/// A sign-in request.
+#[derive(Clone)]
+pub struct LoginRequest {
+    /// Email as typed.
+    pub email: String,
+    /// Password as typed.
+    pub password: String,
+    /// TOTP code, when the account has a second factor.
+    pub totp: Option<String>,
+}
+
+/// Why sign-in failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown email, wrong password, wrong or replayed code, deactivated account.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The password is right and a second factor is needed.
+    #[error("a second factor is required")]
+    MfaRequired,
+    /// Too many failures; try again after the given time.
+    #[error("too many attempts")]
+    Throttled(Duration),
+    /// Something unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+impl From<portico_store::StoreError> for LoginError {
+    fn from(e: portico_store::StoreError) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// A successful sign-in.
+#[derive(Debug)]
+pub struct LoginSuccess {
+    /// The new session token (for the cookie; stored only as a hash).
+    pub token: SessionToken,
+    /// The kind of account.
+    pub kind: AccountKind,
+}
+
+/// Why a request is not signed in.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No session, or an unknown token.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The session expired (idle or absolute) and was ended.
+    #[error("session expired")]
+    Expired,
+    /// Something unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+impl From<portico_store::StoreError> for AuthError {
+    fn from(e: portico_store::StoreError) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// A verified session.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    /// Who is acting.
+    pub actor: Actor,
+    /// The session's token hash (for logout and audit).
+    pub session: TokenHash,
+}
+
+/// An account as shown to itself (`GET /me`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    /// A staff account.
+    Staff {
+        /// Profile.
+        #[serde(flatten)]
+        profile: StaffProfile,
+    },
+    /// A patient account.
+    Patient {
+        /// Account id.
+        id: AccountId,
+        /// Own patient record.
+        patient_id: PatientId,
+        /// Name on the patient's record.
+        name: PhiText,
+        /// Patients this account acts for.
+        acts_for: Vec<ProxyLink>,
+        /// Whether a TOTP second factor is enrolled.
+        totp_enrolled: bool,
+    },
+}
+
+/// Last-seen times are written at most this often per session: a request inside this interval
+/// does not write. Expiry is computed from the stored time, so the error is on the safe side
+/// (a session may end up to this much early, never late).
+const TOUCH_INTERVAL: Duration = Duration::from_secs(10);
+
+fn anonymous(ctx: &RequestContext, action: &'static str) -> AuditRecord {
+    AuditRecord {
+        actor_id: "anonymous".to_owned(),
+        actor_role: "anonymous".to_owned(),
+        action,
+        patient_id: None,
+        resource_type: "session",
+        resource_id: None,
+        purpose: Purpose::Operations,
+        outcome: portico_domain::audit::Outcome::Success,
+        context: ctx.clone(),
+    }
+}
+
+/// The account found for a sign-in email.
+enum Found {
+    Staff(portico_store::StaffAuth),
+    Patient(portico_store::AccountAuth),
+    Nobody,
+}
+
+impl App {
+    /// Signs in. `previous` is the session the request came with, ended so the id changes.
+    pub async fn login(
+        &self,
+        req: LoginRequest,
+        ctx: &RequestContext,
+        previous: Option<&SessionToken>,
+    ) -> Result<LoginSuccess, LoginError> {
+        let now = self.now();
+        let policy = self.throttle.policy();
+        let email = EmailAddress::parse(&req.email).ok();
+        let account_key = format!(
+            "login:{}",
+            portico_crypto::hex(&portico_crypto::sha256(
+                req.email.trim().to_lowercase().as_bytes()
+            ))
+        );
+        let ip_key = format!("ip:{}", ctx.source_ip.as_deref().unwrap_or("unknown"));
+        self.throttle
+            .check(&account_key, policy.per_account, now)
+            .map_err(LoginError::Throttled)?;
+        self.throttle
+            .check(&ip_key, policy.per_ip, now)
+            .map_err(LoginError::Throttled)?;
+
+        let found = self.find_account(email.as_ref()).await?;
+        let (hash, active) = match &found {
+            Found::Staff(s) => (s.password_hash.clone(), !s.deactivated),
+            Found::Patient(a) => (a.password_hash.clone(), true),
+            Found::Nobody => (portico_crypto::password::dummy_hash().to_owned(), false),
+        };
+        let password = req.password.clone();
+        let verified =
+            blocking(move || portico_crypto::password::verify_password(&password, &hash)).await?;
+        let (kind, id, secret) = match found {
+            Found::Staff(s) => (AccountKind::Staff, s.id.to_string(), s.totp_secret),
+            Found::Patient(a) => (AccountKind::Patient, a.id.to_string(), a.totp_secret),
+            Found::Nobody => (AccountKind::Patient, String::new(), None),
+        };
+        let mut failure = anonymous(ctx, "auth.login").failed();
+        if !id.is_empty() {
+            failure = failure.resource(&id);
+        }
+        if !(verified && active) {
+            return Err(self.login_failed(&account_key, &ip_key, &failure).await);
+        }
+        let mfa_needed =
+            secret.is_some() || (kind == AccountKind::Staff && self.settings.require_staff_mfa);
+        if mfa_needed {
+            let Some(code) = req.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
+                return Err(LoginError::MfaRequired);
+            };
+            let step = secret
+                .as_deref()
+                .and_then(|s| totp::matching_step(s, code, now));
+            let fresh = match step {
+                Some(step) => self.store.claim_totp_step(kind, &id, step).await?,
+                None => false,
+            };
+            if !fresh {
+                return Err(self.login_failed(&account_key, &ip_key, &failure).await);
+            }
+        }
+        let token = SessionToken::generate().map_err(Unexpected::from)?;
+        let success = AuditRecord {
+            actor_id: id.clone(),
+            actor_role: kind.as_str().to_owned(),
+            ..anonymous(ctx, "auth.login")
+        }
+        .resource(token.hash().to_hex());
+        self.store
+            .create_session(
+                &token.hash(),
+                kind,
+                &id,
+                previous.map(SessionToken::hash).as_ref(),
+                now,
+                &success,
+            )
+            .await?;
+        self.throttle.clear(&account_key);
+        Ok(LoginSuccess { token, kind })
+    }
+
+    async fn find_account(&self, email: Option<&EmailAddress>) -> Result<Found, LoginError> {
+        let Some(email) = email else {
+            return Ok(Found::Nobody);
+        };
+        if let Some(s) = self.store.staff_auth_by_email(email.expose()).await? {
+            return Ok(Found::Staff(s));
+        }
+        Ok(match self.store.account_auth_by_email(email).await? {
+            Some(a) => Found::Patient(a),
+            None => Found::Nobody,
+        })
+    }
+
+    async fn login_failed(
+        &self,
+        account_key: &str,
+        ip_key: &str,
+        audit: &AuditRecord,
+    ) -> LoginError {
+        let now = self.now();
+        self.throttle.record_failure(account_key, now);
+        self.throttle.record_failure(ip_key, now);
+        match self.store.append_audit(now, audit).await {
+            Ok(()) => LoginError::InvalidCredentials,
+            Err(e) => LoginError::Unexpected(e.into()),
+        }
+    }
+
+    /// Checks a session token and returns the actor. An expired session is ended (and audited).
+    /// `extend` is false for background requests, which must not keep a session alive.
+    pub async fn authenticate(
+        &self,
+        token: &SessionToken,
+        ctx: &RequestContext,
+        extend: bool,
+    ) -> Result<Authenticated, AuthError> {
+        let now = self.now();
+        let hash = token.hash();
+        let row = self
+            .store
+            .session(&hash)
+            .await?
+            .ok_or(AuthError::NotSignedIn)?;
+        if let Some(why) =
+            self.settings
+                .sessions
+                .expiry(row.kind, row.created_at, row.last_seen_at, now)
+        {
+            let action = match why {
+                Expiry::Idle => "session.expire_idle",
+                Expiry::Absolute => "session.expire_absolute",
+            };
+            let rec = AuditRecord {
+                actor_id: row.account_id.clone(),
+                actor_role: row.kind.as_str().to_owned(),
+                ..anonymous(ctx, action)
+            }
+            .resource(hash.to_hex());
+            self.store.end_session(&hash, now, &rec).await?;
+            return Err(AuthError::Expired);
+        }
+        let actor = self
+            .actor_of(row.kind, &row.account_id)
+            .await?
+            .ok_or(AuthError::NotSignedIn)?;
+        if extend && now.since(row.last_seen_at) >= TOUCH_INTERVAL {
+            self.store.touch_session(&hash, now).await?;
+        }
+        Ok(Authenticated {
+            actor,
+            session: hash,
+        })
+    }
+
+    async fn actor_of(&self, kind: AccountKind, id: &str) -> Result<Option<Actor>, AuthError> {
+        let bad = |_| AuthError::NotSignedIn;
+        Ok(match kind {
+            AccountKind::Staff => self
+                .store
+                .staff_actor(id.parse::<StaffId>().map_err(bad)?)
+                .await?
+                .map(Actor::Staff),
+            AccountKind::Patient => self
+                .store
+                .patient_actor(id.parse::<AccountId>().map_err(bad)?, self.now())
+                .await?
+                .map(Actor::Patient),
+        })
+    }
+
+    /// Signs out: the session is deleted server-side.
+    pub async fn logout(
+        &self,
+        auth: &Authenticated,
+        ctx: &RequestContext,
+    ) -> Result<(), Unexpected> {
+        let rec = AuditRecord::new(
+            &auth.actor,
+            "auth.logout",
+            "session",
+            Purpose::Operations,
+            ctx,
+        )
+        .resource(auth.session.to_hex());
+        self.store
+            .end_session(&auth.session, self.now(), &rec)
+            .await?;
+        Ok(())
+    }
+
+    /// The signed-in account. For a patient this reads the name on their record (audited).
+    pub async fn me(&self, actor: &Actor, ctx: &RequestContext) -> Result<Me, Unexpected> {
+        match actor {
+            Actor::Staff(StaffActor { id, .. }) => {
+                let profile = self
+                    .store
+                    .staff_profile(*id)
+                    .await?
+                    .ok_or_else(|| Unexpected(anyhow::anyhow!("staff vanished")))?;
+                Ok(Me::Staff { profile })
+            }
+            Actor::Patient(p) => self.patient_me(actor, p, ctx).await,
+            Actor::System => Err(Unexpected(anyhow::anyhow!("the system has no account"))),
+        }
+    }
+
+    async fn patient_me(
+        &self,
+        actor: &Actor,
+        p: &PatientActor,
+        ctx: &RequestContext,
+    ) -> Result<Me, Unexpected> {
+        let now = self.now();
+        let rec = AuditRecord::new(
+            actor,
+            "patient.read",
+            "patient",
+            Purpose::PatientRequest,
+            ctx,
+        );
+        let record = self.store.read_patient(p.patient_id, now, &rec).await?;
+        let acts_for = self.store.proxy_links(p.account_id, now).await?;
+        let totp_enrolled = self
+            .store
+            .totp_enrolled(AccountKind::Patient, &p.account_id.to_string())
+            .await?;
+        Ok(Me::Patient {
+            id: p.account_id,
+            patient_id: p.patient_id,
+            name: record.name,
+            acts_for,
+            totp_enrolled,
+        })
+    }
+}
+
+/// Enrollment of a TOTP second factor by the signed-in account.
+#[derive(Debug, thiserror::Error)]
+pub enum TotpEnrollError {
+    /// No enrollment was started, or the code does not match it.
+    #[error("the code does not match")]
+    CodeMismatch,
+    /// Something unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+fn account_ref(actor: &Actor) -> Result<(AccountKind, String), Unexpected> {
+    match actor {
+        Actor::Staff(s) => Ok((AccountKind::Staff, s.id.to_string())),
+        Actor::Patient(p) => Ok((AccountKind::Patient, p.account_id.to_string())),
+        Actor::System => Err(Unexpected(anyhow::anyhow!(
+            "the system has no second factor"
+        ))),
+    }
+}
+
+impl App {
+    /// Starts TOTP enrollment: a new secret is stored as pending; returns the provisioning URI.
+    pub async fn begin_totp_enrollment(&self, actor: &Actor) -> Result<String, Unexpected> {
+        let (kind, id) = account_ref(actor)?;
+        let secret = totp::new_secret()?;
+        self.store.set_pending_totp(kind, &id, &secret).await?;
+        totp::provisioning_uri(
+            &secret,
+            &self.settings.totp_issuer,
+            &format!("{}-{}", kind.as_str(), &id[id.len().saturating_sub(6)..]),
+        )
+    }
+
+    /// Confirms TOTP enrollment with a code from the app; from then on sign-in asks for a code.
+    pub async fn confirm_totp_enrollment(
+        &self,
+        actor: &Actor,
+        code: &str,
+        ctx: &RequestContext,
+    ) -> Result<(), TotpEnrollError> {
+        let (kind, id) = account_ref(actor)?;
+        let now = self.now();
+        let secret = self
+            .store
+            .pending_totp(kind, &id)
+            .await
+            .map_err(Unexpected::from)?
+            .ok_or(TotpEnrollError::CodeMismatch)?;
+        let step = totp::matching_step(&secret, code, now).ok_or(TotpEnrollError::CodeMismatch)?;
+        let rec = AuditRecord::new(
+            actor,
+            "auth.totp_enroll",
+            "account",
+            Purpose::Operations,
+            ctx,
+        )
+        .resource(&id);
+        self.store
+            .confirm_totp(kind, &id, &secret, step, now, &rec)
+            .await
+            .map_err(Unexpected::from)?;
+        Ok(())
+    }
+}

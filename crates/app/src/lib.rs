@@ -1,0 +1,100 @@
+//! Portico's use cases.
+//!
+//! Each public method of [`App`] is one use case: it takes the acting party (or, for sign-in
+//! and enrollment, the anonymous request), asks the authorization policy, and calls one unit of
+//! work in the store, which writes the audit event in the same transaction. This crate owns the
+//! rules that need I/O (throttling, TOTP replay, password hashing on a blocking thread) and the
+//! ports to the outside. It knows nothing of HTTP status codes: the web crate maps errors.
+
+pub mod admin;
+pub mod auth;
+pub mod enrollment;
+pub mod settings;
+pub mod throttle;
+mod totp;
+
+use std::sync::Arc;
+
+use portico_domain::Clock;
+use portico_domain::audit::RequestContext;
+use portico_store::Store;
+
+pub use settings::Settings;
+
+/// The application: storage, the clock, settings and in-process state, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Arc<Settings>,
+    throttle: Arc<throttle::Throttle>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Builds the application around an opened store.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        let throttle = Arc::new(throttle::Throttle::new(settings.throttle));
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            throttle,
+        }
+    }
+    /// The store (for health checks and wiring).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    /// The current time from the application's clock.
+    pub fn now(&self) -> portico_domain::Timestamp {
+        self.clock.now()
+    }
+}
+
+/// Something unexpected failed (database, crypto, a bug). Its text is for the server log only,
+/// never for a client.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Unexpected(#[from] anyhow::Error);
+
+impl From<portico_store::StoreError> for Unexpected {
+    fn from(e: portico_store::StoreError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl From<portico_crypto::CryptoError> for Unexpected {
+    fn from(e: portico_crypto::CryptoError) -> Self {
+        Self(e.into())
+    }
+}
+
+/// Runs a CPU-heavy closure (password hashing) off the async executor.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Unexpected> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Unexpected(anyhow::anyhow!("blocking task failed: {e}")))
+}
+
+/// The request context used for actions of the operator through the CLI.
+pub fn cli_context() -> RequestContext {
+    RequestContext {
+        source_ip: Some("cli".to_owned()),
+        session_hash: None,
+        request_id: None,
+    }
+}

@@ -1,0 +1,56 @@
+//! Settings the use cases need, built once from the server's configuration.
+
+use std::time::Duration;
+
+use portico_domain::session::SessionPolicy;
+
+/// Limits for sign-in and enrollment attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Failed sign-ins per account within the window before it is throttled.
+    pub per_account: u32,
+    /// Failed sign-ins and enrollments per client IP within the window.
+    pub per_ip: u32,
+    /// The window.
+    pub window: Duration,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_ip: 30,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What the use cases are configured with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Session lifetimes.
+    pub sessions: SessionPolicy,
+    /// Whether staff must use a second factor (default true).
+    pub require_staff_mfa: bool,
+    /// How long an invitation code stays valid (default 14 days).
+    pub invitation_ttl: Duration,
+    /// Wrong dates of birth before an invitation is voided (default 5).
+    pub enrollment_max_attempts: i64,
+    /// Sign-in throttling.
+    pub throttle: ThrottlePolicy,
+    /// Issuer shown in authenticator apps.
+    pub totp_issuer: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            sessions: SessionPolicy::default(),
+            require_staff_mfa: true,
+            invitation_ttl: Duration::from_secs(14 * 24 * 3600),
+            enrollment_max_attempts: 5,
+            throttle: ThrottlePolicy::default(),
+            totp_issuer: "Portico".to_owned(),
+        }
+    }
+}

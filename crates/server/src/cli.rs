@@ -1,0 +1,392 @@
+//! The command line: `serve`, `admin ...`, `keys ...`. Administrative commands act as the
+//! operator (the holder of the key file), accept the same connection flags as `serve`, work
+//! while the server runs, and print one JSON object on the last line of stdout.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portico_app::admin::{AdminError, StaffInput};
+use portico_app::{App, cli_context};
+use portico_crypto::Kek;
+use portico_domain::credentials::Password;
+use portico_domain::patient::{
+    DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber,
+};
+use portico_domain::time::SystemClock;
+use portico_domain::{AccountId, Actor, PatientId, StaffRole, TeamId};
+use serde_json::json;
+
+use crate::config::{Config, ConnArgs};
+
+/// Portico: a self-hosted secure message center between a clinic and its patients.
+#[derive(Parser, Debug)]
+#[command(name = "portico", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Start a demo clinic with fictional staff and patients (own data dir and key file
+        /// unless given; staff second factor off). Never with real patients.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Accounts, teams and patients.
+    Admin {
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Which.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Key management.
+    Keys {
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Which.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+/// `portico admin ...`.
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a team (a care team or a queue).
+    CreateTeam {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a staff account; the password is read from stdin.
+    CreateStaff {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, privacy_officer, clinician, nurse, front_desk or billing.
+        #[arg(long)]
+        role: String,
+        /// Team id to join (repeatable).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// Read the password from the first line of stdin (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Register a patient and issue an invitation code.
+    CreatePatient {
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Date of birth, YYYY-MM-DD.
+        #[arg(long)]
+        dob: String,
+        /// Medical record number.
+        #[arg(long)]
+        mrn: String,
+        /// Email on file.
+        #[arg(long)]
+        email: Option<String>,
+        /// Phone on file, international form (+1...).
+        #[arg(long)]
+        phone: Option<String>,
+        /// Preferred language tag (default en).
+        #[arg(long)]
+        language: Option<String>,
+    },
+    /// Issue a new invitation code for a patient (voids any unused one).
+    InvitePatient {
+        /// Patient id.
+        #[arg(long)]
+        patient: String,
+    },
+    /// Let a patient account act for another patient (parent, guardian, caregiver).
+    LinkProxy {
+        /// The proxy's account id.
+        #[arg(long)]
+        account: String,
+        /// The patient acted for.
+        #[arg(long)]
+        patient: String,
+        /// parent, guardian or caregiver.
+        #[arg(long)]
+        relationship: String,
+        /// Last day of the link, YYYY-MM-DD (none: until removed).
+        #[arg(long)]
+        until: Option<String>,
+    },
+}
+
+/// `portico keys ...`.
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Re-wrap every data key under a new key-encryption key. F is created if missing. After
+    /// it succeeds, point --key-file at F and store the old key file offline or destroy it.
+    Rotate {
+        /// The new key file.
+        #[arg(long)]
+        new_key_file: PathBuf,
+    },
+    /// Destroy a patient's data key: their encrypted data becomes unreadable, forever.
+    ShredPatient {
+        /// Patient id.
+        #[arg(long)]
+        patient: String,
+        /// Confirm that this cannot be undone.
+        #[arg(long, required = true)]
+        yes_destroy_forever: bool,
+    },
+}
+
+/// Runs a command; returns the process exit code.
+pub async fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Serve { conn, demo } => serve(conn, demo).await.map(|()| None),
+        Command::Admin { conn, command } => admin(&conn, command).await.map(Some),
+        Command::Keys { conn, command } => keys(&conn, command).await.map(Some),
+    };
+    let mut out = std::io::stdout().lock();
+    match result {
+        Ok(None) => 0,
+        Ok(Some(value)) => {
+            let _ = writeln!(out, "{value}");
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            let _ = writeln!(out, "{}", json!({"error": {"message": format!("{e:#}")}}));
+            1
+        }
+    }
+}
+
+async fn serve(mut conn: ConnArgs, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        conn.data_dir
+            .get_or_insert_with(|| "portico-demo-data".into());
+        conn.key_file
+            .get_or_insert_with(|| "portico-demo.key".into());
+    }
+    let mut config = Config::load(&conn)?;
+    if demo {
+        config.require_staff_mfa = false;
+    }
+    crate::serve_until_signal(&config, Arc::new(SystemClock), demo).await
+}
+
+async fn open(conn: &ConnArgs) -> anyhow::Result<App> {
+    let config = Config::load(conn)?;
+    Ok(crate::open_app(&config, Arc::new(SystemClock)).await?.0)
+}
+
+fn admin_error(e: AdminError) -> anyhow::Error {
+    match e {
+        AdminError::Unexpected(inner) => anyhow::Error::new(inner),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn parse_id<T: std::str::FromStr>(field: &str, s: &str) -> anyhow::Result<T> {
+    s.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{field}: '{s}' is not an id"))
+}
+
+async fn admin(conn: &ConnArgs, command: AdminCommand) -> anyhow::Result<serde_json::Value> {
+    let app = open(conn).await?;
+    let (sys, ctx) = (Actor::System, cli_context());
+    match command {
+        AdminCommand::CreateTeam { name } => {
+            let id = app
+                .create_team(&sys, &name, &ctx)
+                .await
+                .map_err(admin_error)?;
+            Ok(json!({"id": id}))
+        }
+        AdminCommand::CreateStaff {
+            email,
+            name,
+            role,
+            teams,
+            password_stdin: _,
+        } => {
+            let role = StaffRole::parse(&role).map_err(|e| anyhow::anyhow!("role: {e}"))?;
+            let teams = teams
+                .iter()
+                .map(|t| parse_id::<TeamId>("team", t))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let password =
+                Password::parse(&read_password()?).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let created = app
+                .create_staff(
+                    &sys,
+                    StaffInput {
+                        email,
+                        name,
+                        role,
+                        teams,
+                        password,
+                    },
+                    &ctx,
+                )
+                .await
+                .map_err(admin_error)?;
+            Ok(json!({"id": created.id, "totp_uri": created.totp_uri}))
+        }
+        AdminCommand::CreatePatient {
+            name,
+            dob,
+            mrn,
+            email,
+            phone,
+            language,
+        } => {
+            let new = new_patient(
+                &app,
+                &name,
+                &dob,
+                &mrn,
+                email.as_deref(),
+                phone.as_deref(),
+                language.as_deref(),
+            )?;
+            let created = app
+                .create_patient(&sys, &new, &ctx)
+                .await
+                .map_err(admin_error)?;
+            Ok(
+                json!({"id": created.id, "invite_code": created.invite_code, "invite_expires_at": created.expires_at}),
+            )
+        }
+        AdminCommand::InvitePatient { patient } => {
+            let created = app
+                .reissue_invitation(&sys, parse_id::<PatientId>("patient", &patient)?, &ctx)
+                .await
+                .map_err(admin_error)?;
+            Ok(
+                json!({"id": created.id, "invite_code": created.invite_code, "invite_expires_at": created.expires_at}),
+            )
+        }
+        AdminCommand::LinkProxy {
+            account,
+            patient,
+            relationship,
+            until,
+        } => {
+            let account: AccountId = parse_id("account", &account)?;
+            let ends_at = until.map(|d| end_of_day(&app, &d)).transpose()?;
+            let link = portico_store::ProxyLink {
+                patient_id: parse_id("patient", &patient)?,
+                relationship,
+                ends_at,
+            };
+            app.link_proxy(&sys, account, &link, &ctx)
+                .await
+                .map_err(admin_error)?;
+            Ok(
+                json!({"account_id": account, "patient_id": link.patient_id, "relationship": link.relationship}),
+            )
+        }
+    }
+}
+
+fn new_patient(
+    app: &App,
+    name: &str,
+    dob: &str,
+    mrn: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    language: Option<&str>,
+) -> anyhow::Result<NewPatient> {
+    let today = app.now().utc_date().context("clock out of range")?;
+    let field = |e: portico_domain::patient::FieldError| anyhow::anyhow!("{e}");
+    Ok(NewPatient {
+        name: PersonName::parse(name).map_err(field)?,
+        date_of_birth: DateOfBirth::parse(dob, today)
+            .map_err(|e| anyhow::anyhow!("dob: {}", e.reason))?,
+        mrn: Mrn::parse(mrn).map_err(field)?,
+        email: email.map(EmailAddress::parse).transpose().map_err(field)?,
+        phone: phone.map(PhoneNumber::parse).transpose().map_err(field)?,
+        language: language
+            .map(Language::parse)
+            .transpose()
+            .map_err(field)?
+            .unwrap_or_default(),
+    })
+}
+
+/// The end (exclusive) of a calendar day, in Unix milliseconds UTC.
+fn end_of_day(app: &App, date: &str) -> anyhow::Result<i64> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(date, &fmt)
+        .map_err(|_| anyhow::anyhow!("until: must be a date YYYY-MM-DD"))?;
+    let next = d.next_day().context("until: out of range")?;
+    let ms = next.midnight().assume_utc().unix_timestamp() * 1000;
+    if ms <= app.now().unix_millis() {
+        anyhow::bail!("until: must be today or later");
+    }
+    Ok(ms)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("password: cannot read stdin")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+    if pw.is_empty() {
+        anyhow::bail!("password: nothing on stdin (pipe it in, e.g. from a password manager)");
+    }
+    Ok(pw)
+}
+
+async fn keys(conn: &ConnArgs, command: KeysCommand) -> anyhow::Result<serde_json::Value> {
+    let app = open(conn).await?;
+    let (sys, ctx) = (Actor::System, cli_context());
+    match command {
+        KeysCommand::Rotate { new_key_file } => {
+            let (new_kek, created) = Kek::load_or_create(&new_key_file).context("new_key_file")?;
+            let report = app
+                .rotate_keys(&sys, &new_kek, &ctx)
+                .await
+                .map_err(admin_error)?;
+            Ok(json!({
+                "rewrapped_patient_keys": report.patient_keys,
+                "rewrapped_system_keys": report.system_keys,
+                "new_key_id": report.new_kek_id,
+                "new_key_file": new_key_file,
+                "new_key_file_created": created,
+                "next": "restart Portico with --key-file pointing at the new key file",
+            }))
+        }
+        KeysCommand::ShredPatient {
+            patient,
+            yes_destroy_forever: _,
+        } => {
+            let id: PatientId = parse_id("patient", &patient)?;
+            app.shred_patient(&sys, id, &ctx)
+                .await
+                .map_err(admin_error)?;
+            Ok(json!({"patient_id": id, "shredded": true}))
+        }
+    }
+}

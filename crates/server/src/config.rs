@@ -1,0 +1,325 @@
+//! Configuration: one typed struct, loaded once in `main`, validated with messages that name
+//! the bad field. Precedence: command-line flag, then `PORTICO_*` environment variable, then
+//! the TOML file given by `--config`, then the default. Secrets never appear in `Debug`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// Connection settings shared by `serve` and every administrative command.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ConnArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "PORTICO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PORTICO_LISTEN")]
+    pub listen: Option<String>,
+    /// Data directory (SQLite database) [default: ./portico-data].
+    #[arg(long, env = "PORTICO_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Key file holding the key-encryption key; must be outside the data directory
+    /// [default: ./portico.key].
+    #[arg(long, env = "PORTICO_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// `sqlite://...` or `postgres://...` [default: SQLite in the data directory].
+    #[arg(long, env = "PORTICO_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// The TOML file's shape. Unknown keys are refused so a typo cannot silently weaken a setting.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+    database_url: Option<String>,
+    #[serde(default)]
+    clinic: ClinicFile,
+    #[serde(default)]
+    security: SecurityFile,
+    #[serde(default)]
+    metrics: MetricsFile,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct ClinicFile {
+    name: Option<String>,
+    public_url: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct SecurityFile {
+    require_staff_mfa: Option<bool>,
+    staff_idle_minutes: Option<u64>,
+    patient_idle_minutes: Option<u64>,
+    absolute_hours: Option<u64>,
+    trust_forwarded_for: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MetricsFile {
+    bearer_token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsFile { .. }")
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    body_bytes: Option<usize>,
+}
+
+/// The validated configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The key file.
+    pub key_file: PathBuf,
+    /// The database URL (may hold a password: never logged).
+    pub database_url: String,
+    /// The clinic's display name.
+    pub clinic_name: String,
+    /// The public base URL (decides `Secure` cookies and HSTS).
+    pub public_url: String,
+    /// Staff must use a second factor.
+    pub require_staff_mfa: bool,
+    /// Session lifetimes.
+    pub sessions: portico_domain::session::SessionPolicy,
+    /// Trust `X-Forwarded-For` from a reverse proxy.
+    pub trust_forwarded_for: bool,
+    /// Bearer token for `/metrics`.
+    pub metrics_token: Option<String>,
+    /// Largest request body.
+    pub body_limit: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("key_file", &self.key_file)
+            .field("database", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("require_staff_mfa", &self.require_staff_mfa)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL with any password replaced, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Loads and validates: flags/env in `args`, then the file, then defaults.
+    pub fn load(args: &ConnArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("config: cannot read {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.message()))?
+            }
+            None => FileConfig::default(),
+        };
+        let listen_text = args
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            anyhow::anyhow!("listen: '{listen_text}' is not an address like 127.0.0.1:8080")
+        })?;
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("portico-data"));
+        let key_file = args
+            .key_file
+            .clone()
+            .or(file.key_file)
+            .unwrap_or_else(|| PathBuf::from("portico.key"));
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        validate_database_url(&database_url)?;
+        check_key_outside_data_dir(&key_file, &data_dir)?;
+        let public_url = file
+            .clinic
+            .public_url
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            bail!("clinic.public_url: must start with https:// (or http:// for local use)");
+        }
+        let mut sessions = portico_domain::session::SessionPolicy::default();
+        let minutes = |m: u64| std::time::Duration::from_secs(m * 60);
+        if let Some(m) = file.security.staff_idle_minutes {
+            sessions.staff_idle = minutes(positive("security.staff_idle_minutes", m)?);
+        }
+        if let Some(m) = file.security.patient_idle_minutes {
+            sessions.patient_idle = minutes(positive("security.patient_idle_minutes", m)?);
+        }
+        if let Some(h) = file.security.absolute_hours {
+            sessions.absolute = minutes(positive("security.absolute_hours", h)? * 60);
+        }
+        let metrics_token = file.metrics.bearer_token;
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
+            bail!("metrics.bearer_token: must be at least 24 characters");
+        }
+        Ok(Self {
+            listen,
+            data_dir,
+            key_file,
+            database_url,
+            clinic_name: file.clinic.name.unwrap_or_else(|| "Portico".to_owned()),
+            public_url,
+            require_staff_mfa: file.security.require_staff_mfa.unwrap_or(true),
+            sessions,
+            trust_forwarded_for: file.security.trust_forwarded_for.unwrap_or(false),
+            metrics_token,
+            body_limit: file.limits.body_bytes.unwrap_or(1024 * 1024),
+        })
+    }
+
+    /// Whether Portico is reached over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Whether the database is the embedded SQLite one.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn positive(field: &str, v: u64) -> anyhow::Result<u64> {
+    if v == 0 {
+        bail!("{field}: must be greater than 0");
+    }
+    Ok(v)
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("portico.db").display())
+}
+
+fn validate_database_url(url: &str) -> anyhow::Result<()> {
+    if portico_store::Backend::of_url(url).is_none() {
+        let scheme = url
+            .split("://")
+            .next()
+            .filter(|s| s.len() < url.len())
+            .unwrap_or("(none)");
+        bail!(
+            "database_url: must start with sqlite:// or postgres:// (the given URL's scheme is '{scheme}')"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a key file inside the data directory: a backup of the data directory must never
+/// carry the key that opens it.
+fn check_key_outside_data_dir(key_file: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let key = absolute(key_file)?;
+    let data = absolute(data_dir)?;
+    if key.starts_with(&data) {
+        bail!(
+            "key_file: {} lies inside the data directory {}; keep the key outside it so backups of the data never hold the key",
+            key_file.display(),
+            data_dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// An absolute, symlink-resolved form of a path that may not exist yet.
+fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_owned()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_owned());
+                existing = parent.to_owned();
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for part in rest.iter().rev() {
+        out.push(part);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_other_than_sqlite_or_postgres_are_refused_by_name() {
+        let args = ConnArgs {
+            database_url: Some("mysql://root:hunter2@db/x".into()),
+            ..ConnArgs::default()
+        };
+        let e = Config::load(&args).unwrap_err().to_string();
+        assert!(e.starts_with("database_url:"), "{e}");
+        assert!(!e.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_key_file_inside_the_data_directory_is_refused() {
+        let args = ConnArgs {
+            data_dir: Some("/tmp/pd".into()),
+            key_file: Some("/tmp/pd/sub/k.key".into()),
+            ..ConnArgs::default()
+        };
+        assert!(
+            Config::load(&args)
+                .unwrap_err()
+                .to_string()
+                .starts_with("key_file:")
+        );
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@h:5432/db"),
+            "postgres://app:***@h:5432/db"
+        );
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

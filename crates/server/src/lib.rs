@@ -1,0 +1,219 @@
+//! The `portico` binary's library: configuration, wiring, the server's start and graceful
+//! stop, and the command-line commands. Integration tests start the server through [`start`]
+//! with a fake clock, exactly as `portico serve` does with the system clock.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+
+use std::net::SocketAddr;
+use std::os::unix::fs::DirBuilderExt;
+use std::sync::Arc;
+
+use anyhow::Context;
+use portico_app::{App, Settings};
+use portico_crypto::Kek;
+use portico_domain::Clock;
+use portico_store::{ConnectOptions, Store};
+use portico_web::{AppState, WebConfig};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// Opens (creating on first run) the data directory, the key file and the database.
+/// Returns the app and whether the key file was created now.
+pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(App, bool)> {
+    if config.is_sqlite() && !config.data_dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&config.data_dir)
+            .with_context(|| format!("data_dir: cannot create {}", config.data_dir.display()))?;
+    }
+    let (kek, created) = Kek::load_or_create(&config.key_file).context("key_file")?;
+    let opts = ConnectOptions {
+        url: config.database_url.clone(),
+        max_connections: if config.is_sqlite() { 8 } else { 16 },
+    };
+    let store = Store::connect(&opts, kek, clock.now())
+        .await
+        .with_context(|| format!("database {}", config::redact_url(&config.database_url)))?;
+    let settings = Settings {
+        sessions: config.sessions,
+        require_staff_mfa: config.require_staff_mfa,
+        totp_issuer: config.clinic_name.clone(),
+        ..Settings::default()
+    };
+    Ok((App::new(store, clock, settings), created))
+}
+
+/// A started server.
+pub struct Running {
+    /// The bound address (port 0 resolves here).
+    pub addr: SocketAddr,
+    /// The application, for tests to reach use cases and the store directly.
+    pub app: App,
+    /// Whether the key file was created by this start.
+    pub key_created: bool,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("server task")?
+    }
+
+    /// Waits until the server stops (after SIGINT/SIGTERM when started by [`serve_until_signal`]).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task")?
+    }
+}
+
+/// Opens everything and starts serving on `config.listen`.
+pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let (app, key_created) = open_app(config, clock).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listen: cannot bind {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let web = WebConfig {
+        secure_cookies: config.is_https(),
+        metrics_token: config.metrics_token.clone(),
+        body_limit: config.body_limit,
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
+    let state = AppState {
+        app: app.clone(),
+        config: Arc::new(web),
+    };
+    let router = portico_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let store = app.store().clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            })
+            .await
+            .context("http server")?;
+        store.close().await;
+        Ok(())
+    });
+    Ok(Running {
+        addr,
+        app,
+        key_created,
+        shutdown: tx,
+        task,
+    })
+}
+
+/// `portico serve`: starts, prints where to go, and stops gracefully on SIGINT or SIGTERM.
+pub async fn serve_until_signal(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    demo: bool,
+) -> anyhow::Result<()> {
+    let running = start(config, clock).await?;
+    if demo {
+        demo::seed(&running.app).await.context("demo data")?;
+    }
+    print_banner(config, &running, demo).await?;
+    let stop = running.shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stop.send(true);
+    });
+    running.wait().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+}
+
+async fn print_banner(config: &Config, running: &Running, demo: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let url = format!("http://{}", running.addr);
+    writeln!(out, "Portico is running at {url}")?;
+    writeln!(
+        out,
+        "  database: {}",
+        config::redact_url(&config.database_url)
+    )?;
+    if running.key_created {
+        writeln!(
+            out,
+            "  created key file {} (mode 0600). Back it up separately from the data: without it the data cannot be read.",
+            config.key_file.display()
+        )?;
+    }
+    if demo {
+        writeln!(out, "{}", demo::BANNER)?;
+    } else if !running.app.has_admin().await? {
+        let flags = cli_flags(config);
+        writeln!(
+            out,
+            "\nNo administrator yet. Create the first one (you will be asked for a password on stdin):"
+        )?;
+        writeln!(
+            out,
+            "  portico admin create-staff --email you@your-clinic.org --name \"Your Name\" --role admin --password-stdin{flags}"
+        )?;
+        writeln!(
+            out,
+            "Scan the printed otpauth:// link with an authenticator app, then sign in at {url}."
+        )?;
+        writeln!(
+            out,
+            "To look around with sample data first: portico serve --demo"
+        )?;
+    }
+    writeln!(out, "Press Ctrl-C to stop.")?;
+    Ok(())
+}
+
+/// The connection flags to repeat in a suggested command, when they differ from the defaults.
+fn cli_flags(config: &Config) -> String {
+    let mut s = String::new();
+    if config.data_dir != std::path::Path::new("portico-data") {
+        s.push_str(&format!(" --data-dir {}", config.data_dir.display()));
+    }
+    if config.key_file != std::path::Path::new("portico.key") {
+        s.push_str(&format!(" --key-file {}", config.key_file.display()));
+    }
+    if !config.is_sqlite() {
+        s.push_str(" --database-url \"$PORTICO_DATABASE_URL\"");
+    }
+    s
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`). Log lines never carry PHI: fields
+/// are ids, route patterns and fixed words.
+pub fn init_telemetry(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{default_level},sqlx=warn"))
+    });
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(ansi)
+        .try_init();
+}

@@ -1,0 +1,99 @@
+//! Appending audit events inside a unit of work's transaction, and reading them back.
+//! Events hold ids and fixed words only. The table refuses UPDATE and DELETE (triggers).
+
+use portico_domain::Timestamp;
+use portico_domain::audit::AuditRecord;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Store, StoreError};
+
+/// Appends `rec` at time `at` on the given transaction's connection.
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    at: Timestamp,
+    rec: &AuditRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
+            purpose, outcome, source_ip, session_hash, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(at.unix_millis())
+    .bind(&rec.actor_id)
+    .bind(&rec.actor_role)
+    .bind(rec.action)
+    .bind(rec.patient_id.map(|p| p.to_string()))
+    .bind(rec.resource_type)
+    .bind(rec.resource_id.clone())
+    .bind(rec.purpose.as_str())
+    .bind(rec.outcome.as_str())
+    .bind(rec.context.source_ip.clone())
+    .bind(rec.context.session_hash.clone())
+    .bind(rec.context.request_id.clone())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An audit event as stored.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StoredAuditEvent {
+    /// Position in the log.
+    pub seq: i64,
+    /// When (Unix ms).
+    pub at: i64,
+    /// Actor id.
+    pub actor_id: String,
+    /// Actor role.
+    pub actor_role: String,
+    /// Action name.
+    pub action: String,
+    /// Patient concerned.
+    pub patient_id: Option<String>,
+    /// Resource type.
+    pub resource_type: String,
+    /// Resource id.
+    pub resource_id: Option<String>,
+    /// Purpose of use.
+    pub purpose: String,
+    /// `success` or `failure`.
+    pub outcome: String,
+}
+
+impl Store {
+    /// Appends one audit event on its own (for events that change nothing else, e.g. a failed
+    /// login).
+    pub async fn append_audit(&self, at: Timestamp, rec: &AuditRecord) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        insert(&mut tx, at, rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The most recent `limit` events, newest first.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor_id, actor_role, action, patient_id, resource_type, resource_id, purpose, outcome
+             FROM audit_events ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredAuditEvent {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    actor_id: r.try_get("actor_id")?,
+                    actor_role: r.try_get("actor_role")?,
+                    action: r.try_get("action")?,
+                    patient_id: r.try_get("patient_id")?,
+                    resource_type: r.try_get("resource_type")?,
+                    resource_id: r.try_get("resource_id")?,
+                    purpose: r.try_get("purpose")?,
+                    outcome: r.try_get("outcome")?,
+                })
+            })
+            .collect()
+    }
+}

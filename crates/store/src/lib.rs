@@ -1,0 +1,239 @@
+//! Portico's storage: one SQL code path for SQLite and PostgreSQL (sqlx's `Any` driver, `$N`
+//! placeholders), migrations for both kept in step, and units of work that each own their
+//! transaction.
+//!
+//! This crate seals and opens every PHI column, so no caller can store plaintext PHI: methods
+//! take parsed domain types and return opened values as [`portico_domain::PhiText`]. Every method
+//! that reads or writes PHI takes an [`portico_domain::audit::AuditRecord`] and writes it in the
+//! same transaction; if the audit insert fails, the whole unit of work fails.
+//! It knows no HTTP and makes no authorization decisions: callers in `app` do.
+
+mod accounts;
+mod audit;
+mod keys;
+mod migrate;
+mod patients;
+mod sessions;
+mod staff;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use portico_crypto::{CryptoError, Kek};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+
+pub use accounts::{AccountAuth, ProxyLink};
+pub use audit::StoredAuditEvent;
+pub use keys::RotationReport;
+pub use patients::{EnrollOutcome, InvitationIssued, NewAccount};
+pub use sessions::SessionRow;
+pub use staff::{NewStaff, StaffAuth, StaffProfile, Team};
+
+use keys::Keyring;
+
+/// Which database engine a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// The path to several nodes.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, or `None` for anything else.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write; the text names what clashed (never PHI).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A referenced row does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A sealed value failed to open: altered, swapped, or under another key.
+    #[error("stored data failed its integrity check ({0})")]
+    Integrity(&'static str),
+    /// The patient's data key was deleted (crypto-shredded).
+    #[error("the patient's data key has been destroyed")]
+    KeyShredded,
+    /// The database was written under a different key-encryption key.
+    #[error(
+        "this database's keys are wrapped under key id {found}, but the key file holds key id {expected}: wrong --key-file?"
+    )]
+    WrongKek {
+        /// The id stored in the database.
+        found: String,
+        /// The id of the loaded key file.
+        expected: String,
+    },
+    /// A migration that already ran has been changed since.
+    #[error(
+        "migration {0} was changed after it was applied; migrations are never edited once landed"
+    )]
+    MigrationChanged(i64),
+    /// Random generation or sealing failed.
+    #[error("cryptographic failure: {0}")]
+    Crypto(#[from] CryptoError),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The database and the keys to open what is sealed in it.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    keys: Arc<Keyring>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.backend)
+    }
+}
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// `sqlite://...` or `postgres://...`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl Store {
+    /// Connects, applies pending migrations and loads (or creates) the system keys.
+    pub async fn connect(
+        opts: &ConnectOptions,
+        kek: Kek,
+        now: portico_domain::Timestamp,
+    ) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend =
+            Backend::of_url(&opts.url).ok_or(StoreError::Database(sqlx::Error::Configuration(
+                "database url must start with sqlite:// or postgres://".into(),
+            )))?;
+        let mut pool_opts = AnyPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            pool_opts = pool_opts.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL lets readers proceed beside the writer; FULL syncs the WAL on every
+                    // commit so an acknowledged write survives power loss.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = FULL",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA busy_timeout = 10000",
+                        "PRAGMA secure_delete = ON",
+                    ] {
+                        conn.execute(pragma).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let url = match backend {
+            Backend::Sqlite if !opts.url.contains('?') => format!("{}?mode=rwc", opts.url),
+            _ => opts.url.clone(),
+        };
+        let pool = pool_opts.connect(&url).await?;
+        migrate::run(&pool, backend, now).await?;
+        let keys = Keyring::load(&pool, backend, kek, now).await?;
+        Ok(Self {
+            pool,
+            backend,
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool (on shutdown), waiting for connections to return.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so two
+    /// writers (the server and a CLI command) queue on `busy_timeout` instead of failing to
+    /// upgrade a read lock half-way through.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Conflict`] naming `what`.
+fn conflict(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Database(e),
+    }
+}
+
+fn parse_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
+    let s: String = row.try_get(col)?;
+    s.parse().map_err(|_| StoreError::Integrity("malformed id"))
+}
+
+/// Seals PHI text for `table.column` of `row`.
+fn seal_text(
+    key: &portico_crypto::DataKey,
+    table: &str,
+    column: &str,
+    row: &str,
+    text: &str,
+) -> Result<Vec<u8>, StoreError> {
+    Ok(key
+        .seal(
+            &portico_crypto::Aad::field(table, column, row),
+            text.as_bytes(),
+        )?
+        .into_bytes())
+}
+
+/// Opens PHI text sealed by [`seal_text`]; an altered or moved value is an integrity error.
+fn open_text(
+    key: &portico_crypto::DataKey,
+    table: &str,
+    column: &'static str,
+    row: &str,
+    sealed: Vec<u8>,
+) -> Result<portico_domain::PhiText, StoreError> {
+    let plain = key
+        .open(
+            &portico_crypto::Aad::field(table, column, row),
+            &portico_crypto::Sealed::from_bytes(sealed),
+        )
+        .map_err(|_| StoreError::Integrity(column))?;
+    String::from_utf8(plain)
+        .map(portico_domain::PhiText::new)
+        .map_err(|_| StoreError::Integrity(column))
+}

@@ -1,0 +1,96 @@
+//! A small migration runner. Each migration has one script per backend; a checksum of both is
+//! recorded when it is applied, and start-up refuses a database whose applied migrations were
+//! edited afterwards. On PostgreSQL an advisory lock keeps two nodes from migrating at once.
+
+use portico_domain::Timestamp;
+use sqlx::{AnyPool, Row};
+
+use crate::{Backend, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "core",
+    sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
+    postgres: include_str!("../migrations/postgres/0001_core.sql"),
+}];
+
+/// An arbitrary constant naming Portico's migration lock.
+const PG_LOCK_KEY: i64 = 0x706f_7274_6963_6f;
+
+pub(crate) async fn run(
+    pool: &AnyPool,
+    backend: Backend,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(PG_LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply_pending(&mut conn, backend, now).await;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(PG_LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply_pending(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS portico_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for m in MIGRATIONS {
+        let checksum = portico_crypto::hex(&portico_crypto::sha256(
+            format!("{}\0{}", m.sqlite, m.postgres).as_bytes(),
+        ));
+        let applied = sqlx::query("SELECT checksum FROM portico_migrations WHERE version = $1")
+            .bind(m.version)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = applied {
+            let stored: String = row.try_get("checksum")?;
+            if stored != checksum {
+                return Err(StoreError::MigrationChanged(m.version));
+            }
+            continue;
+        }
+        let script = match backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(script).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO portico_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(checksum)
+            .bind(now.unix_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(
+            migration.version = m.version,
+            migration.name = m.name,
+            "applied migration"
+        );
+    }
+    Ok(())
+}

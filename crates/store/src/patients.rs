@@ -1,0 +1,336 @@
+//! Patient records, their invitations, and enrollment. Every demographic column is sealed under
+//! the patient's own data key; MRN and email also get blind indexes for exact lookup.
+
+use portico_crypto::DataKey;
+use portico_domain::audit::AuditRecord;
+use portico_domain::patient::{DateOfBirth, EmailAddress, Mrn, NewPatient, PatientRecord};
+use portico_domain::{AccountId, InvitationId, PatientId, Timestamp};
+use sqlx::{AnyConnection, Row};
+
+use crate::keys::patient_key_aad;
+use crate::{Store, StoreError, audit, conflict, open_text, parse_id, seal_text};
+
+/// Blind-index purposes (domain separation between columns).
+pub(crate) const MRN_INDEX: &str = "patient.mrn";
+pub(crate) const PATIENT_EMAIL_INDEX: &str = "patient.email";
+pub(crate) const ACCOUNT_EMAIL_INDEX: &str = "account.email";
+
+/// An invitation that was issued (the plain code is only with the caller).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationIssued {
+    /// Invitation id.
+    pub id: InvitationId,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// What an enrollment attempt came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnrollOutcome {
+    /// The account was created.
+    Enrolled {
+        /// The new account.
+        account_id: AccountId,
+        /// Its patient record.
+        patient_id: PatientId,
+    },
+    /// The code is unknown, expired, used or voided.
+    InvalidCode,
+    /// The date of birth did not match; `voided` once the attempts are used up.
+    WrongDateOfBirth {
+        /// Whether this attempt voided the code.
+        voided: bool,
+    },
+    /// Another account already uses this email.
+    EmailTaken,
+    /// The patient already has an account.
+    AlreadyEnrolled,
+}
+
+/// The credentials part of an enrollment.
+#[derive(Clone)]
+pub struct NewAccount {
+    /// Login email.
+    pub email: EmailAddress,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+}
+
+impl Store {
+    /// Creates a patient record (with a fresh data key) and its first invitation, audited.
+    pub async fn create_patient_with_invitation(
+        &self,
+        new: &NewPatient,
+        invitation_code_hash: &[u8],
+        expires_at: Timestamp,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<(PatientId, InvitationIssued), StoreError> {
+        let id = PatientId::generate(at);
+        let key = DataKey::generate()?;
+        let wrapped = self.keys.kek.wrap(&patient_key_aad(id), &key)?;
+        let row = id.to_string();
+        let seal = |col: &str, text: &str| seal_text(&key, "patients", col, &row, text);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO patients (id, name, date_of_birth, mrn, mrn_index, email, email_index, phone, preferred_language, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&row)
+        .bind(seal("name", new.name.expose())?)
+        .bind(seal("date_of_birth", &new.date_of_birth.to_iso())?)
+        .bind(seal("mrn", new.mrn.expose())?)
+        .bind(self.keys.blind.index(MRN_INDEX, new.mrn.expose()))
+        .bind(new.email.as_ref().map(|e| seal("email", e.expose())).transpose()?)
+        .bind(new.email.as_ref().map(|e| self.keys.blind.index(PATIENT_EMAIL_INDEX, e.expose())))
+        .bind(new.phone.as_ref().map(|p| seal("phone", p.expose())).transpose()?)
+        .bind(seal("preferred_language", new.language.as_str())?)
+        .bind(at.unix_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict("a patient with this MRN"))?;
+        sqlx::query(
+            "INSERT INTO patient_keys (patient_id, wrapped_key, kek_id) VALUES ($1, $2, $3)",
+        )
+        .bind(&row)
+        .bind(wrapped.into_bytes())
+        .bind(self.keys.kek.id())
+        .execute(&mut *tx)
+        .await?;
+        let invitation =
+            insert_invitation(&mut tx, id, invitation_code_hash, expires_at, at).await?;
+        audit::insert(&mut tx, at, &audit_rec.clone().patient(id).resource(id)).await?;
+        tx.commit().await?;
+        Ok((id, invitation))
+    }
+
+    /// Issues a new invitation for an existing patient, voiding any unused earlier one.
+    pub async fn reissue_invitation(
+        &self,
+        patient: PatientId,
+        invitation_code_hash: &[u8],
+        expires_at: Timestamp,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<InvitationIssued, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query("SELECT 1 AS one FROM patients WHERE id = $1")
+            .bind(patient.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound("patient"));
+        }
+        sqlx::query("UPDATE invitations SET voided_at = $1 WHERE patient_id = $2 AND used_at IS NULL AND voided_at IS NULL")
+            .bind(at.unix_millis())
+            .bind(patient.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let invitation =
+            insert_invitation(&mut tx, patient, invitation_code_hash, expires_at, at).await?;
+        audit::insert(
+            &mut tx,
+            at,
+            &audit_rec.clone().patient(patient).resource(invitation.id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(invitation)
+    }
+
+    /// The patient with this MRN, if any (exact match through the blind index).
+    pub async fn find_patient_by_mrn(&self, mrn: &Mrn) -> Result<Option<PatientId>, StoreError> {
+        let row = sqlx::query("SELECT id FROM patients WHERE mrn_index = $1")
+            .bind(self.keys.blind.index(MRN_INDEX, mrn.expose()))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| parse_id(&r, "id")).transpose()
+    }
+
+    /// Reads a patient's demographics; the audit event is written before the data is returned,
+    /// in the same transaction.
+    pub async fn read_patient(
+        &self,
+        id: PatientId,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<PatientRecord, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let record = load_patient(self, &mut tx, id).await?;
+        audit::insert(&mut tx, at, &audit_rec.clone().patient(id).resource(id)).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Redeems an invitation: checks the code and the date of birth, counts failures (voiding
+    /// the code at `max_attempts`), and on success creates the account. One transaction,
+    /// audited whatever the outcome.
+    pub async fn enroll_with_invitation(
+        &self,
+        code_hash: &[u8],
+        date_of_birth: DateOfBirth,
+        account: &NewAccount,
+        max_attempts: i64,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<EnrollOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let invitation = sqlx::query(
+            "SELECT id, patient_id, failed_attempts FROM invitations
+             WHERE code_hash = $1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > $2",
+        )
+        .bind(code_hash)
+        .bind(at.unix_millis())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(invitation) = invitation else {
+            audit::insert(&mut tx, at, &audit_rec.clone().failed()).await?;
+            tx.commit().await?;
+            return Ok(EnrollOutcome::InvalidCode);
+        };
+        let invitation_id: String = invitation.try_get("id")?;
+        let patient: PatientId = parse_id(&invitation, "patient_id")?;
+        let rec = audit_rec.clone().patient(patient).resource(&invitation_id);
+        let key = self.patient_key(&mut tx, patient).await?;
+        let dob_row = sqlx::query("SELECT date_of_birth FROM patients WHERE id = $1")
+            .bind(patient.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let stored_dob = open_text(
+            &key,
+            "patients",
+            "date_of_birth",
+            &patient.to_string(),
+            dob_row.try_get("date_of_birth")?,
+        )?;
+        if !portico_crypto::constant_time_eq(
+            stored_dob.expose().as_bytes(),
+            date_of_birth.to_iso().as_bytes(),
+        ) {
+            let failed: i64 = invitation.try_get::<i64, _>("failed_attempts")? + 1;
+            let voided = failed >= max_attempts;
+            sqlx::query(
+                "UPDATE invitations SET failed_attempts = $1, voided_at = $2 WHERE id = $3",
+            )
+            .bind(failed)
+            .bind(voided.then_some(at.unix_millis()))
+            .bind(&invitation_id)
+            .execute(&mut *tx)
+            .await?;
+            audit::insert(&mut tx, at, &rec.failed()).await?;
+            tx.commit().await?;
+            return Ok(EnrollOutcome::WrongDateOfBirth { voided });
+        }
+        let account_id = AccountId::generate(at);
+        let outcome = insert_account(self, &mut tx, &key, account_id, patient, account, at).await;
+        match outcome {
+            Err(StoreError::Conflict(what)) => {
+                tx.rollback().await?;
+                return Ok(if what == "email" {
+                    EnrollOutcome::EmailTaken
+                } else {
+                    EnrollOutcome::AlreadyEnrolled
+                });
+            }
+            other => other?,
+        }
+        sqlx::query("UPDATE invitations SET used_at = $1 WHERE id = $2")
+            .bind(at.unix_millis())
+            .bind(&invitation_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::insert(&mut tx, at, &rec).await?;
+        tx.commit().await?;
+        Ok(EnrollOutcome::Enrolled {
+            account_id,
+            patient_id: patient,
+        })
+    }
+}
+
+async fn insert_invitation(
+    conn: &mut AnyConnection,
+    patient: PatientId,
+    code_hash: &[u8],
+    expires_at: Timestamp,
+    at: Timestamp,
+) -> Result<InvitationIssued, StoreError> {
+    let id = InvitationId::generate(at);
+    sqlx::query("INSERT INTO invitations (id, patient_id, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id.to_string())
+        .bind(patient.to_string())
+        .bind(code_hash)
+        .bind(expires_at.unix_millis())
+        .bind(at.unix_millis())
+        .execute(conn)
+        .await
+        .map_err(conflict("invitation code"))?;
+    Ok(InvitationIssued { id, expires_at })
+}
+
+async fn insert_account(
+    store: &Store,
+    conn: &mut AnyConnection,
+    key: &DataKey,
+    id: AccountId,
+    patient: PatientId,
+    account: &NewAccount,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let taken = sqlx::query("SELECT 1 AS one FROM patient_accounts WHERE email_index = $1")
+        .bind(
+            store
+                .keys
+                .blind
+                .index(ACCOUNT_EMAIL_INDEX, account.email.expose()),
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict("email"));
+    }
+    sqlx::query(
+        "INSERT INTO patient_accounts (id, patient_id, email, email_index, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.to_string())
+    .bind(patient.to_string())
+    .bind(seal_text(key, "patient_accounts", "email", &id.to_string(), account.email.expose())?)
+    .bind(store.keys.blind.index(ACCOUNT_EMAIL_INDEX, account.email.expose()))
+    .bind(&account.password_hash)
+    .bind(at.unix_millis())
+    .execute(conn)
+    .await
+    .map_err(conflict("patient account"))?;
+    Ok(())
+}
+
+pub(crate) async fn load_patient(
+    store: &Store,
+    conn: &mut AnyConnection,
+    id: PatientId,
+) -> Result<PatientRecord, StoreError> {
+    let row = sqlx::query("SELECT name, date_of_birth, mrn, email, phone, preferred_language FROM patients WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound("patient"))?;
+    let key = store.patient_key(conn, id).await?;
+    let r = id.to_string();
+    let open = |col: &'static str, v: Vec<u8>| open_text(&key, "patients", col, &r, v);
+    let optional = |col: &'static str| -> Result<Option<portico_domain::PhiText>, StoreError> {
+        row.try_get::<Option<Vec<u8>>, _>(col)?
+            .map(|v| open(col, v))
+            .transpose()
+    };
+    Ok(PatientRecord {
+        id,
+        name: open("name", row.try_get("name")?)?,
+        date_of_birth: open("date_of_birth", row.try_get("date_of_birth")?)?,
+        mrn: open("mrn", row.try_get("mrn")?)?,
+        email: optional("email")?,
+        phone: optional("phone")?,
+        language: open("preferred_language", row.try_get("preferred_language")?)?
+            .expose()
+            .to_owned(),
+    })
+}

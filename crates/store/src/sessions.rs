@@ -1,0 +1,101 @@
+//! Server-side sessions, keyed by the SHA-256 of the token: the token itself is never stored.
+
+use portico_crypto::token::TokenHash;
+use portico_domain::Timestamp;
+use portico_domain::audit::AuditRecord;
+use portico_domain::session::AccountKind;
+use sqlx::Row;
+
+use crate::{Store, StoreError, audit};
+
+/// A stored session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    /// Staff or patient.
+    pub kind: AccountKind,
+    /// The account id as text.
+    pub account_id: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it was last used.
+    pub last_seen_at: Timestamp,
+}
+
+impl Store {
+    /// Creates a session, first deleting `replaces` (the caller's previous session, if any) so
+    /// that a login always yields a new session id. Audited with the login.
+    pub async fn create_session(
+        &self,
+        hash: &TokenHash,
+        kind: AccountKind,
+        account_id: &str,
+        replaces: Option<&TokenHash>,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(old) = replaces {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(old.as_bytes())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO sessions (token_hash, account_kind, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
+            .bind(hash.as_bytes())
+            .bind(kind.as_str())
+            .bind(account_id)
+            .bind(at.unix_millis())
+            .execute(&mut *tx)
+            .await?;
+        audit::insert(&mut tx, at, audit_rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The session with this token hash, if it exists.
+    pub async fn session(&self, hash: &TokenHash) -> Result<Option<SessionRow>, StoreError> {
+        let row = sqlx::query("SELECT account_kind, account_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+            .bind(hash.as_bytes())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let kind: String = r.try_get("account_kind")?;
+        Ok(Some(SessionRow {
+            kind: AccountKind::parse(&kind).ok_or(StoreError::Integrity("session kind"))?,
+            account_id: r.try_get("account_id")?,
+            created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+            last_seen_at: Timestamp::from_unix_millis(r.try_get("last_seen_at")?),
+        }))
+    }
+
+    /// Marks a session used at `at`.
+    pub async fn touch_session(&self, hash: &TokenHash, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1",
+        )
+        .bind(at.unix_millis())
+        .bind(hash.as_bytes())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a session (logout or expiry), audited. Returns whether it existed.
+    pub async fn end_session(
+        &self,
+        hash: &TokenHash,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(hash.as_bytes())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 1 {
+            audit::insert(&mut tx, at, audit_rec).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,108 @@
+//! The route table: every route with its access policy, in one place. The router is built from
+//! this table (the guard enforces the policy before the handler runs), and the security tests
+//! iterate over it, so a route cannot exist without a declared policy.
+
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::{AppState, api, ops, pages};
+
+/// Who may call a route. The guard enforces it; handlers narrow further with extractors and
+/// the domain policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in account.
+    SignedIn,
+    /// A signed-in staff account.
+    Staff,
+    /// A signed-in patient account.
+    Patient,
+    /// A signed-in admin, or the metrics bearer token.
+    MetricsReader,
+}
+
+/// One route as declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path pattern (axum syntax, `{id}` for parameters).
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Whether it is an HTML page (security-header tests treat those more strictly).
+    pub html: bool,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+        html: false,
+    }
+}
+
+const fn page(path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec {
+        method: "GET",
+        path,
+        access,
+        html: true,
+    }
+}
+
+/// Every route of the application with its policy.
+pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Access::*;
+    vec![
+        (page("/", Public), get(pages::index)),
+        (
+            route("GET", "/static/portico.css", Public),
+            get(pages::stylesheet),
+        ),
+        (route("GET", "/healthz", Public), get(ops::healthz)),
+        (route("GET", "/metrics", MetricsReader), get(ops::metrics)),
+        (
+            route("GET", "/api/v1/openapi.json", Public),
+            get(ops::openapi),
+        ),
+        (
+            route("POST", "/api/v1/auth/login", Public),
+            post(api::auth::login),
+        ),
+        (
+            route("POST", "/api/v1/auth/logout", SignedIn),
+            post(api::auth::logout),
+        ),
+        (route("GET", "/api/v1/me", SignedIn), get(api::me::get_me)),
+        (
+            route("POST", "/api/v1/me/totp", SignedIn),
+            post(api::me::begin_totp),
+        ),
+        (
+            route("POST", "/api/v1/me/totp/confirm", SignedIn),
+            post(api::me::confirm_totp),
+        ),
+        (
+            route("POST", "/api/v1/enroll", Public),
+            post(api::enroll::enroll),
+        ),
+        (
+            route("GET", "/api/v1/teams", SignedIn),
+            get(api::teams::list_teams),
+        ),
+    ]
+}
+
+/// The declared routes (for tests and documentation).
+pub fn route_specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// The HTTP method of a spec.
+pub fn method_of(spec: &RouteSpec) -> Method {
+    Method::from_bytes(spec.method.as_bytes()).unwrap_or(Method::GET)
+}
