@@ -118,6 +118,6 @@ mod tests {
     #[test]
     fn timestamps_format_as_utc_rfc3339() {
         let t = Timestamp::from_unix_millis(1_795_000_000_123);
-        assert_eq!(t.to_rfc3339(), "2026-11-18T07:06:40.123Z");
+        assert_eq!(t.to_rfc3339(), "2026-11-18T11:06:40.123Z");
     }
 }

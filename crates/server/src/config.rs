@@ -12,20 +12,25 @@ use serde::Deserialize;
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct ConnArgs {
     /// TOML configuration file.
-    #[arg(long, env = "PORTICO_CONFIG")]
+    #[arg(long, global = true, env = "PORTICO_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "PORTICO_LISTEN")]
+    #[arg(long, global = true, env = "PORTICO_LISTEN")]
     pub listen: Option<String>,
     /// Data directory (SQLite database) [default: ./portico-data].
-    #[arg(long, env = "PORTICO_DATA_DIR")]
+    #[arg(long, global = true, env = "PORTICO_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Key file holding the key-encryption key; must be outside the data directory
     /// [default: ./portico.key].
-    #[arg(long, env = "PORTICO_KEY_FILE")]
+    #[arg(long, global = true, env = "PORTICO_KEY_FILE")]
     pub key_file: Option<PathBuf>,
     /// `sqlite://...` or `postgres://...` [default: SQLite in the data directory].
-    #[arg(long, env = "PORTICO_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "PORTICO_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 }
 

@@ -22,7 +22,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// An arbitrary constant naming Portico's migration lock.
-const PG_LOCK_KEY: i64 = 0x706f_7274_6963_6f;
+const PG_LOCK_KEY: i64 = 0x0070_6f72_7469_636f;
 
 pub(crate) async fn run(
     pool: &AnyPool,

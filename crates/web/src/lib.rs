@@ -90,6 +90,8 @@ pub fn metrics_handle() -> PrometheusHandle {
 
 /// Builds the application router from the route table.
 pub fn router(state: AppState) -> Router {
+    // Install the recorder before the first request records anything.
+    let _ = metrics_handle();
     let mut router = Router::new();
     for (spec, method_router) in routes::table() {
         let guarded = method_router.route_layer(axum::middleware::from_fn_with_state(
