@@ -27,20 +27,26 @@ fn database_args(dir: &std::path::Path) -> Vec<String> {
 
 fn fresh_pg(admin_url: &str) -> String {
     let name = format!("portico_cli_{}", uuid::Uuid::new_v4().simple());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url)
-            .await
+    let (url, db) = (admin_url.to_owned(), name.clone());
+    // Its own thread and runtime: callers may be inside an async test already.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
             .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+                .await
+                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+    })
+    .join()
+    .unwrap();
     format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
 }
 
