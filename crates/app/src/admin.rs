@@ -87,29 +87,16 @@ impl std::fmt::Debug for PatientCreated {
 }
 
 fn require(actor: &Actor, action: &Action) -> Result<(), AdminError> {
-    if permits(actor, action) {
-        Ok(())
-    } else {
-        Err(AdminError::Forbidden)
-    }
+    if permits(actor, action) { Ok(()) } else { Err(AdminError::Forbidden) }
 }
 
 impl App {
     /// Creates a team.
-    pub async fn create_team(
-        &self,
-        actor: &Actor,
-        name: &str,
-        ctx: &RequestContext,
-    ) -> Result<TeamId, AdminError> {
+    pub async fn create_team(&self, actor: &Actor, name: &str, ctx: &RequestContext) -> Result<TeamId, AdminError> {
         require(actor, &Action::ManageStaff)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(FieldError {
-                field: "name",
-                reason: "must be 1 to 100 characters",
-            }
-            .into());
+            return Err(FieldError { field: "name", reason: "must be 1 to 100 characters" }.into());
         }
         let rec = AuditRecord::new(actor, "team.create", "team", Purpose::Operations, ctx);
         Ok(self.store.create_team(name, self.now(), &rec).await?)
@@ -117,10 +104,7 @@ impl App {
 
     /// Teams the actor may address: patients see those open to patient messages.
     pub async fn list_teams(&self, actor: &Actor) -> Result<Vec<Team>, Unexpected> {
-        Ok(self
-            .store
-            .list_teams(matches!(actor, Actor::Patient(_)))
-            .await?)
+        Ok(self.store.list_teams(matches!(actor, Actor::Patient(_))).await?)
     }
 
     /// Creates a staff account; enrolls TOTP at creation when staff MFA is required.
@@ -137,11 +121,7 @@ impl App {
         let hash = blocking(move || portico_crypto::password::hash_password(password.expose()))
             .await?
             .map_err(Unexpected::from)?;
-        let secret = if self.settings.require_staff_mfa {
-            Some(totp::new_secret()?)
-        } else {
-            None
-        };
+        let secret = if self.settings.require_staff_mfa { Some(totp::new_secret()?) } else { None };
         let new = NewStaff {
             email: email.expose().to_owned(),
             name: name.expose().to_owned(),
@@ -152,9 +132,8 @@ impl App {
         };
         let rec = AuditRecord::new(actor, "staff.create", "staff", Purpose::Operations, ctx);
         let id = self.store.create_staff(&new, self.now(), &rec).await?;
-        let totp_uri = secret
-            .map(|s| totp::provisioning_uri(&s, &self.settings.totp_issuer, email.expose()))
-            .transpose()?;
+        let totp_uri =
+            secret.map(|s| totp::provisioning_uri(&s, &self.settings.totp_issuer, email.expose())).transpose()?;
         Ok(StaffCreated { id, totp_uri })
     }
 
@@ -170,15 +149,8 @@ impl App {
         let (code, hash) = portico_crypto::token::invitation_code().map_err(Unexpected::from)?;
         let expires = now.plus(self.settings.invitation_ttl);
         let rec = AuditRecord::new(actor, "patient.create", "patient", Purpose::Operations, ctx);
-        let (id, issued) = self
-            .store
-            .create_patient_with_invitation(new, &hash, expires, now, &rec)
-            .await?;
-        Ok(PatientCreated {
-            id,
-            invite_code: code,
-            expires_at: issued.expires_at,
-        })
+        let (id, issued) = self.store.create_patient_with_invitation(new, &hash, expires, now, &rec).await?;
+        Ok(PatientCreated { id, invite_code: code, expires_at: issued.expires_at })
     }
 
     /// Issues a new invitation code for a patient, voiding any unused one.
@@ -191,28 +163,10 @@ impl App {
         require(actor, &Action::RegisterPatient)?;
         let now = self.now();
         let (code, hash) = portico_crypto::token::invitation_code().map_err(Unexpected::from)?;
-        let rec = AuditRecord::new(
-            actor,
-            "invitation.issue",
-            "invitation",
-            Purpose::Operations,
-            ctx,
-        );
-        let issued = self
-            .store
-            .reissue_invitation(
-                patient,
-                &hash,
-                now.plus(self.settings.invitation_ttl),
-                now,
-                &rec,
-            )
-            .await?;
-        Ok(PatientCreated {
-            id: patient,
-            invite_code: code,
-            expires_at: issued.expires_at,
-        })
+        let rec = AuditRecord::new(actor, "invitation.issue", "invitation", Purpose::Operations, ctx);
+        let issued =
+            self.store.reissue_invitation(patient, &hash, now.plus(self.settings.invitation_ttl), now, &rec).await?;
+        Ok(PatientCreated { id: patient, invite_code: code, expires_at: issued.expires_at })
     }
 
     /// Lets a patient account act for another patient (parent, guardian, caregiver).
@@ -224,21 +178,11 @@ impl App {
         ctx: &RequestContext,
     ) -> Result<(), AdminError> {
         require(actor, &Action::RegisterPatient)?;
-        if !matches!(
-            link.relationship.as_str(),
-            "parent" | "guardian" | "caregiver"
-        ) {
-            return Err(FieldError {
-                field: "relationship",
-                reason: "must be parent, guardian or caregiver",
-            }
-            .into());
+        if !matches!(link.relationship.as_str(), "parent" | "guardian" | "caregiver") {
+            return Err(FieldError { field: "relationship", reason: "must be parent, guardian or caregiver" }.into());
         }
         let rec = AuditRecord::new(actor, "proxy.link", "proxy_link", Purpose::Operations, ctx);
-        Ok(self
-            .store
-            .link_proxy(link, account, self.now(), &rec)
-            .await?)
+        Ok(self.store.link_proxy(link, account, self.now(), &rec).await?)
     }
 
     /// Re-wraps every data key under `new_kek` (operator only).
@@ -251,8 +195,7 @@ impl App {
         if *actor != Actor::System {
             return Err(AdminError::Forbidden);
         }
-        let rec = AuditRecord::new(actor, "keys.rotate", "keyring", Purpose::Operations, ctx)
-            .resource(new_kek.id());
+        let rec = AuditRecord::new(actor, "keys.rotate", "keyring", Purpose::Operations, ctx).resource(new_kek.id());
         Ok(self.store.rotate_kek(new_kek, &rec, self.now()).await?)
     }
 
@@ -266,19 +209,10 @@ impl App {
         if *actor != Actor::System {
             return Err(AdminError::Forbidden);
         }
-        let rec = AuditRecord::new(
-            actor,
-            "patient.shred",
-            "patient_key",
-            Purpose::Operations,
-            ctx,
-        )
-        .patient(patient)
-        .resource(patient);
-        Ok(self
-            .store
-            .shred_patient_key(patient, &rec, self.now())
-            .await?)
+        let rec = AuditRecord::new(actor, "patient.shred", "patient_key", Purpose::Operations, ctx)
+            .patient(patient)
+            .resource(patient);
+        Ok(self.store.shred_patient_key(patient, &rec, self.now()).await?)
     }
 
     /// Whether an active admin exists (first-run guidance).

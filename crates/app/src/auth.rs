@@ -154,17 +154,11 @@ impl App {
         let email = EmailAddress::parse(&req.email).ok();
         let account_key = format!(
             "login:{}",
-            portico_crypto::hex(&portico_crypto::sha256(
-                req.email.trim().to_lowercase().as_bytes()
-            ))
+            portico_crypto::hex(&portico_crypto::sha256(req.email.trim().to_lowercase().as_bytes()))
         );
         let ip_key = format!("ip:{}", ctx.source_ip.as_deref().unwrap_or("unknown"));
-        self.throttle
-            .check(&account_key, policy.per_account, now)
-            .map_err(LoginError::Throttled)?;
-        self.throttle
-            .check(&ip_key, policy.per_ip, now)
-            .map_err(LoginError::Throttled)?;
+        self.throttle.check(&account_key, policy.per_account, now).map_err(LoginError::Throttled)?;
+        self.throttle.check(&ip_key, policy.per_ip, now).map_err(LoginError::Throttled)?;
 
         let found = self.find_account(email.as_ref()).await?;
         let (hash, active) = match &found {
@@ -173,8 +167,7 @@ impl App {
             Found::Nobody => (portico_crypto::password::dummy_hash().to_owned(), false),
         };
         let password = req.password.clone();
-        let verified =
-            blocking(move || portico_crypto::password::verify_password(&password, &hash)).await?;
+        let verified = blocking(move || portico_crypto::password::verify_password(&password, &hash)).await?;
         let (kind, id, secret) = match found {
             Found::Staff(s) => (AccountKind::Staff, s.id.to_string(), s.totp_secret),
             Found::Patient(a) => (AccountKind::Patient, a.id.to_string(), a.totp_secret),
@@ -187,15 +180,12 @@ impl App {
         if !(verified && active) {
             return Err(self.login_failed(&account_key, &ip_key, &failure).await);
         }
-        let mfa_needed =
-            secret.is_some() || (kind == AccountKind::Staff && self.settings.require_staff_mfa);
+        let mfa_needed = secret.is_some() || (kind == AccountKind::Staff && self.settings.require_staff_mfa);
         if mfa_needed {
             let Some(code) = req.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
                 return Err(LoginError::MfaRequired);
             };
-            let step = secret
-                .as_deref()
-                .and_then(|s| totp::matching_step(s, code, now));
+            let step = secret.as_deref().and_then(|s| totp::matching_step(s, code, now));
             let fresh = match step {
                 Some(step) => self.store.claim_totp_step(kind, &id, step).await?,
                 None => false,
@@ -205,21 +195,11 @@ impl App {
             }
         }
         let token = SessionToken::generate().map_err(Unexpected::from)?;
-        let success = AuditRecord {
-            actor_id: id.clone(),
-            actor_role: kind.as_str().to_owned(),
-            ..anonymous(ctx, "auth.login")
-        }
-        .resource(token.hash().to_hex());
+        let success =
+            AuditRecord { actor_id: id.clone(), actor_role: kind.as_str().to_owned(), ..anonymous(ctx, "auth.login") }
+                .resource(token.hash().to_hex());
         self.store
-            .create_session(
-                &token.hash(),
-                kind,
-                &id,
-                previous.map(SessionToken::hash).as_ref(),
-                now,
-                &success,
-            )
+            .create_session(&token.hash(), kind, &id, previous.map(SessionToken::hash).as_ref(), now, &success)
             .await?;
         self.throttle.clear(&account_key);
         Ok(LoginSuccess { token, kind })
@@ -238,12 +218,7 @@ impl App {
         })
     }
 
-    async fn login_failed(
-        &self,
-        account_key: &str,
-        ip_key: &str,
-        audit: &AuditRecord,
-    ) -> LoginError {
+    async fn login_failed(&self, account_key: &str, ip_key: &str, audit: &AuditRecord) -> LoginError {
         let now = self.now();
         self.throttle.record_failure(account_key, now);
         self.throttle.record_failure(ip_key, now);
@@ -263,16 +238,8 @@ impl App {
     ) -> Result<Authenticated, AuthError> {
         let now = self.now();
         let hash = token.hash();
-        let row = self
-            .store
-            .session(&hash)
-            .await?
-            .ok_or(AuthError::NotSignedIn)?;
-        if let Some(why) =
-            self.settings
-                .sessions
-                .expiry(row.kind, row.created_at, row.last_seen_at, now)
-        {
+        let row = self.store.session(&hash).await?.ok_or(AuthError::NotSignedIn)?;
+        if let Some(why) = self.settings.sessions.expiry(row.kind, row.created_at, row.last_seen_at, now) {
             let action = match why {
                 Expiry::Idle => "session.expire_idle",
                 Expiry::Absolute => "session.expire_absolute",
@@ -286,52 +253,28 @@ impl App {
             self.store.end_session(&hash, now, &rec).await?;
             return Err(AuthError::Expired);
         }
-        let actor = self
-            .actor_of(row.kind, &row.account_id)
-            .await?
-            .ok_or(AuthError::NotSignedIn)?;
+        let actor = self.actor_of(row.kind, &row.account_id).await?.ok_or(AuthError::NotSignedIn)?;
         if extend && now.since(row.last_seen_at) >= TOUCH_INTERVAL {
             self.store.touch_session(&hash, now).await?;
         }
-        Ok(Authenticated {
-            actor,
-            session: hash,
-        })
+        Ok(Authenticated { actor, session: hash })
     }
 
     async fn actor_of(&self, kind: AccountKind, id: &str) -> Result<Option<Actor>, AuthError> {
         let bad = |_| AuthError::NotSignedIn;
         Ok(match kind {
-            AccountKind::Staff => self
-                .store
-                .staff_actor(id.parse::<StaffId>().map_err(bad)?)
-                .await?
-                .map(Actor::Staff),
-            AccountKind::Patient => self
-                .store
-                .patient_actor(id.parse::<AccountId>().map_err(bad)?, self.now())
-                .await?
-                .map(Actor::Patient),
+            AccountKind::Staff => self.store.staff_actor(id.parse::<StaffId>().map_err(bad)?).await?.map(Actor::Staff),
+            AccountKind::Patient => {
+                self.store.patient_actor(id.parse::<AccountId>().map_err(bad)?, self.now()).await?.map(Actor::Patient)
+            }
         })
     }
 
     /// Signs out: the session is deleted server-side.
-    pub async fn logout(
-        &self,
-        auth: &Authenticated,
-        ctx: &RequestContext,
-    ) -> Result<(), Unexpected> {
-        let rec = AuditRecord::new(
-            &auth.actor,
-            "auth.logout",
-            "session",
-            Purpose::Operations,
-            ctx,
-        )
-        .resource(auth.session.to_hex());
-        self.store
-            .end_session(&auth.session, self.now(), &rec)
-            .await?;
+    pub async fn logout(&self, auth: &Authenticated, ctx: &RequestContext) -> Result<(), Unexpected> {
+        let rec = AuditRecord::new(&auth.actor, "auth.logout", "session", Purpose::Operations, ctx)
+            .resource(auth.session.to_hex());
+        self.store.end_session(&auth.session, self.now(), &rec).await?;
         Ok(())
     }
 
@@ -351,33 +294,13 @@ impl App {
         }
     }
 
-    async fn patient_me(
-        &self,
-        actor: &Actor,
-        p: &PatientActor,
-        ctx: &RequestContext,
-    ) -> Result<Me, Unexpected> {
+    async fn patient_me(&self, actor: &Actor, p: &PatientActor, ctx: &RequestContext) -> Result<Me, Unexpected> {
         let now = self.now();
-        let rec = AuditRecord::new(
-            actor,
-            "patient.read",
-            "patient",
-            Purpose::PatientRequest,
-            ctx,
-        );
+        let rec = AuditRecord::new(actor, "patient.read", "patient", Purpose::PatientRequest, ctx);
         let record = self.store.read_patient(p.patient_id, now, &rec).await?;
         let acts_for = self.store.proxy_links(p.account_id, now).await?;
-        let totp_enrolled = self
-            .store
-            .totp_enrolled(AccountKind::Patient, &p.account_id.to_string())
-            .await?;
-        Ok(Me::Patient {
-            id: p.account_id,
-            patient_id: p.patient_id,
-            name: record.name,
-            acts_for,
-            totp_enrolled,
-        })
+        let totp_enrolled = self.store.totp_enrolled(AccountKind::Patient, &p.account_id.to_string()).await?;
+        Ok(Me::Patient { id: p.account_id, patient_id: p.patient_id, name: record.name, acts_for, totp_enrolled })
     }
 }
 
@@ -396,9 +319,7 @@ fn account_ref(actor: &Actor) -> Result<(AccountKind, String), Unexpected> {
     match actor {
         Actor::Staff(s) => Ok((AccountKind::Staff, s.id.to_string())),
         Actor::Patient(p) => Ok((AccountKind::Patient, p.account_id.to_string())),
-        Actor::System => Err(Unexpected(anyhow::anyhow!(
-            "the system has no second factor"
-        ))),
+        Actor::System => Err(Unexpected(anyhow::anyhow!("the system has no second factor"))),
     }
 }
 
@@ -424,25 +345,11 @@ impl App {
     ) -> Result<(), TotpEnrollError> {
         let (kind, id) = account_ref(actor)?;
         let now = self.now();
-        let secret = self
-            .store
-            .pending_totp(kind, &id)
-            .await
-            .map_err(Unexpected::from)?
-            .ok_or(TotpEnrollError::CodeMismatch)?;
+        let secret =
+            self.store.pending_totp(kind, &id).await.map_err(Unexpected::from)?.ok_or(TotpEnrollError::CodeMismatch)?;
         let step = totp::matching_step(&secret, code, now).ok_or(TotpEnrollError::CodeMismatch)?;
-        let rec = AuditRecord::new(
-            actor,
-            "auth.totp_enroll",
-            "account",
-            Purpose::Operations,
-            ctx,
-        )
-        .resource(&id);
-        self.store
-            .confirm_totp(kind, &id, &secret, step, now, &rec)
-            .await
-            .map_err(Unexpected::from)?;
+        let rec = AuditRecord::new(actor, "auth.totp_enroll", "account", Purpose::Operations, ctx).resource(&id);
+        self.store.confirm_totp(kind, &id, &secret, step, now, &rec).await.map_err(Unexpected::from)?;
         Ok(())
     }
 }

@@ -61,22 +61,11 @@ pub struct Enrolled {
 
 impl App {
     /// Enrolls a patient with an invitation code.
-    pub async fn enroll(
-        &self,
-        req: EnrollRequest,
-        ctx: &RequestContext,
-    ) -> Result<Enrolled, EnrollError> {
+    pub async fn enroll(&self, req: EnrollRequest, ctx: &RequestContext) -> Result<Enrolled, EnrollError> {
         let now = self.now();
-        let ip_key = format!(
-            "enroll-ip:{}",
-            ctx.source_ip.as_deref().unwrap_or("unknown")
-        );
-        self.throttle
-            .check(&ip_key, self.throttle.policy().per_ip, now)
-            .map_err(EnrollError::Throttled)?;
-        let today = now
-            .utc_date()
-            .ok_or_else(|| Unexpected(anyhow::anyhow!("clock out of range")))?;
+        let ip_key = format!("enroll-ip:{}", ctx.source_ip.as_deref().unwrap_or("unknown"));
+        self.throttle.check(&ip_key, self.throttle.policy().per_ip, now).map_err(EnrollError::Throttled)?;
+        let today = now.utc_date().ok_or_else(|| Unexpected(anyhow::anyhow!("clock out of range")))?;
         let dob = DateOfBirth::parse(&req.date_of_birth, today)?;
         let email = EmailAddress::parse(&req.email)?;
         let password = Password::parse(&req.password)?;
@@ -95,30 +84,14 @@ impl App {
             context: ctx.clone(),
         };
         let code_hash = portico_crypto::token::invitation_code_hash(&req.invite_code);
-        let account = NewAccount {
-            email,
-            password_hash: hash,
-        };
+        let account = NewAccount { email, password_hash: hash };
         let outcome = self
             .store
-            .enroll_with_invitation(
-                &code_hash,
-                dob,
-                &account,
-                self.settings.enrollment_max_attempts,
-                now,
-                &audit,
-            )
+            .enroll_with_invitation(&code_hash, dob, &account, self.settings.enrollment_max_attempts, now, &audit)
             .await
             .map_err(Unexpected::from)?;
         match outcome {
-            EnrollOutcome::Enrolled {
-                account_id,
-                patient_id,
-            } => Ok(Enrolled {
-                account_id,
-                patient_id,
-            }),
+            EnrollOutcome::Enrolled { account_id, patient_id } => Ok(Enrolled { account_id, patient_id }),
             EnrollOutcome::InvalidCode | EnrollOutcome::WrongDateOfBirth { .. } => {
                 self.throttle.record_failure(&ip_key, now);
                 Err(EnrollError::Rejected)

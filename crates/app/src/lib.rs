@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod auth;
 pub mod enrollment;
+pub mod messaging;
 pub mod settings;
 pub mod throttle;
 mod totp;
@@ -32,9 +33,7 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App")
-            .field("store", &self.store)
-            .finish_non_exhaustive()
+        f.debug_struct("App").field("store", &self.store).finish_non_exhaustive()
     }
 }
 
@@ -42,12 +41,7 @@ impl App {
     /// Builds the application around an opened store.
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let throttle = Arc::new(throttle::Throttle::new(settings.throttle));
-        Self {
-            store,
-            clock,
-            settings: Arc::new(settings),
-            throttle,
-        }
+        Self { store, clock, settings: Arc::new(settings), throttle }
     }
     /// The store (for health checks and wiring).
     pub fn store(&self) -> &Store {
@@ -82,19 +76,11 @@ impl From<portico_crypto::CryptoError> for Unexpected {
 }
 
 /// Runs a CPU-heavy closure (password hashing) off the async executor.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Unexpected> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Unexpected(anyhow::anyhow!("blocking task failed: {e}")))
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Unexpected> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Unexpected(anyhow::anyhow!("blocking task failed: {e}")))
 }
 
 /// The request context used for actions of the operator through the CLI.
 pub fn cli_context() -> RequestContext {
-    RequestContext {
-        source_ip: Some("cli".to_owned()),
-        session_hash: None,
-        request_id: None,
-    }
+    RequestContext { source_ip: Some("cli".to_owned()), session_hash: None, request_id: None }
 }

@@ -17,11 +17,7 @@ pub struct ThrottlePolicy {
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
-        Self {
-            per_account: 5,
-            per_ip: 30,
-            window: Duration::from_secs(15 * 60),
-        }
+        Self { per_account: 5, per_ip: 30, window: Duration::from_secs(15 * 60) }
     }
 }
 
@@ -40,6 +36,8 @@ pub struct Settings {
     pub throttle: ThrottlePolicy,
     /// Issuer shown in authenticator apps.
     pub totp_issuer: String,
+    /// Largest accepted attachment, in bytes (default 20 MB).
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -51,6 +49,7 @@ impl Default for Settings {
             enrollment_max_attempts: 5,
             throttle: ThrottlePolicy::default(),
             totp_issuer: "Portico".to_owned(),
+            attachment_max_bytes: 20 * 1024 * 1024,
         }
     }
 }

@@ -24,10 +24,7 @@ pub struct Throttle {
 impl Throttle {
     /// An empty throttle.
     pub fn new(policy: ThrottlePolicy) -> Self {
-        Self {
-            policy,
-            failures: Mutex::new(HashMap::new()),
-        }
+        Self { policy, failures: Mutex::new(HashMap::new()) }
     }
 
     /// `Err(retry_after)` when `key` has `limit` or more failures in the window ending at `now`.
@@ -62,10 +59,7 @@ impl Throttle {
 
     /// Forgets `key` (after a successful sign-in).
     pub fn clear(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 
     /// The policy in force.

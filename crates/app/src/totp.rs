@@ -27,14 +27,8 @@ pub(crate) fn new_secret() -> Result<Vec<u8>, Unexpected> {
 }
 
 /// The `otpauth://totp/...` URI an authenticator app scans.
-pub(crate) fn provisioning_uri(
-    secret: &[u8],
-    issuer: &str,
-    account: &str,
-) -> Result<String, Unexpected> {
-    totp(secret, issuer, account)?
-        .to_url()
-        .map_err(|e| Unexpected(anyhow::anyhow!("totp url: {e}")))
+pub(crate) fn provisioning_uri(secret: &[u8], issuer: &str, account: &str) -> Result<String, Unexpected> {
+    totp(secret, issuer, account)?.to_url().map_err(|e| Unexpected(anyhow::anyhow!("totp url: {e}")))
 }
 
 /// The time step `code` is valid for at `now`, if it is valid.
@@ -42,8 +36,7 @@ pub(crate) fn matching_step(secret: &[u8], code: &str, now: Timestamp) -> Option
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let secs = u64::try_from(now.unix_millis() / 1000).ok()?;
     let t = totp(secret, "x", "x").ok()?;
-    t.check(&code, secs)
-        .and_then(|step| i64::try_from(step).ok())
+    t.check(&code, secs).and_then(|step| i64::try_from(step).ok())
 }
 
 #[cfg(test)]
@@ -55,22 +48,9 @@ mod tests {
         // RFC 6238 appendix B: secret "12345678901234567890", T = 59 s -> 94287082 (8 digits);
         // the 6-digit code is its last six digits.
         let secret = b"12345678901234567890";
-        assert_eq!(
-            matching_step(secret, "287082", Timestamp::from_unix_millis(59_000)),
-            Some(1)
-        );
-        assert_eq!(
-            matching_step(secret, "287 082", Timestamp::from_unix_millis(59_000)),
-            Some(1)
-        );
-        assert_eq!(
-            matching_step(secret, "000000", Timestamp::from_unix_millis(59_000)),
-            None
-        );
-        assert!(
-            provisioning_uri(secret, "Clinic", "a@b.org")
-                .unwrap()
-                .starts_with("otpauth://totp/")
-        );
+        assert_eq!(matching_step(secret, "287082", Timestamp::from_unix_millis(59_000)), Some(1));
+        assert_eq!(matching_step(secret, "287 082", Timestamp::from_unix_millis(59_000)), Some(1));
+        assert_eq!(matching_step(secret, "000000", Timestamp::from_unix_millis(59_000)), None);
+        assert!(provisioning_uri(secret, "Clinic", "a@b.org").unwrap().starts_with("otpauth://totp/"));
     }
 }

@@ -87,11 +87,7 @@ impl std::fmt::Debug for Sealed {
     }
 }
 
-pub(crate) fn seal_with(
-    key: &[u8; 32],
-    aad: &[u8],
-    plaintext: &[u8],
-) -> Result<Sealed, CryptoError> {
+pub(crate) fn seal_with(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Sealed, CryptoError> {
     let key = less_safe_key(key)?;
     let mut nonce = [0u8; NONCE_LEN];
     random_bytes(&mut nonce)?;
@@ -99,12 +95,8 @@ pub(crate) fn seal_with(
     buf.push(VERSION);
     buf.extend_from_slice(&nonce);
     let mut body = plaintext.to_vec();
-    key.seal_in_place_append_tag(
-        Nonce::assume_unique_for_key(nonce),
-        LcAad::from(aad),
-        &mut body,
-    )
-    .map_err(|_| CryptoError::Integrity)?;
+    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), LcAad::from(aad), &mut body)
+        .map_err(|_| CryptoError::Integrity)?;
     buf.extend_from_slice(&body);
     body.zeroize();
     Ok(Sealed(buf))
@@ -119,18 +111,13 @@ pub(crate) fn open_with(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Vec
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Integrity)?;
     let key = less_safe_key(key)?;
     let mut body = body.to_vec();
-    let len = key
-        .open_in_place(nonce, LcAad::from(aad), &mut body)
-        .map_err(|_| CryptoError::Integrity)?
-        .len();
+    let len = key.open_in_place(nonce, LcAad::from(aad), &mut body).map_err(|_| CryptoError::Integrity)?.len();
     body.truncate(len);
     Ok(body)
 }
 
 fn less_safe_key(key: &[u8; 32]) -> Result<LessSafeKey, CryptoError> {
-    UnboundKey::new(&AES_256_GCM, key)
-        .map(LessSafeKey::new)
-        .map_err(|_| CryptoError::Integrity)
+    UnboundKey::new(&AES_256_GCM, key).map(LessSafeKey::new).map_err(|_| CryptoError::Integrity)
 }
 
 #[cfg(test)]
@@ -155,11 +142,7 @@ mod tests {
             for bit in [0x01u8, 0x80] {
                 let mut b = s.as_bytes().to_vec();
                 b[i] ^= bit;
-                assert_eq!(
-                    k.open(&aad, &Sealed::from_bytes(b)),
-                    Err(CryptoError::Integrity),
-                    "byte {i}"
-                );
+                assert_eq!(k.open(&aad, &Sealed::from_bytes(b)), Err(CryptoError::Integrity), "byte {i}");
             }
         }
     }
@@ -170,28 +153,14 @@ mod tests {
         let s = k.seal(&Aad::field("patients", "name", "a"), b"x").unwrap();
         assert!(k.open(&Aad::field("patients", "name", "b"), &s).is_err());
         assert!(k.open(&Aad::field("patients", "mrn", "a"), &s).is_err());
-        assert!(
-            DataKey::generate()
-                .unwrap()
-                .open(&Aad::field("patients", "name", "a"), &s)
-                .is_err()
-        );
-        assert!(
-            k.open(
-                &Aad::field("patients", "name", "a"),
-                &Sealed::from_bytes(vec![1, 2])
-            )
-            .is_err()
-        );
+        assert!(DataKey::generate().unwrap().open(&Aad::field("patients", "name", "a"), &s).is_err());
+        assert!(k.open(&Aad::field("patients", "name", "a"), &Sealed::from_bytes(vec![1, 2])).is_err());
     }
 
     #[test]
     fn two_seals_of_the_same_text_differ() {
         let k = DataKey::generate().unwrap();
         let aad = Aad::field("t", "c", "r");
-        assert_ne!(
-            k.seal(&aad, b"same").unwrap(),
-            k.seal(&aad, b"same").unwrap()
-        );
+        assert_ne!(k.seal(&aad, b"same").unwrap(), k.seal(&aad, b"same").unwrap());
     }
 }

@@ -35,10 +35,7 @@ mod tests {
         let other = BlindIndexKey::new(DataKey::from_bytes([8; 32]));
         assert_eq!(k.index("patient.mrn", "A1"), k.index("patient.mrn", "A1"));
         assert_ne!(k.index("patient.mrn", "A1"), k.index("account.email", "A1"));
-        assert_ne!(
-            k.index("patient.mrn", "A1"),
-            other.index("patient.mrn", "A1")
-        );
+        assert_ne!(k.index("patient.mrn", "A1"), other.index("patient.mrn", "A1"));
         assert_eq!(k.index("patient.mrn", "A1").len(), 32);
     }
 }

@@ -33,9 +33,7 @@ pub enum KeyFileError {
         source: std::io::Error,
     },
     /// Group or others may read it.
-    #[error(
-        "key file {path} is readable by group or others (mode {mode:o}); run: chmod 600 {path}"
-    )]
+    #[error("key file {path} is readable by group or others (mode {mode:o}); run: chmod 600 {path}")]
     Permissions {
         /// The file.
         path: PathBuf,
@@ -86,23 +84,14 @@ impl Kek {
 
     /// Loads the key file at `path`, refusing one that group or others can read.
     pub fn load(path: &Path) -> Result<Self, KeyFileError> {
-        let io = |source| KeyFileError::Io {
-            path: path.to_owned(),
-            source,
-        };
+        let io = |source| KeyFileError::Io { path: path.to_owned(), source };
         let meta = std::fs::metadata(path).map_err(io)?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(KeyFileError::Permissions {
-                path: path.to_owned(),
-                mode,
-            });
+            return Err(KeyFileError::Permissions { path: path.to_owned(), mode });
         }
         let mut text = std::fs::read_to_string(path).map_err(io)?;
-        let parsed = parse(&text).map_err(|reason| KeyFileError::Format {
-            path: path.to_owned(),
-            reason,
-        });
+        let parsed = parse(&text).map_err(|reason| KeyFileError::Format { path: path.to_owned(), reason });
         text.zeroize();
         parsed
     }
@@ -111,31 +100,21 @@ impl Kek {
     pub fn create(path: &Path) -> Result<Self, KeyFileError> {
         let mut key = [0u8; 32];
         random_bytes(&mut key)?;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => KeyFileError::Exists(path.to_owned()),
-                _ => KeyFileError::Io {
-                    path: path.to_owned(),
-                    source: e,
-                },
+        let mut file =
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| {
+                match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => KeyFileError::Exists(path.to_owned()),
+                    _ => KeyFileError::Io { path: path.to_owned(), source: e },
+                }
             })?;
         let mut text = format!(
             "# Portico key file. Keep it outside the data directory and outside database backups;\n\
              # without it the data cannot be read. Mode must stay 0600.\nkek = {}\n",
             STANDARD.encode(key)
         );
-        let written = file
-            .write_all(text.as_bytes())
-            .and_then(|()| file.sync_all());
+        let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
         text.zeroize();
-        written.map_err(|source| KeyFileError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        written.map_err(|source| KeyFileError::Io { path: path.to_owned(), source })?;
         Ok(Self::from_bytes(key))
     }
 
@@ -156,9 +135,7 @@ impl Kek {
     /// Unwraps a data key; fails if it was wrapped under another KEK or for another purpose.
     pub fn unwrap_key(&self, aad: &Aad, wrapped: &Sealed) -> Result<DataKey, CryptoError> {
         let mut raw = open_with(&self.key, &aad_bytes(aad), wrapped.as_bytes())?;
-        let result = <[u8; 32]>::try_from(raw.as_slice())
-            .map(DataKey::from_bytes)
-            .map_err(|_| CryptoError::Integrity);
+        let result = <[u8; 32]>::try_from(raw.as_slice()).map(DataKey::from_bytes).map_err(|_| CryptoError::Integrity);
         raw.zeroize();
         result
     }
@@ -182,18 +159,9 @@ fn aad_bytes(aad: &Aad) -> Vec<u8> {
 }
 
 fn parse(text: &str) -> Result<Kek, &'static str> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| l.starts_with("kek"))
-        .ok_or("no 'kek = ...' line")?;
-    let value = line
-        .split_once('=')
-        .map(|(_, v)| v.trim())
-        .ok_or("no '=' on the kek line")?;
-    let mut raw = STANDARD
-        .decode(value)
-        .map_err(|_| "the kek is not base64")?;
+    let line = text.lines().map(str::trim).find(|l| l.starts_with("kek")).ok_or("no 'kek = ...' line")?;
+    let value = line.split_once('=').map(|(_, v)| v.trim()).ok_or("no '=' on the kek line")?;
+    let mut raw = STANDARD.decode(value).map_err(|_| "the kek is not base64")?;
     let key = <[u8; 32]>::try_from(raw.as_slice()).map_err(|_| "the kek is not 32 bytes");
     raw.zeroize();
     key.map(Kek::from_bytes)
@@ -205,23 +173,16 @@ mod tests {
 
     #[test]
     fn a_created_key_file_is_private_and_loads_back_to_the_same_key() {
-        let dir =
-            std::env::temp_dir().join(format!("portico-kf-{}", hex(&sha256(file!().as_bytes()))));
+        let dir = std::env::temp_dir().join(format!("portico-kf-{}", hex(&sha256(file!().as_bytes()))));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("k.key");
         let k = Kek::create(&path).unwrap();
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(Kek::load(&path).unwrap().id(), k.id());
         assert!(matches!(Kek::create(&path), Err(KeyFileError::Exists(_))));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        assert!(matches!(
-            Kek::load(&path),
-            Err(KeyFileError::Permissions { .. })
-        ));
+        assert!(matches!(Kek::load(&path), Err(KeyFileError::Permissions { .. })));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -234,10 +195,7 @@ mod tests {
         let w = a.wrap(&aad, &dk).unwrap();
         assert_eq!(a.unwrap_key(&aad, &w).unwrap().bytes(), dk.bytes());
         assert!(b.unwrap_key(&aad, &w).is_err());
-        assert!(
-            a.unwrap_key(&Aad::field("patient_keys", "wrapped_key", "p2"), &w)
-                .is_err()
-        );
+        assert!(a.unwrap_key(&Aad::field("patient_keys", "wrapped_key", "p2"), &w).is_err());
     }
 
     #[test]

@@ -13,17 +13,12 @@ fn hasher() -> Argon2<'static> {
 pub fn hash_password(password: &str) -> Result<String, CryptoError> {
     let mut salt = [0u8; 16];
     random_bytes(&mut salt)?;
-    hasher()
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| CryptoError::Random)
+    hasher().hash_password_with_salt(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| CryptoError::Random)
 }
 
 /// Whether `password` matches the PHC string `hash`. A malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| hasher().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A valid hash of a random password, for verifying against when an account does not exist,

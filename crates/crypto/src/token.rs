@@ -64,15 +64,9 @@ const INVITE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 pub fn invitation_code() -> Result<(String, Vec<u8>), CryptoError> {
     let mut raw = [0u8; 12];
     random_bytes(&mut raw)?;
-    let chars: Vec<char> = raw
-        .iter()
-        .map(|b| char::from(INVITE_ALPHABET[usize::from(*b) % INVITE_ALPHABET.len()]))
-        .collect();
-    let code = chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-");
+    let chars: Vec<char> =
+        raw.iter().map(|b| char::from(INVITE_ALPHABET[usize::from(*b) % INVITE_ALPHABET.len()])).collect();
+    let code = chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-");
     let hash = invitation_code_hash(&code);
     Ok((code, hash))
 }
@@ -80,11 +74,7 @@ pub fn invitation_code() -> Result<(String, Vec<u8>), CryptoError> {
 /// The stored hash of an invitation code as typed by a person: case, spaces and dashes are
 /// ignored so that `abcd efgh jkmn` finds `ABCD-EFGH-JKMN`.
 pub fn invitation_code_hash(typed: &str) -> Vec<u8> {
-    let norm: String = typed
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let norm: String = typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
     sha256(format!("portico/invite/v1/{norm}").as_bytes()).to_vec()
 }
 
@@ -106,10 +96,7 @@ mod tests {
     fn invitation_codes_are_readable_and_forgiving_to_type() {
         let (code, hash) = invitation_code().unwrap();
         assert_eq!(code.len(), 14);
-        assert!(
-            code.chars()
-                .all(|c| c == '-' || INVITE_ALPHABET.contains(&(c as u8)))
-        );
+        assert!(code.chars().all(|c| c == '-' || INVITE_ALPHABET.contains(&(c as u8))));
         let typed = code.to_lowercase().replace('-', " ");
         assert_eq!(invitation_code_hash(&typed), hash);
     }

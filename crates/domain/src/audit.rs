@@ -124,3 +124,19 @@ impl AuditRecord {
         self
     }
 }
+
+impl Purpose {
+    /// The purpose of use of an actor acting in their role: billing staff for payment, care
+    /// staff for treatment, patients on their own behalf.
+    pub fn of(actor: &Actor) -> Purpose {
+        match actor {
+            Actor::Staff(s) => match s.role {
+                crate::StaffRole::Billing => Purpose::Payment,
+                crate::StaffRole::Admin | crate::StaffRole::PrivacyOfficer => Purpose::Operations,
+                _ => Purpose::Treatment,
+            },
+            Actor::Patient(_) => Purpose::PatientRequest,
+            Actor::System => Purpose::System,
+        }
+    }
+}

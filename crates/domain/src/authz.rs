@@ -5,7 +5,8 @@
 //! action here, with its rule and a row in the table test, before any route uses it.
 
 use crate::actor::{Actor, StaffActor};
-use crate::{PatientId, StaffRole};
+use crate::messaging::ThreadFacts;
+use crate::{PatientId, StaffRole, TeamId};
 
 /// Something an actor wants to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +29,25 @@ pub enum Action {
     },
     /// Read operational metrics.
     ReadMetrics,
+    /// Read a thread and its messages.
+    ReadThread(ThreadFacts),
+    /// Write a message in a thread (or open a new thread with these facts).
+    WriteMessage(ThreadFacts),
+    /// Write a staff-only internal note, assign, close or reopen a thread.
+    ManageThread(ThreadFacts),
+    /// Share a result file with the patient.
+    ShareResult(ThreadFacts),
+    /// Recall a message.
+    RecallMessage {
+        /// The thread it is in.
+        thread: ThreadFacts,
+        /// Whether the actor wrote it.
+        is_author: bool,
+    },
+    /// Read or write the saved replies of a team.
+    UseSavedReplies(TeamId),
+    /// Review misdirected-message records.
+    ReviewMisdirected,
 }
 
 /// Whether `actor` may perform `action`. Anything not explicitly allowed is denied.
@@ -40,17 +60,33 @@ pub fn permits(actor: &Actor, action: &Action) -> bool {
             matches!(s.role, StaffRole::Admin | StaffRole::FrontDesk)
         }
         (Actor::Staff(s), Action::ReadMetrics) => s.role == StaffRole::Admin,
-        (
-            Actor::Staff(s),
-            Action::ReadPatientDemographics {
-                care_relationship, ..
-            },
-        ) => staff_may_read_demographics(s, *care_relationship),
-        (Actor::Patient(p), Action::ReadPatientDemographics { patient, .. }) => {
-            p.may_act_for(*patient)
+        (Actor::Staff(s), Action::ReadPatientDemographics { care_relationship, .. }) => {
+            staff_may_read_demographics(s, *care_relationship)
+        }
+        (Actor::Patient(p), Action::ReadPatientDemographics { patient, .. }) => p.may_act_for(*patient),
+        (Actor::Staff(s), Action::ReadThread(t) | Action::WriteMessage(t) | Action::ManageThread(t)) => {
+            in_care_team(s, t.team)
+        }
+        (Actor::Patient(p), Action::ReadThread(t) | Action::WriteMessage(t)) => p.may_act_for(t.patient),
+        (Actor::Staff(s), Action::ShareResult(t)) => {
+            matches!(s.role, StaffRole::Clinician | StaffRole::Nurse) && s.teams.contains(&t.team)
+        }
+        (Actor::Staff(s), Action::RecallMessage { thread, is_author }) => {
+            s.role == StaffRole::Admin || (*is_author && in_care_team(s, thread.team))
+        }
+        (Actor::Patient(p), Action::RecallMessage { thread, is_author }) => *is_author && p.may_act_for(thread.patient),
+        (Actor::Staff(s), Action::UseSavedReplies(team)) => in_care_team(s, *team),
+        (Actor::Staff(s), Action::ReviewMisdirected) => {
+            matches!(s.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
         (Actor::Patient(_), _) => false,
     }
+}
+
+/// Care-team roles see the threads of the teams they belong to; admins and privacy officers
+/// never read messages (minimum necessary).
+fn in_care_team(s: &StaffActor, team: TeamId) -> bool {
+    s.role.is_care_team() && s.teams.contains(&team)
 }
 
 /// Minimum necessary: care-team roles read demographics of patients they treat; front desk
@@ -67,14 +103,11 @@ fn staff_may_read_demographics(s: &StaffActor, care_relationship: bool) -> bool 
 mod tests {
     use super::*;
     use crate::actor::PatientActor;
+    use crate::messaging::ThreadFacts;
     use crate::{AccountId, StaffId, Timestamp};
 
     fn staff(role: StaffRole) -> Actor {
-        Actor::Staff(StaffActor {
-            id: StaffId::generate(Timestamp::from_unix_millis(1)),
-            role,
-            teams: vec![],
-        })
+        Actor::Staff(StaffActor { id: StaffId::generate(Timestamp::from_unix_millis(1)), role, teams: vec![] })
     }
 
     #[test]
@@ -82,15 +115,9 @@ mod tests {
         let t = Timestamp::from_unix_millis(1);
         let own = PatientId::generate(t);
         let other = PatientId::generate(t);
-        let patient = Actor::Patient(PatientActor {
-            account_id: AccountId::generate(t),
-            patient_id: own,
-            acts_for: vec![],
-        });
-        let read = |patient, care| Action::ReadPatientDemographics {
-            patient,
-            care_relationship: care,
-        };
+        let patient =
+            Actor::Patient(PatientActor { account_id: AccountId::generate(t), patient_id: own, acts_for: vec![] });
+        let read = |patient, care| Action::ReadPatientDemographics { patient, care_relationship: care };
         use StaffRole::*;
         let rows: Vec<(Actor, Action, bool)> = vec![
             (staff(Admin), Action::ManageStaff, true),
@@ -120,22 +147,54 @@ mod tests {
     }
 
     #[test]
+    fn thread_rules_follow_team_membership_and_the_patient_relationship() {
+        let t = Timestamp::from_unix_millis(1);
+        let (own, other) = (PatientId::generate(t), PatientId::generate(t));
+        let (team, other_team) = (TeamId::generate(t), TeamId::generate(t));
+        let member = |role| Actor::Staff(StaffActor { id: StaffId::generate(t), role, teams: vec![team] });
+        let patient =
+            Actor::Patient(PatientActor { account_id: AccountId::generate(t), patient_id: own, acts_for: vec![] });
+        let mine = ThreadFacts { patient: own, team };
+        let theirs = ThreadFacts { patient: other, team: other_team };
+        use StaffRole::*;
+        let rows: Vec<(Actor, Action, bool)> = vec![
+            (member(Clinician), Action::ReadThread(mine), true),
+            (member(Clinician), Action::ReadThread(theirs), false),
+            (member(Nurse), Action::WriteMessage(mine), true),
+            (member(FrontDesk), Action::ManageThread(mine), true),
+            (member(Billing), Action::ReadThread(mine), true),
+            (member(Admin), Action::ReadThread(mine), false),
+            (member(PrivacyOfficer), Action::ReadThread(mine), false),
+            (patient.clone(), Action::ReadThread(mine), true),
+            (patient.clone(), Action::ReadThread(theirs), false),
+            (patient.clone(), Action::WriteMessage(mine), true),
+            (patient.clone(), Action::ManageThread(mine), false),
+            (member(Clinician), Action::ShareResult(mine), true),
+            (member(FrontDesk), Action::ShareResult(mine), false),
+            (patient.clone(), Action::ShareResult(mine), false),
+            (member(Nurse), Action::RecallMessage { thread: mine, is_author: true }, true),
+            (member(Nurse), Action::RecallMessage { thread: mine, is_author: false }, false),
+            (member(Admin), Action::RecallMessage { thread: theirs, is_author: false }, true),
+            (patient.clone(), Action::RecallMessage { thread: mine, is_author: true }, true),
+            (patient.clone(), Action::RecallMessage { thread: theirs, is_author: true }, false),
+            (member(Clinician), Action::UseSavedReplies(team), true),
+            (member(Clinician), Action::UseSavedReplies(other_team), false),
+            (member(PrivacyOfficer), Action::ReviewMisdirected, true),
+            (member(Clinician), Action::ReviewMisdirected, false),
+            (patient.clone(), Action::ReviewMisdirected, false),
+        ];
+        for (actor, action, expected) in rows {
+            assert_eq!(permits(&actor, &action), expected, "{actor:?} {action:?}");
+        }
+    }
+
+    #[test]
     fn a_proxy_may_act_only_for_linked_patients() {
         let t = Timestamp::from_unix_millis(1);
-        let (own, child, stranger) = (
-            PatientId::generate(t),
-            PatientId::generate(t),
-            PatientId::generate(t),
-        );
-        let parent = Actor::Patient(PatientActor {
-            account_id: AccountId::generate(t),
-            patient_id: own,
-            acts_for: vec![child],
-        });
-        let read = |patient| Action::ReadPatientDemographics {
-            patient,
-            care_relationship: false,
-        };
+        let (own, child, stranger) = (PatientId::generate(t), PatientId::generate(t), PatientId::generate(t));
+        let parent =
+            Actor::Patient(PatientActor { account_id: AccountId::generate(t), patient_id: own, acts_for: vec![child] });
+        let read = |patient| Action::ReadPatientDemographics { patient, care_relationship: false };
         assert!(permits(&parent, &read(child)));
         assert!(!permits(&parent, &read(stranger)));
     }

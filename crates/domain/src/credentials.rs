@@ -57,21 +57,10 @@ mod tests {
 
     #[test]
     fn the_password_policy_is_length_based() {
-        assert_eq!(
-            Password::parse("short").unwrap_err(),
-            PasswordError::TooShort
-        );
-        assert_eq!(
-            Password::parse(&"a".repeat(12)).unwrap_err(),
-            PasswordError::Repetitive
-        );
-        assert_eq!(
-            Password::parse(&"ab".repeat(65)).unwrap_err(),
-            PasswordError::TooLong
-        );
+        assert_eq!(Password::parse("short").unwrap_err(), PasswordError::TooShort);
+        assert_eq!(Password::parse(&"a".repeat(12)).unwrap_err(), PasswordError::Repetitive);
+        assert_eq!(Password::parse(&"ab".repeat(65)).unwrap_err(), PasswordError::TooLong);
         assert!(Password::parse("correct horse battery").is_ok());
-        assert!(
-            !format!("{:?}", Password::parse("correct horse battery").unwrap()).contains("horse")
-        );
+        assert!(!format!("{:?}", Password::parse("correct horse battery").unwrap()).contains("horse"));
     }
 }

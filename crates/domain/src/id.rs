@@ -64,6 +64,27 @@ entity_id!(
     InvitationId
 );
 
+entity_id!(
+    /// A conversation between a patient and a team.
+    ThreadId
+);
+entity_id!(
+    /// One message (or internal note, or shared result) in a thread.
+    MessageId
+);
+entity_id!(
+    /// A file attached to a message.
+    AttachmentId
+);
+entity_id!(
+    /// A team's reusable reply text.
+    SavedReplyId
+);
+entity_id!(
+    /// A record of a recalled message that had been read (a possible breach to review).
+    MisdirectedId
+);
+
 /// A UUIDv7 whose 48-bit timestamp is taken from `at` rather than the wall clock.
 pub fn new_v7(at: Timestamp) -> Uuid {
     let millis = u64::try_from(at.unix_millis()).unwrap_or(0);

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authz;
 pub mod credentials;
 pub mod id;
+pub mod messaging;
 pub mod patient;
 pub mod phi_text;
 pub mod role;
@@ -17,7 +18,9 @@ pub mod session;
 pub mod time;
 
 pub use actor::Actor;
-pub use id::{AccountId, InvitationId, PatientId, StaffId, TeamId};
+pub use id::{
+    AccountId, AttachmentId, InvitationId, MessageId, MisdirectedId, PatientId, SavedReplyId, StaffId, TeamId, ThreadId,
+};
 pub use phi_text::PhiText;
 pub use role::StaffRole;
 pub use time::{Clock, Timestamp};

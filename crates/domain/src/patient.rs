@@ -116,18 +116,10 @@ impl PhoneNumber {
     /// Parses a phone number in international form; spaces, dots, dashes and parentheses are
     /// dropped. A number without a leading `+` is refused rather than guessed.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let t: String = s
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-            .collect();
-        let digits = t
-            .strip_prefix('+')
-            .ok_or_else(|| err("phone", "must be in international form, e.g. +15551234567"))?;
-        if !(8..=15).contains(&digits.len())
-            || !digits.chars().all(|c| c.is_ascii_digit())
-            || digits.starts_with('0')
-        {
+        let t: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+        let digits =
+            t.strip_prefix('+').ok_or_else(|| err("phone", "must be in international form, e.g. +15551234567"))?;
+        if !(8..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) || digits.starts_with('0') {
             return Err(err("phone", "must be + followed by 8 to 15 digits"));
         }
         Ok(Self(t))
@@ -178,19 +170,13 @@ impl Language {
             Some((p, r)) => (p, Some(r)),
             None => (t, None),
         };
-        let primary_ok =
-            (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
-        let region_ok =
-            region.is_none_or(|r| r.len() == 2 && r.chars().all(|c| c.is_ascii_alphabetic()));
+        let primary_ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic());
+        let region_ok = region.is_none_or(|r| r.len() == 2 && r.chars().all(|c| c.is_ascii_alphabetic()));
         if !primary_ok || !region_ok {
             return Err(err("preferred_language", reason));
         }
         Ok(Self(match region {
-            Some(r) => format!(
-                "{}-{}",
-                primary.to_ascii_lowercase(),
-                r.to_ascii_uppercase()
-            ),
+            Some(r) => format!("{}-{}", primary.to_ascii_lowercase(), r.to_ascii_uppercase()),
             None => primary.to_ascii_lowercase(),
         }))
     }
@@ -253,23 +239,11 @@ mod tests {
     #[test]
     fn demographic_parsers_accept_and_normalize_good_input() {
         assert_eq!(Mrn::parse(" ab-123 ").unwrap().expose(), "AB-123");
-        assert_eq!(
-            EmailAddress::parse("Jo.Doe@Example.ORG").unwrap().expose(),
-            "jo.doe@example.org"
-        );
-        assert_eq!(
-            PhoneNumber::parse("+1 (555) 123-4567").unwrap().expose(),
-            "+15551234567"
-        );
-        assert_eq!(
-            DateOfBirth::parse("1971-03-14", today()).unwrap().to_iso(),
-            "1971-03-14"
-        );
+        assert_eq!(EmailAddress::parse("Jo.Doe@Example.ORG").unwrap().expose(), "jo.doe@example.org");
+        assert_eq!(PhoneNumber::parse("+1 (555) 123-4567").unwrap().expose(), "+15551234567");
+        assert_eq!(DateOfBirth::parse("1971-03-14", today()).unwrap().to_iso(), "1971-03-14");
         assert_eq!(Language::parse("ES-mx").unwrap().as_str(), "es-MX");
-        assert_eq!(
-            PersonName::parse("  José Ñúñez ").unwrap().expose(),
-            "José Ñúñez"
-        );
+        assert_eq!(PersonName::parse("  José Ñúñez ").unwrap().expose(), "José Ñúñez");
     }
 
     #[test]
@@ -284,18 +258,9 @@ mod tests {
             ("email", EmailAddress::parse("a b@c.org").map(|_| ())),
             ("phone", PhoneNumber::parse("5551234567").map(|_| ())),
             ("phone", PhoneNumber::parse("+12").map(|_| ())),
-            (
-                "date_of_birth",
-                DateOfBirth::parse("1971-02-30", today()).map(|_| ()),
-            ),
-            (
-                "date_of_birth",
-                DateOfBirth::parse("2030-01-01", today()).map(|_| ()),
-            ),
-            (
-                "date_of_birth",
-                DateOfBirth::parse("3/14/71", today()).map(|_| ()),
-            ),
+            ("date_of_birth", DateOfBirth::parse("1971-02-30", today()).map(|_| ())),
+            ("date_of_birth", DateOfBirth::parse("2030-01-01", today()).map(|_| ())),
+            ("date_of_birth", DateOfBirth::parse("3/14/71", today()).map(|_| ())),
             ("preferred_language", Language::parse("english").map(|_| ())),
         ];
         for (field, result) in cases {

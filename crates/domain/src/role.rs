@@ -45,26 +45,18 @@ impl StaffRole {
 
     /// Parses a role name; unknown names are an error that lists the valid ones.
     pub fn parse(s: &str) -> Result<Self, UnknownRole> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.chars().take(40).collect()))
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.chars().take(40).collect()))
     }
 
     /// Whether this role takes part in patient care (and so may read threads of its teams).
     pub fn is_care_team(self) -> bool {
-        matches!(
-            self,
-            StaffRole::Clinician | StaffRole::Nurse | StaffRole::FrontDesk | StaffRole::Billing
-        )
+        matches!(self, StaffRole::Clinician | StaffRole::Nurse | StaffRole::FrontDesk | StaffRole::Billing)
     }
 }
 
 /// A role name that is not one of [`StaffRole::ALL`].
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "unknown role '{0}': expected one of admin, privacy_officer, clinician, nurse, front_desk, billing"
-)]
+#[error("unknown role '{0}': expected one of admin, privacy_officer, clinician, nurse, front_desk, billing")]
 pub struct UnknownRole(String);
 
 #[cfg(test)]

@@ -98,18 +98,9 @@ mod tests {
         let t0 = Timestamp::from_unix_millis(0);
         let min = |m: u64| t0.plus(Duration::from_secs(m * 60));
         assert_eq!(p.expiry(AccountKind::Staff, t0, t0, min(14)), None);
-        assert_eq!(
-            p.expiry(AccountKind::Staff, t0, t0, min(15)),
-            Some(Expiry::Idle)
-        );
+        assert_eq!(p.expiry(AccountKind::Staff, t0, t0, min(15)), Some(Expiry::Idle));
         assert_eq!(p.expiry(AccountKind::Patient, t0, t0, min(29)), None);
-        assert_eq!(
-            p.expiry(AccountKind::Patient, t0, t0, min(30)),
-            Some(Expiry::Idle)
-        );
-        assert_eq!(
-            p.expiry(AccountKind::Staff, t0, min(719), min(720)),
-            Some(Expiry::Absolute)
-        );
+        assert_eq!(p.expiry(AccountKind::Patient, t0, t0, min(30)), Some(Expiry::Idle));
+        assert_eq!(p.expiry(AccountKind::Staff, t0, min(719), min(720)), Some(Expiry::Absolute));
     }
 }

@@ -12,9 +12,7 @@ use portico_app::admin::{AdminError, StaffInput};
 use portico_app::{App, cli_context};
 use portico_crypto::Kek;
 use portico_domain::credentials::Password;
-use portico_domain::patient::{
-    DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber,
-};
+use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
 use portico_domain::time::SystemClock;
 use portico_domain::{AccountId, Actor, PatientId, StaffRole, TeamId};
 use serde_json::json;
@@ -179,10 +177,8 @@ pub async fn run(cli: Cli) -> i32 {
 
 async fn serve(mut conn: ConnArgs, demo: bool) -> anyhow::Result<()> {
     if demo {
-        conn.data_dir
-            .get_or_insert_with(|| "portico-demo-data".into());
-        conn.key_file
-            .get_or_insert_with(|| "portico-demo.key".into());
+        conn.data_dir.get_or_insert_with(|| "portico-demo-data".into());
+        conn.key_file.get_or_insert_with(|| "portico-demo.key".into());
     }
     let mut config = Config::load(&conn)?;
     if demo {
@@ -204,9 +200,7 @@ fn admin_error(e: AdminError) -> anyhow::Error {
 }
 
 fn parse_id<T: std::str::FromStr>(field: &str, s: &str) -> anyhow::Result<T> {
-    s.trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{field}: '{s}' is not an id"))
+    s.trim().parse().map_err(|_| anyhow::anyhow!("{field}: '{s}' is not an id"))
 }
 
 async fn admin(conn: &ConnArgs, command: AdminCommand) -> anyhow::Result<serde_json::Value> {
@@ -214,95 +208,37 @@ async fn admin(conn: &ConnArgs, command: AdminCommand) -> anyhow::Result<serde_j
     let (sys, ctx) = (Actor::System, cli_context());
     match command {
         AdminCommand::CreateTeam { name } => {
-            let id = app
-                .create_team(&sys, &name, &ctx)
-                .await
-                .map_err(admin_error)?;
+            let id = app.create_team(&sys, &name, &ctx).await.map_err(admin_error)?;
             Ok(json!({"id": id}))
         }
-        AdminCommand::CreateStaff {
-            email,
-            name,
-            role,
-            teams,
-            password_stdin: _,
-        } => {
+        AdminCommand::CreateStaff { email, name, role, teams, password_stdin: _ } => {
             let role = StaffRole::parse(&role).map_err(|e| anyhow::anyhow!("role: {e}"))?;
-            let teams = teams
-                .iter()
-                .map(|t| parse_id::<TeamId>("team", t))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let password =
-                Password::parse(&read_password()?).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let teams = teams.iter().map(|t| parse_id::<TeamId>("team", t)).collect::<anyhow::Result<Vec<_>>>()?;
+            let password = Password::parse(&read_password()?).map_err(|e| anyhow::anyhow!("password: {e}"))?;
             let created = app
-                .create_staff(
-                    &sys,
-                    StaffInput {
-                        email,
-                        name,
-                        role,
-                        teams,
-                        password,
-                    },
-                    &ctx,
-                )
+                .create_staff(&sys, StaffInput { email, name, role, teams, password }, &ctx)
                 .await
                 .map_err(admin_error)?;
             Ok(json!({"id": created.id, "totp_uri": created.totp_uri}))
         }
-        AdminCommand::CreatePatient {
-            name,
-            dob,
-            mrn,
-            email,
-            phone,
-            language,
-        } => {
-            let new = new_patient(
-                &app,
-                &name,
-                &dob,
-                &mrn,
-                email.as_deref(),
-                phone.as_deref(),
-                language.as_deref(),
-            )?;
-            let created = app
-                .create_patient(&sys, &new, &ctx)
-                .await
-                .map_err(admin_error)?;
-            Ok(
-                json!({"id": created.id, "invite_code": created.invite_code, "invite_expires_at": created.expires_at}),
-            )
+        AdminCommand::CreatePatient { name, dob, mrn, email, phone, language } => {
+            let new = new_patient(&app, &name, &dob, &mrn, email.as_deref(), phone.as_deref(), language.as_deref())?;
+            let created = app.create_patient(&sys, &new, &ctx).await.map_err(admin_error)?;
+            Ok(json!({"id": created.id, "invite_code": created.invite_code, "invite_expires_at": created.expires_at}))
         }
         AdminCommand::InvitePatient { patient } => {
             let created = app
                 .reissue_invitation(&sys, parse_id::<PatientId>("patient", &patient)?, &ctx)
                 .await
                 .map_err(admin_error)?;
-            Ok(
-                json!({"id": created.id, "invite_code": created.invite_code, "invite_expires_at": created.expires_at}),
-            )
+            Ok(json!({"id": created.id, "invite_code": created.invite_code, "invite_expires_at": created.expires_at}))
         }
-        AdminCommand::LinkProxy {
-            account,
-            patient,
-            relationship,
-            until,
-        } => {
+        AdminCommand::LinkProxy { account, patient, relationship, until } => {
             let account: AccountId = parse_id("account", &account)?;
             let ends_at = until.map(|d| end_of_day(&app, &d)).transpose()?;
-            let link = portico_store::ProxyLink {
-                patient_id: parse_id("patient", &patient)?,
-                relationship,
-                ends_at,
-            };
-            app.link_proxy(&sys, account, &link, &ctx)
-                .await
-                .map_err(admin_error)?;
-            Ok(
-                json!({"account_id": account, "patient_id": link.patient_id, "relationship": link.relationship}),
-            )
+            let link = portico_store::ProxyLink { patient_id: parse_id("patient", &patient)?, relationship, ends_at };
+            app.link_proxy(&sys, account, &link, &ctx).await.map_err(admin_error)?;
+            Ok(json!({"account_id": account, "patient_id": link.patient_id, "relationship": link.relationship}))
         }
     }
 }
@@ -320,24 +256,18 @@ fn new_patient(
     let field = |e: portico_domain::patient::FieldError| anyhow::anyhow!("{e}");
     Ok(NewPatient {
         name: PersonName::parse(name).map_err(field)?,
-        date_of_birth: DateOfBirth::parse(dob, today)
-            .map_err(|e| anyhow::anyhow!("dob: {}", e.reason))?,
+        date_of_birth: DateOfBirth::parse(dob, today).map_err(|e| anyhow::anyhow!("dob: {}", e.reason))?,
         mrn: Mrn::parse(mrn).map_err(field)?,
         email: email.map(EmailAddress::parse).transpose().map_err(field)?,
         phone: phone.map(PhoneNumber::parse).transpose().map_err(field)?,
-        language: language
-            .map(Language::parse)
-            .transpose()
-            .map_err(field)?
-            .unwrap_or_default(),
+        language: language.map(Language::parse).transpose().map_err(field)?.unwrap_or_default(),
     })
 }
 
 /// The end (exclusive) of a calendar day, in Unix milliseconds UTC.
 fn end_of_day(app: &App, date: &str) -> anyhow::Result<i64> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = time::Date::parse(date, &fmt)
-        .map_err(|_| anyhow::anyhow!("until: must be a date YYYY-MM-DD"))?;
+    let d = time::Date::parse(date, &fmt).map_err(|_| anyhow::anyhow!("until: must be a date YYYY-MM-DD"))?;
     let next = d.next_day().context("until: out of range")?;
     let ms = next.midnight().assume_utc().unix_timestamp() * 1000;
     if ms <= app.now().unix_millis() {
@@ -348,10 +278,7 @@ fn end_of_day(app: &App, date: &str) -> anyhow::Result<i64> {
 
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("password: cannot read stdin")?;
+    std::io::stdin().lock().read_line(&mut line).context("password: cannot read stdin")?;
     let pw = line.trim_end_matches(['\n', '\r']).to_owned();
     if pw.is_empty() {
         anyhow::bail!("password: nothing on stdin (pipe it in, e.g. from a password manager)");
@@ -365,10 +292,7 @@ async fn keys(conn: &ConnArgs, command: KeysCommand) -> anyhow::Result<serde_jso
     match command {
         KeysCommand::Rotate { new_key_file } => {
             let (new_kek, created) = Kek::load_or_create(&new_key_file).context("new_key_file")?;
-            let report = app
-                .rotate_keys(&sys, &new_kek, &ctx)
-                .await
-                .map_err(admin_error)?;
+            let report = app.rotate_keys(&sys, &new_kek, &ctx).await.map_err(admin_error)?;
             Ok(json!({
                 "rewrapped_patient_keys": report.patient_keys,
                 "rewrapped_system_keys": report.system_keys,
@@ -378,14 +302,9 @@ async fn keys(conn: &ConnArgs, command: KeysCommand) -> anyhow::Result<serde_jso
                 "next": "restart Portico with --key-file pointing at the new key file",
             }))
         }
-        KeysCommand::ShredPatient {
-            patient,
-            yes_destroy_forever: _,
-        } => {
+        KeysCommand::ShredPatient { patient, yes_destroy_forever: _ } => {
             let id: PatientId = parse_id("patient", &patient)?;
-            app.shred_patient(&sys, id, &ctx)
-                .await
-                .map_err(admin_error)?;
+            app.shred_patient(&sys, id, &ctx).await.map_err(admin_error)?;
             Ok(json!({"patient_id": id, "shredded": true}))
         }
     }

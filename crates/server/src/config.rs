@@ -25,12 +25,7 @@ pub struct ConnArgs {
     #[arg(long, global = true, env = "PORTICO_KEY_FILE")]
     pub key_file: Option<PathBuf>,
     /// `sqlite://...` or `postgres://...` [default: SQLite in the data directory].
-    #[arg(
-        long,
-        global = true,
-        env = "PORTICO_DATABASE_URL",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "PORTICO_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 }
 
@@ -144,42 +139,24 @@ impl Config {
     pub fn load(args: &ConnArgs) -> anyhow::Result<Self> {
         let file = match &args.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("config: cannot read {}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("config: cannot read {}", path.display()))?;
                 toml::from_str::<FileConfig>(&text)
                     .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.message()))?
             }
             None => FileConfig::default(),
         };
-        let listen_text = args
-            .listen
-            .clone()
-            .or(file.listen)
-            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let listen: SocketAddr = listen_text.parse().map_err(|_| {
-            anyhow::anyhow!("listen: '{listen_text}' is not an address like 127.0.0.1:8080")
-        })?;
-        let data_dir = args
-            .data_dir
-            .clone()
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("portico-data"));
-        let key_file = args
-            .key_file
-            .clone()
-            .or(file.key_file)
-            .unwrap_or_else(|| PathBuf::from("portico.key"));
-        let database_url = args
-            .database_url
-            .clone()
-            .or(file.database_url)
-            .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        let listen_text = args.listen.clone().or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("listen: '{listen_text}' is not an address like 127.0.0.1:8080"))?;
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("portico-data"));
+        let key_file = args.key_file.clone().or(file.key_file).unwrap_or_else(|| PathBuf::from("portico.key"));
+        let database_url =
+            args.database_url.clone().or(file.database_url).unwrap_or_else(|| default_sqlite_url(&data_dir));
         validate_database_url(&database_url)?;
         check_key_outside_data_dir(&key_file, &data_dir)?;
-        let public_url = file
-            .clinic
-            .public_url
-            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = file.clinic.public_url.unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
             bail!("clinic.public_url: must start with https:// (or http:// for local use)");
         }
@@ -237,14 +214,8 @@ fn default_sqlite_url(data_dir: &Path) -> String {
 
 fn validate_database_url(url: &str) -> anyhow::Result<()> {
     if portico_store::Backend::of_url(url).is_none() {
-        let scheme = url
-            .split("://")
-            .next()
-            .filter(|s| s.len() < url.len())
-            .unwrap_or("(none)");
-        bail!(
-            "database_url: must start with sqlite:// or postgres:// (the given URL's scheme is '{scheme}')"
-        );
+        let scheme = url.split("://").next().filter(|s| s.len() < url.len()).unwrap_or("(none)");
+        bail!("database_url: must start with sqlite:// or postgres:// (the given URL's scheme is '{scheme}')");
     }
     Ok(())
 }
@@ -266,11 +237,7 @@ fn check_key_outside_data_dir(key_file: &Path, data_dir: &Path) -> anyhow::Resul
 
 /// An absolute, symlink-resolved form of a path that may not exist yet.
 fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
-    let abs = if p.is_absolute() {
-        p.to_owned()
-    } else {
-        std::env::current_dir()?.join(p)
-    };
+    let abs = if p.is_absolute() { p.to_owned() } else { std::env::current_dir()?.join(p) };
     let mut existing = abs.clone();
     let mut rest = Vec::new();
     while !existing.exists() {
@@ -295,10 +262,7 @@ mod tests {
 
     #[test]
     fn database_urls_other_than_sqlite_or_postgres_are_refused_by_name() {
-        let args = ConnArgs {
-            database_url: Some("mysql://root:hunter2@db/x".into()),
-            ..ConnArgs::default()
-        };
+        let args = ConnArgs { database_url: Some("mysql://root:hunter2@db/x".into()), ..ConnArgs::default() };
         let e = Config::load(&args).unwrap_err().to_string();
         assert!(e.starts_with("database_url:"), "{e}");
         assert!(!e.contains("hunter2"));
@@ -311,20 +275,12 @@ mod tests {
             key_file: Some("/tmp/pd/sub/k.key".into()),
             ..ConnArgs::default()
         };
-        assert!(
-            Config::load(&args)
-                .unwrap_err()
-                .to_string()
-                .starts_with("key_file:")
-        );
+        assert!(Config::load(&args).unwrap_err().to_string().starts_with("key_file:"));
     }
 
     #[test]
     fn passwords_in_database_urls_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://app:s3cret@h:5432/db"),
-            "postgres://app:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://app:s3cret@h:5432/db"), "postgres://app:***@h:5432/db");
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

@@ -7,9 +7,7 @@ use portico_app::App;
 use portico_app::admin::StaffInput;
 use portico_app::enrollment::EnrollRequest;
 use portico_domain::credentials::Password;
-use portico_domain::patient::{
-    DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber,
-};
+use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
 use portico_domain::{Actor, StaffRole};
 
 /// The password of every demo account.
@@ -30,90 +28,28 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     }
     let sys = Actor::System;
     let ctx = portico_app::cli_context();
-    let care = app
-        .create_team(&sys, "Family Medicine (demo)", &ctx)
-        .await?;
+    let care = app.create_team(&sys, "Family Medicine (demo)", &ctx).await?;
     let desk = app.create_team(&sys, "Front Desk (demo)", &ctx).await?;
     let billing = app.create_team(&sys, "Billing (demo)", &ctx).await?;
     let password = Password::parse(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
     let staff = [
-        (
-            "admin@demo.portico.test",
-            "Demo Admin (FAKE)",
-            StaffRole::Admin,
-            vec![],
-        ),
-        (
-            "dr.rivera@demo.portico.test",
-            "Dr. Demo Rivera (FAKE)",
-            StaffRole::Clinician,
-            vec![care],
-        ),
-        (
-            "nurse.okafor@demo.portico.test",
-            "Nurse Demo Okafor (FAKE)",
-            StaffRole::Nurse,
-            vec![care],
-        ),
-        (
-            "desk@demo.portico.test",
-            "Demo Front Desk (FAKE)",
-            StaffRole::FrontDesk,
-            vec![desk],
-        ),
-        (
-            "billing@demo.portico.test",
-            "Demo Billing (FAKE)",
-            StaffRole::Billing,
-            vec![billing],
-        ),
-        (
-            "privacy@demo.portico.test",
-            "Demo Privacy Officer (FAKE)",
-            StaffRole::PrivacyOfficer,
-            vec![],
-        ),
+        ("admin@demo.portico.test", "Demo Admin (FAKE)", StaffRole::Admin, vec![]),
+        ("dr.rivera@demo.portico.test", "Dr. Demo Rivera (FAKE)", StaffRole::Clinician, vec![care]),
+        ("nurse.okafor@demo.portico.test", "Nurse Demo Okafor (FAKE)", StaffRole::Nurse, vec![care]),
+        ("desk@demo.portico.test", "Demo Front Desk (FAKE)", StaffRole::FrontDesk, vec![desk]),
+        ("billing@demo.portico.test", "Demo Billing (FAKE)", StaffRole::Billing, vec![billing]),
+        ("privacy@demo.portico.test", "Demo Privacy Officer (FAKE)", StaffRole::PrivacyOfficer, vec![]),
     ];
     for (email, name, role, teams) in staff {
-        let input = StaffInput {
-            email: email.into(),
-            name: name.into(),
-            role,
-            teams,
-            password: password.clone(),
-        };
+        let input = StaffInput { email: email.into(), name: name.into(), role, teams, password: password.clone() };
         app.create_staff(&sys, input, &ctx).await?;
     }
-    demo_patient(
-        app,
-        "Alex Demo (FAKE)",
-        "1984-05-17",
-        "DEMO-0001",
-        Some("alex.demo@demo.portico.test"),
-    )
-    .await?;
-    let (_, sam) = demo_patient(
-        app,
-        "Sam Demo (FAKE)",
-        "1979-11-02",
-        "DEMO-0002",
-        Some("sam.demo@demo.portico.test"),
-    )
-    .await?;
+    demo_patient(app, "Alex Demo (FAKE)", "1984-05-17", "DEMO-0001", Some("alex.demo@demo.portico.test")).await?;
+    let (_, sam) =
+        demo_patient(app, "Sam Demo (FAKE)", "1979-11-02", "DEMO-0002", Some("sam.demo@demo.portico.test")).await?;
     let sam = sam.ok_or_else(|| anyhow::anyhow!("demo patient Sam was not enrolled"))?;
-    let (riley, _) = demo_patient(
-        app,
-        "Riley Demo (FAKE, child)",
-        "2016-08-09",
-        "DEMO-0003",
-        None,
-    )
-    .await?;
-    let link = portico_store::ProxyLink {
-        patient_id: riley,
-        relationship: "parent".into(),
-        ends_at: None,
-    };
+    let (riley, _) = demo_patient(app, "Riley Demo (FAKE, child)", "2016-08-09", "DEMO-0003", None).await?;
+    let link = portico_store::ProxyLink { patient_id: riley, relationship: "parent".into(), ends_at: None };
     app.link_proxy(&sys, sam, &link, &ctx).await?;
     Ok(())
 }
@@ -126,10 +62,7 @@ async fn demo_patient(
     mrn: &str,
     email: Option<&str>,
 ) -> anyhow::Result<(portico_domain::PatientId, Option<portico_domain::AccountId>)> {
-    let today = app
-        .now()
-        .utc_date()
-        .ok_or_else(|| anyhow::anyhow!("clock out of range"))?;
+    let today = app.now().utc_date().ok_or_else(|| anyhow::anyhow!("clock out of range"))?;
     let field = |e: portico_domain::patient::FieldError| anyhow::anyhow!("{e}");
     let new = NewPatient {
         name: PersonName::parse(name).map_err(field)?,
@@ -139,9 +72,7 @@ async fn demo_patient(
         phone: Some(PhoneNumber::parse("+15550100000").map_err(field)?),
         language: Language::default(),
     };
-    let created = app
-        .create_patient(&Actor::System, &new, &portico_app::cli_context())
-        .await?;
+    let created = app.create_patient(&Actor::System, &new, &portico_app::cli_context()).await?;
     let Some(email) = email else {
         return Ok((created.id, None));
     };

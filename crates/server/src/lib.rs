@@ -31,10 +31,8 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
             .with_context(|| format!("data_dir: cannot create {}", config.data_dir.display()))?;
     }
     let (kek, created) = Kek::load_or_create(&config.key_file).context("key_file")?;
-    let opts = ConnectOptions {
-        url: config.database_url.clone(),
-        max_connections: if config.is_sqlite() { 8 } else { 16 },
-    };
+    let opts =
+        ConnectOptions { url: config.database_url.clone(), max_connections: if config.is_sqlite() { 8 } else { 16 } };
     let store = Store::connect(&opts, kek, clock.now())
         .await
         .with_context(|| format!("database {}", config::redact_url(&config.database_url)))?;
@@ -75,9 +73,8 @@ impl Running {
 /// Opens everything and starts serving on `config.listen`.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let (app, key_created) = open_app(config, clock).await?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listen: cannot bind {}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).await.with_context(|| format!("listen: cannot bind {}", config.listen))?;
     let addr = listener.local_addr()?;
     let web = WebConfig {
         secure_cookies: config.is_https(),
@@ -85,10 +82,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         body_limit: config.body_limit,
         trust_forwarded_for: config.trust_forwarded_for,
     };
-    let state = AppState {
-        app: app.clone(),
-        config: Arc::new(web),
-    };
+    let state = AppState { app: app.clone(), config: Arc::new(web) };
     let router = portico_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let store = app.store().clone();
@@ -102,21 +96,11 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         store.close().await;
         Ok(())
     });
-    Ok(Running {
-        addr,
-        app,
-        key_created,
-        shutdown: tx,
-        task,
-    })
+    Ok(Running { addr, app, key_created, shutdown: tx, task })
 }
 
 /// `portico serve`: starts, prints where to go, and stops gracefully on SIGINT or SIGTERM.
-pub async fn serve_until_signal(
-    config: &Config,
-    clock: Arc<dyn Clock>,
-    demo: bool,
-) -> anyhow::Result<()> {
+pub async fn serve_until_signal(config: &Config, clock: Arc<dyn Clock>, demo: bool) -> anyhow::Result<()> {
     let running = start(config, clock).await?;
     if demo {
         demo::seed(&running.app).await.context("demo data")?;
@@ -151,11 +135,7 @@ async fn print_banner(config: &Config, running: &Running, demo: bool) -> anyhow:
     let mut out = std::io::stdout().lock();
     let url = format!("http://{}", running.addr);
     writeln!(out, "Portico is running at {url}")?;
-    writeln!(
-        out,
-        "  database: {}",
-        config::redact_url(&config.database_url)
-    )?;
+    writeln!(out, "  database: {}", config::redact_url(&config.database_url))?;
     if running.key_created {
         writeln!(
             out,
@@ -167,22 +147,13 @@ async fn print_banner(config: &Config, running: &Running, demo: bool) -> anyhow:
         writeln!(out, "{}", demo::BANNER)?;
     } else if !running.app.has_admin().await? {
         let flags = cli_flags(config);
-        writeln!(
-            out,
-            "\nNo administrator yet. Create the first one (you will be asked for a password on stdin):"
-        )?;
+        writeln!(out, "\nNo administrator yet. Create the first one (you will be asked for a password on stdin):")?;
         writeln!(
             out,
             "  portico admin create-staff --email you@your-clinic.org --name \"Your Name\" --role admin --password-stdin{flags}"
         )?;
-        writeln!(
-            out,
-            "Scan the printed otpauth:// link with an authenticator app, then sign in at {url}."
-        )?;
-        writeln!(
-            out,
-            "To look around with sample data first: portico serve --demo"
-        )?;
+        writeln!(out, "Scan the printed otpauth:// link with an authenticator app, then sign in at {url}.")?;
+        writeln!(out, "To look around with sample data first: portico serve --demo")?;
     }
     writeln!(out, "Press Ctrl-C to stop.")?;
     Ok(())
@@ -206,9 +177,8 @@ fn cli_flags(config: &Config) -> String {
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`). Log lines never carry PHI: fields
 /// are ids, route patterns and fixed words.
 pub fn init_telemetry(default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{default_level},sqlx=warn"))
-    });
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default_level},sqlx=warn")));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -4,16 +4,9 @@ use clap::Parser;
 
 fn main() {
     let cli = portico::cli::Cli::parse();
-    let default_level = if matches!(cli.command, portico::cli::Command::Serve { .. }) {
-        "info"
-    } else {
-        "warn"
-    };
+    let default_level = if matches!(cli.command, portico::cli::Command::Serve { .. }) { "info" } else { "warn" };
     portico::init_telemetry(default_level);
-    let code = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let code = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt.block_on(portico::cli::run(cli)),
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -57,24 +57,19 @@ fn totp_aad(kind: AccountKind, id: &str, column: &str) -> Aad {
 
 impl Store {
     /// The credentials of the patient account with this email.
-    pub async fn account_auth_by_email(
-        &self,
-        email: &EmailAddress,
-    ) -> Result<Option<AccountAuth>, StoreError> {
-        let Some(row) = sqlx::query("SELECT id, patient_id, password_hash, totp_secret FROM patient_accounts WHERE email_index = $1")
-            .bind(self.keys.blind.index(ACCOUNT_EMAIL_INDEX, email.expose()))
-            .fetch_optional(&self.pool)
-            .await?
+    pub async fn account_auth_by_email(&self, email: &EmailAddress) -> Result<Option<AccountAuth>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT id, patient_id, password_hash, totp_secret FROM patient_accounts WHERE email_index = $1",
+        )
+        .bind(self.keys.blind.index(ACCOUNT_EMAIL_INDEX, email.expose()))
+        .fetch_optional(&self.pool)
+        .await?
         else {
             return Ok(None);
         };
         let id: AccountId = parse_id(&row, "id")?;
-        let totp_secret = self.open_totp(
-            AccountKind::Patient,
-            &id.to_string(),
-            "totp_secret",
-            row.try_get("totp_secret")?,
-        )?;
+        let totp_secret =
+            self.open_totp(AccountKind::Patient, &id.to_string(), "totp_secret", row.try_get("totp_secret")?)?;
         Ok(Some(AccountAuth {
             id,
             patient_id: parse_id(&row, "patient_id")?,
@@ -84,11 +79,7 @@ impl Store {
     }
 
     /// The account as an actor, with the proxy links in force at `now`.
-    pub async fn patient_actor(
-        &self,
-        id: AccountId,
-        now: Timestamp,
-    ) -> Result<Option<PatientActor>, StoreError> {
+    pub async fn patient_actor(&self, id: AccountId, now: Timestamp) -> Result<Option<PatientActor>, StoreError> {
         let Some(row) = sqlx::query("SELECT patient_id FROM patient_accounts WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&self.pool)
@@ -96,25 +87,12 @@ impl Store {
         else {
             return Ok(None);
         };
-        let acts_for = self
-            .proxy_links(id, now)
-            .await?
-            .into_iter()
-            .map(|l| l.patient_id)
-            .collect();
-        Ok(Some(PatientActor {
-            account_id: id,
-            patient_id: parse_id(&row, "patient_id")?,
-            acts_for,
-        }))
+        let acts_for = self.proxy_links(id, now).await?.into_iter().map(|l| l.patient_id).collect();
+        Ok(Some(PatientActor { account_id: id, patient_id: parse_id(&row, "patient_id")?, acts_for }))
     }
 
     /// Proxy links of an account in force at `now`.
-    pub async fn proxy_links(
-        &self,
-        id: AccountId,
-        now: Timestamp,
-    ) -> Result<Vec<ProxyLink>, StoreError> {
+    pub async fn proxy_links(&self, id: AccountId, now: Timestamp) -> Result<Vec<ProxyLink>, StoreError> {
         let rows = sqlx::query(
             "SELECT patient_id, relationship, ends_at FROM proxy_links WHERE account_id = $1 AND (ends_at IS NULL OR ends_at > $2)
              ORDER BY created_at",
@@ -155,67 +133,34 @@ impl Store {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("account or patient"),
                 _ => conflict("this proxy link")(e),
             })?;
-        audit::insert(
-            &mut tx,
-            at,
-            &audit_rec.clone().patient(link.patient_id).resource(account),
-        )
-        .await?;
+        audit::insert(&mut tx, at, &audit_rec.clone().patient(link.patient_id).resource(account)).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Records that TOTP time step `step` was used by an account of `kind`; false on replay.
     /// Atomic, so two racing logins with one code cannot both pass.
-    pub async fn claim_totp_step(
-        &self,
-        kind: AccountKind,
-        id: &str,
-        step: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn claim_totp_step(&self, kind: AccountKind, id: &str, step: i64) -> Result<bool, StoreError> {
         let sql = format!(
             "UPDATE {} SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
             table(kind)
         );
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(step)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(step).bind(id).execute(&self.pool).await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Stores a TOTP secret awaiting confirmation (enrollment step one).
-    pub async fn set_pending_totp(
-        &self,
-        kind: AccountKind,
-        id: &str,
-        secret: &[u8],
-    ) -> Result<(), StoreError> {
-        let sealed = self
-            .keys
-            .auth_secrets
-            .seal(&totp_aad(kind, id, "totp_pending"), secret)?;
+    pub async fn set_pending_totp(&self, kind: AccountKind, id: &str, secret: &[u8]) -> Result<(), StoreError> {
+        let sealed = self.keys.auth_secrets.seal(&totp_aad(kind, id, "totp_pending"), secret)?;
         let sql = format!("UPDATE {} SET totp_pending = $1 WHERE id = $2", table(kind));
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(sealed.into_bytes())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sealed.into_bytes()).bind(id).execute(&self.pool).await?;
         Ok(())
     }
 
     /// The TOTP secret awaiting confirmation, if any.
-    pub async fn pending_totp(
-        &self,
-        kind: AccountKind,
-        id: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    pub async fn pending_totp(&self, kind: AccountKind, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let sql = format!("SELECT totp_pending FROM {} WHERE id = $1", table(kind));
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
         match row {
             Some(r) => self.open_totp(kind, id, "totp_pending", r.try_get("totp_pending")?),
             None => Ok(None),
@@ -232,21 +177,13 @@ impl Store {
         at: Timestamp,
         audit_rec: &AuditRecord,
     ) -> Result<(), StoreError> {
-        let sealed = self
-            .keys
-            .auth_secrets
-            .seal(&totp_aad(kind, id, "totp_secret"), secret)?;
+        let sealed = self.keys.auth_secrets.seal(&totp_aad(kind, id, "totp_secret"), secret)?;
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE {} SET totp_secret = $1, totp_pending = NULL, totp_last_step = $2 WHERE id = $3",
             table(kind)
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(sealed.into_bytes())
-            .bind(step)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sealed.into_bytes()).bind(step).bind(id).execute(&mut *tx).await?;
         audit::insert(&mut tx, at, audit_rec).await?;
         tx.commit().await?;
         Ok(())
@@ -273,19 +210,11 @@ impl Store {
 impl Store {
     /// Whether the account has a confirmed TOTP second factor.
     pub async fn totp_enrolled(&self, kind: AccountKind, id: &str) -> Result<bool, StoreError> {
-        let sql = format!(
-            "SELECT totp_secret IS NOT NULL AS enrolled FROM {} WHERE id = $1",
-            table(kind)
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let sql = format!("SELECT totp_secret IS NOT NULL AS enrolled FROM {} WHERE id = $1", table(kind));
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
         Ok(match row {
             Some(r) => {
-                r.try_get::<i64, _>("enrolled")
-                    .or_else(|_| r.try_get::<bool, _>("enrolled").map(i64::from))?
-                    != 0
+                r.try_get::<i64, _>("enrolled").or_else(|_| r.try_get::<bool, _>("enrolled").map(i64::from))? != 0
             }
             None => false,
         })

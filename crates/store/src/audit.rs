@@ -8,11 +8,7 @@ use sqlx::{AnyConnection, Row};
 use crate::{Store, StoreError};
 
 /// Appends `rec` at time `at` on the given transaction's connection.
-pub(crate) async fn insert(
-    conn: &mut AnyConnection,
-    at: Timestamp,
-    rec: &AuditRecord,
-) -> Result<(), StoreError> {
+pub(crate) async fn insert(conn: &mut AnyConnection, at: Timestamp, rec: &AuditRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
             purpose, outcome, source_ip, session_hash, request_id)

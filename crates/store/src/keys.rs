@@ -28,19 +28,10 @@ pub(crate) fn patient_key_aad(patient: PatientId) -> Aad {
 }
 
 impl Keyring {
-    pub(crate) async fn load(
-        pool: &AnyPool,
-        backend: Backend,
-        kek: Kek,
-        now: Timestamp,
-    ) -> Result<Self, StoreError> {
+    pub(crate) async fn load(pool: &AnyPool, backend: Backend, kek: Kek, now: Timestamp) -> Result<Self, StoreError> {
         let blind = system_key(pool, backend, &kek, BLIND_INDEX, now).await?;
         let auth_secrets = system_key(pool, backend, &kek, AUTH_SECRETS, now).await?;
-        Ok(Self {
-            kek,
-            blind: BlindIndexKey::new(blind),
-            auth_secrets,
-        })
+        Ok(Self { kek, blind: BlindIndexKey::new(blind), auth_secrets })
     }
 
     /// Unwraps a patient's data key read from `patient_keys`.
@@ -60,10 +51,7 @@ impl Keyring {
         if kek_id == self.kek.id() {
             Ok(())
         } else {
-            Err(StoreError::WrongKek {
-                found: kek_id.to_owned(),
-                expected: self.kek.id().to_owned(),
-            })
+            Err(StoreError::WrongKek { found: kek_id.to_owned(), expected: self.kek.id().to_owned() })
         }
     }
 }
@@ -94,20 +82,14 @@ async fn system_key(
         .bind(now.unix_millis())
         .execute(pool)
         .await?;
-    let row = sqlx::query("SELECT wrapped, kek_id FROM system_keys WHERE purpose = $1")
-        .bind(purpose)
-        .fetch_one(pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT wrapped, kek_id FROM system_keys WHERE purpose = $1").bind(purpose).fetch_one(pool).await?;
     let kek_id: String = row.try_get("kek_id")?;
     if kek_id != kek.id() {
-        return Err(StoreError::WrongKek {
-            found: kek_id,
-            expected: kek.id().to_owned(),
-        });
+        return Err(StoreError::WrongKek { found: kek_id, expected: kek.id().to_owned() });
     }
     let stored: Vec<u8> = row.try_get("wrapped")?;
-    kek.unwrap_key(&system_aad(purpose), &Sealed::from_bytes(stored))
-        .map_err(|_| StoreError::Integrity("system key"))
+    kek.unwrap_key(&system_aad(purpose), &Sealed::from_bytes(stored)).map_err(|_| StoreError::Integrity("system key"))
 }
 
 /// What a key rotation did.
@@ -133,17 +115,11 @@ impl Store {
         let kek = &self.keys.kek;
         let mut tx = self.begin_write().await?;
         let mut system_keys = 0;
-        for row in sqlx::query("SELECT purpose, wrapped, kek_id FROM system_keys")
-            .fetch_all(&mut *tx)
-            .await?
-        {
+        for row in sqlx::query("SELECT purpose, wrapped, kek_id FROM system_keys").fetch_all(&mut *tx).await? {
             let purpose: String = row.try_get("purpose")?;
             self.keys.check_kek(&row.try_get::<String, _>("kek_id")?)?;
             let key = kek
-                .unwrap_key(
-                    &system_aad(&purpose),
-                    &Sealed::from_bytes(row.try_get("wrapped")?),
-                )
+                .unwrap_key(&system_aad(&purpose), &Sealed::from_bytes(row.try_get("wrapped")?))
                 .map_err(|_| StoreError::Integrity("system key"))?;
             let rewrapped = new_kek.wrap(&system_aad(&purpose), &key)?;
             sqlx::query("UPDATE system_keys SET wrapped = $1, kek_id = $2 WHERE purpose = $3")
@@ -155,34 +131,22 @@ impl Store {
             system_keys += 1;
         }
         let mut patient_keys = 0;
-        for row in sqlx::query("SELECT patient_id, wrapped_key, kek_id FROM patient_keys")
-            .fetch_all(&mut *tx)
-            .await?
-        {
+        for row in sqlx::query("SELECT patient_id, wrapped_key, kek_id FROM patient_keys").fetch_all(&mut *tx).await? {
             let patient: PatientId = crate::parse_id(&row, "patient_id")?;
-            let key = self.keys.unwrap_patient(
-                patient,
-                row.try_get("wrapped_key")?,
-                &row.try_get::<String, _>("kek_id")?,
-            )?;
+            let key =
+                self.keys.unwrap_patient(patient, row.try_get("wrapped_key")?, &row.try_get::<String, _>("kek_id")?)?;
             let rewrapped = new_kek.wrap(&patient_key_aad(patient), &key)?;
-            sqlx::query(
-                "UPDATE patient_keys SET wrapped_key = $1, kek_id = $2 WHERE patient_id = $3",
-            )
-            .bind(rewrapped.into_bytes())
-            .bind(new_kek.id())
-            .bind(patient.to_string())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE patient_keys SET wrapped_key = $1, kek_id = $2 WHERE patient_id = $3")
+                .bind(rewrapped.into_bytes())
+                .bind(new_kek.id())
+                .bind(patient.to_string())
+                .execute(&mut *tx)
+                .await?;
             patient_keys += 1;
         }
         crate::audit::insert(&mut tx, now, audit).await?;
         tx.commit().await?;
-        Ok(RotationReport {
-            patient_keys,
-            system_keys,
-            new_kek_id: new_kek.id().to_owned(),
-        })
+        Ok(RotationReport { patient_keys, system_keys, new_kek_id: new_kek.id().to_owned() })
     }
 
     /// Destroys a patient's data key: every sealed field of theirs becomes unreadable for good.
@@ -217,10 +181,6 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::KeyShredded)?;
-        self.keys.unwrap_patient(
-            patient,
-            row.try_get("wrapped_key")?,
-            &row.try_get::<String, _>("kek_id")?,
-        )
+        self.keys.unwrap_patient(patient, row.try_get("wrapped_key")?, &row.try_get::<String, _>("kek_id")?)
     }
 }

@@ -11,6 +11,7 @@
 mod accounts;
 mod audit;
 mod keys;
+pub mod messaging;
 mod migrate;
 mod patients;
 mod sessions;
@@ -81,9 +82,7 @@ pub enum StoreError {
         expected: String,
     },
     /// A migration that already ran has been changed since.
-    #[error(
-        "migration {0} was changed after it was applied; migrations are never edited once landed"
-    )]
+    #[error("migration {0} was changed after it was applied; migrations are never edited once landed")]
     MigrationChanged(i64),
     /// Random generation or sealing failed.
     #[error("cryptographic failure: {0}")]
@@ -118,19 +117,13 @@ pub struct ConnectOptions {
 
 impl Store {
     /// Connects, applies pending migrations and loads (or creates) the system keys.
-    pub async fn connect(
-        opts: &ConnectOptions,
-        kek: Kek,
-        now: portico_domain::Timestamp,
-    ) -> Result<Self, StoreError> {
+    pub async fn connect(opts: &ConnectOptions, kek: Kek, now: portico_domain::Timestamp) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend =
-            Backend::of_url(&opts.url).ok_or(StoreError::Database(sqlx::Error::Configuration(
-                "database url must start with sqlite:// or postgres://".into(),
-            )))?;
-        let mut pool_opts = AnyPoolOptions::new()
-            .max_connections(opts.max_connections)
-            .acquire_timeout(Duration::from_secs(30));
+        let backend = Backend::of_url(&opts.url).ok_or(StoreError::Database(sqlx::Error::Configuration(
+            "database url must start with sqlite:// or postgres://".into(),
+        )))?;
+        let mut pool_opts =
+            AnyPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
             pool_opts = pool_opts.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -156,11 +149,7 @@ impl Store {
         let pool = pool_opts.connect(&url).await?;
         migrate::run(&pool, backend, now).await?;
         let keys = Keyring::load(&pool, backend, kek, now).await?;
-        Ok(Self {
-            pool,
-            backend,
-            keys: Arc::new(keys),
-        })
+        Ok(Self { pool, backend, keys: Arc::new(keys) })
     }
 
     /// The backend in use.
@@ -211,12 +200,7 @@ fn seal_text(
     row: &str,
     text: &str,
 ) -> Result<Vec<u8>, StoreError> {
-    Ok(key
-        .seal(
-            &portico_crypto::Aad::field(table, column, row),
-            text.as_bytes(),
-        )?
-        .into_bytes())
+    Ok(key.seal(&portico_crypto::Aad::field(table, column, row), text.as_bytes())?.into_bytes())
 }
 
 /// Opens PHI text sealed by [`seal_text`]; an altered or moved value is an integrity error.
@@ -228,12 +212,7 @@ fn open_text(
     sealed: Vec<u8>,
 ) -> Result<portico_domain::PhiText, StoreError> {
     let plain = key
-        .open(
-            &portico_crypto::Aad::field(table, column, row),
-            &portico_crypto::Sealed::from_bytes(sealed),
-        )
+        .open(&portico_crypto::Aad::field(table, column, row), &portico_crypto::Sealed::from_bytes(sealed))
         .map_err(|_| StoreError::Integrity(column))?;
-    String::from_utf8(plain)
-        .map(portico_domain::PhiText::new)
-        .map_err(|_| StoreError::Integrity(column))
+    String::from_utf8(plain).map(portico_domain::PhiText::new).map_err(|_| StoreError::Integrity(column))
 }

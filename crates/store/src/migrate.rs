@@ -14,43 +14,37 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
-    postgres: include_str!("../migrations/postgres/0001_core.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sqlite: include_str!("../migrations/sqlite/0001_core.sql"),
+        postgres: include_str!("../migrations/postgres/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "messaging",
+        sqlite: include_str!("../migrations/sqlite/0002_messaging.sql"),
+        postgres: include_str!("../migrations/postgres/0002_messaging.sql"),
+    },
+];
 
 /// An arbitrary constant naming Portico's migration lock.
 const PG_LOCK_KEY: i64 = 0x0070_6f72_7469_636f;
 
-pub(crate) async fn run(
-    pool: &AnyPool,
-    backend: Backend,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: Timestamp) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await?;
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(PG_LOCK_KEY)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(PG_LOCK_KEY).execute(&mut *conn).await?;
     }
     let result = apply_pending(&mut conn, backend, now).await;
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(PG_LOCK_KEY)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_LOCK_KEY).execute(&mut *conn).await?;
     }
     result
 }
 
-async fn apply_pending(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+async fn apply_pending(conn: &mut sqlx::AnyConnection, backend: Backend, now: Timestamp) -> Result<(), StoreError> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS portico_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -58,9 +52,7 @@ async fn apply_pending(
     .execute(&mut *conn)
     .await?;
     for m in MIGRATIONS {
-        let checksum = portico_crypto::hex(&portico_crypto::sha256(
-            format!("{}\0{}", m.sqlite, m.postgres).as_bytes(),
-        ));
+        let checksum = portico_crypto::hex(&portico_crypto::sha256(format!("{}\0{}", m.sqlite, m.postgres).as_bytes()));
         let applied = sqlx::query("SELECT checksum FROM portico_migrations WHERE version = $1")
             .bind(m.version)
             .fetch_optional(&mut *conn)
@@ -86,11 +78,7 @@ async fn apply_pending(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        tracing::info!(
-            migration.version = m.version,
-            migration.name = m.name,
-            "applied migration"
-        );
+        tracing::info!(migration.version = m.version, migration.name = m.name, "applied migration");
     }
     Ok(())
 }

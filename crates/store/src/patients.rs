@@ -89,16 +89,13 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(conflict("a patient with this MRN"))?;
-        sqlx::query(
-            "INSERT INTO patient_keys (patient_id, wrapped_key, kek_id) VALUES ($1, $2, $3)",
-        )
-        .bind(&row)
-        .bind(wrapped.into_bytes())
-        .bind(self.keys.kek.id())
-        .execute(&mut *tx)
-        .await?;
-        let invitation =
-            insert_invitation(&mut tx, id, invitation_code_hash, expires_at, at).await?;
+        sqlx::query("INSERT INTO patient_keys (patient_id, wrapped_key, kek_id) VALUES ($1, $2, $3)")
+            .bind(&row)
+            .bind(wrapped.into_bytes())
+            .bind(self.keys.kek.id())
+            .execute(&mut *tx)
+            .await?;
+        let invitation = insert_invitation(&mut tx, id, invitation_code_hash, expires_at, at).await?;
         audit::insert(&mut tx, at, &audit_rec.clone().patient(id).resource(id)).await?;
         tx.commit().await?;
         Ok((id, invitation))
@@ -121,19 +118,15 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound("patient"));
         }
-        sqlx::query("UPDATE invitations SET voided_at = $1 WHERE patient_id = $2 AND used_at IS NULL AND voided_at IS NULL")
-            .bind(at.unix_millis())
-            .bind(patient.to_string())
-            .execute(&mut *tx)
-            .await?;
-        let invitation =
-            insert_invitation(&mut tx, patient, invitation_code_hash, expires_at, at).await?;
-        audit::insert(
-            &mut tx,
-            at,
-            &audit_rec.clone().patient(patient).resource(invitation.id),
+        sqlx::query(
+            "UPDATE invitations SET voided_at = $1 WHERE patient_id = $2 AND used_at IS NULL AND voided_at IS NULL",
         )
+        .bind(at.unix_millis())
+        .bind(patient.to_string())
+        .execute(&mut *tx)
         .await?;
+        let invitation = insert_invitation(&mut tx, patient, invitation_code_hash, expires_at, at).await?;
+        audit::insert(&mut tx, at, &audit_rec.clone().patient(patient).resource(invitation.id)).await?;
         tx.commit().await?;
         Ok(invitation)
     }
@@ -196,27 +189,17 @@ impl Store {
             .bind(patient.to_string())
             .fetch_one(&mut *tx)
             .await?;
-        let stored_dob = open_text(
-            &key,
-            "patients",
-            "date_of_birth",
-            &patient.to_string(),
-            dob_row.try_get("date_of_birth")?,
-        )?;
-        if !portico_crypto::constant_time_eq(
-            stored_dob.expose().as_bytes(),
-            date_of_birth.to_iso().as_bytes(),
-        ) {
+        let stored_dob =
+            open_text(&key, "patients", "date_of_birth", &patient.to_string(), dob_row.try_get("date_of_birth")?)?;
+        if !portico_crypto::constant_time_eq(stored_dob.expose().as_bytes(), date_of_birth.to_iso().as_bytes()) {
             let failed: i64 = invitation.try_get::<i64, _>("failed_attempts")? + 1;
             let voided = failed >= max_attempts;
-            sqlx::query(
-                "UPDATE invitations SET failed_attempts = $1, voided_at = $2 WHERE id = $3",
-            )
-            .bind(failed)
-            .bind(voided.then_some(at.unix_millis()))
-            .bind(&invitation_id)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("UPDATE invitations SET failed_attempts = $1, voided_at = $2 WHERE id = $3")
+                .bind(failed)
+                .bind(voided.then_some(at.unix_millis()))
+                .bind(&invitation_id)
+                .execute(&mut *tx)
+                .await?;
             audit::insert(&mut tx, at, &rec.failed()).await?;
             tx.commit().await?;
             return Ok(EnrollOutcome::WrongDateOfBirth { voided });
@@ -226,11 +209,7 @@ impl Store {
         match outcome {
             Err(StoreError::Conflict(what)) => {
                 tx.rollback().await?;
-                return Ok(if what == "email" {
-                    EnrollOutcome::EmailTaken
-                } else {
-                    EnrollOutcome::AlreadyEnrolled
-                });
+                return Ok(if what == "email" { EnrollOutcome::EmailTaken } else { EnrollOutcome::AlreadyEnrolled });
             }
             other => other?,
         }
@@ -241,10 +220,7 @@ impl Store {
             .await?;
         audit::insert(&mut tx, at, &rec).await?;
         tx.commit().await?;
-        Ok(EnrollOutcome::Enrolled {
-            account_id,
-            patient_id: patient,
-        })
+        Ok(EnrollOutcome::Enrolled { account_id, patient_id: patient })
     }
 }
 
@@ -256,15 +232,17 @@ async fn insert_invitation(
     at: Timestamp,
 ) -> Result<InvitationIssued, StoreError> {
     let id = InvitationId::generate(at);
-    sqlx::query("INSERT INTO invitations (id, patient_id, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id.to_string())
-        .bind(patient.to_string())
-        .bind(code_hash)
-        .bind(expires_at.unix_millis())
-        .bind(at.unix_millis())
-        .execute(conn)
-        .await
-        .map_err(conflict("invitation code"))?;
+    sqlx::query(
+        "INSERT INTO invitations (id, patient_id, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.to_string())
+    .bind(patient.to_string())
+    .bind(code_hash)
+    .bind(expires_at.unix_millis())
+    .bind(at.unix_millis())
+    .execute(conn)
+    .await
+    .map_err(conflict("invitation code"))?;
     Ok(InvitationIssued { id, expires_at })
 }
 
@@ -278,12 +256,7 @@ async fn insert_account(
     at: Timestamp,
 ) -> Result<(), StoreError> {
     let taken = sqlx::query("SELECT 1 AS one FROM patient_accounts WHERE email_index = $1")
-        .bind(
-            store
-                .keys
-                .blind
-                .index(ACCOUNT_EMAIL_INDEX, account.email.expose()),
-        )
+        .bind(store.keys.blind.index(ACCOUNT_EMAIL_INDEX, account.email.expose()))
         .fetch_optional(&mut *conn)
         .await?;
     if taken.is_some() {
@@ -309,18 +282,17 @@ pub(crate) async fn load_patient(
     conn: &mut AnyConnection,
     id: PatientId,
 ) -> Result<PatientRecord, StoreError> {
-    let row = sqlx::query("SELECT name, date_of_birth, mrn, email, phone, preferred_language FROM patients WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound("patient"))?;
+    let row =
+        sqlx::query("SELECT name, date_of_birth, mrn, email, phone, preferred_language FROM patients WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound("patient"))?;
     let key = store.patient_key(conn, id).await?;
     let r = id.to_string();
     let open = |col: &'static str, v: Vec<u8>| open_text(&key, "patients", col, &r, v);
     let optional = |col: &'static str| -> Result<Option<portico_domain::PhiText>, StoreError> {
-        row.try_get::<Option<Vec<u8>>, _>(col)?
-            .map(|v| open(col, v))
-            .transpose()
+        row.try_get::<Option<Vec<u8>>, _>(col)?.map(|v| open(col, v)).transpose()
     };
     Ok(PatientRecord {
         id,
@@ -329,8 +301,6 @@ pub(crate) async fn load_patient(
         mrn: open("mrn", row.try_get("mrn")?)?,
         email: optional("email")?,
         phone: optional("phone")?,
-        language: open("preferred_language", row.try_get("preferred_language")?)?
-            .expose()
-            .to_owned(),
+        language: open("preferred_language", row.try_get("preferred_language")?)?.expose().to_owned(),
     })
 }

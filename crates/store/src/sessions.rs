@@ -35,10 +35,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         if let Some(old) = replaces {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(old.as_bytes())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old.as_bytes()).execute(&mut *tx).await?;
         }
         sqlx::query("INSERT INTO sessions (token_hash, account_kind, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
             .bind(hash.as_bytes())
@@ -54,10 +51,12 @@ impl Store {
 
     /// The session with this token hash, if it exists.
     pub async fn session(&self, hash: &TokenHash) -> Result<Option<SessionRow>, StoreError> {
-        let row = sqlx::query("SELECT account_kind, account_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
-            .bind(hash.as_bytes())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT account_kind, account_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(hash.as_bytes())
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(r) = row else { return Ok(None) };
         let kind: String = r.try_get("account_kind")?;
         Ok(Some(SessionRow {
@@ -70,13 +69,11 @@ impl Store {
 
     /// Marks a session used at `at`.
     pub async fn touch_session(&self, hash: &TokenHash, at: Timestamp) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1",
-        )
-        .bind(at.unix_millis())
-        .bind(hash.as_bytes())
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1")
+            .bind(at.unix_millis())
+            .bind(hash.as_bytes())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -88,10 +85,8 @@ impl Store {
         audit_rec: &AuditRecord,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(hash.as_bytes())
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash.as_bytes()).execute(&mut *tx).await?;
         if done.rows_affected() == 1 {
             audit::insert(&mut tx, at, audit_rec).await?;
         }

@@ -76,12 +76,7 @@ fn totp_aad(id: StaffId) -> Aad {
 
 impl Store {
     /// Creates a team.
-    pub async fn create_team(
-        &self,
-        name: &str,
-        at: Timestamp,
-        audit_rec: &AuditRecord,
-    ) -> Result<TeamId, StoreError> {
+    pub async fn create_team(&self, name: &str, at: Timestamp, audit_rec: &AuditRecord) -> Result<TeamId, StoreError> {
         let id = TeamId::generate(at);
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
@@ -98,20 +93,11 @@ impl Store {
 
     /// Teams, by name. `patient_facing_only` keeps those that accept patient messages.
     pub async fn list_teams(&self, patient_facing_only: bool) -> Result<Vec<Team>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name FROM teams WHERE accepts_patient_messages = 1 OR $1 = 0 ORDER BY name",
-        )
-        .bind(i64::from(patient_facing_only))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Team {
-                    id: parse_id(r, "id")?,
-                    name: r.try_get("name")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query("SELECT id, name FROM teams WHERE accepts_patient_messages = 1 OR $1 = 0 ORDER BY name")
+            .bind(i64::from(patient_facing_only))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(Team { id: parse_id(r, "id")?, name: r.try_get("name")? })).collect()
     }
 
     /// Creates a staff account and its team memberships.
@@ -123,12 +109,7 @@ impl Store {
     ) -> Result<StaffId, StoreError> {
         let id = StaffId::generate(at);
         let totp = match &new.totp_secret {
-            Some(secret) => Some(
-                self.keys
-                    .auth_secrets
-                    .seal(&totp_aad(id), secret)?
-                    .into_bytes(),
-            ),
+            Some(secret) => Some(self.keys.auth_secrets.seal(&totp_aad(id), secret)?.into_bytes()),
             None => None,
         };
         let mut tx = self.begin_write().await?;
@@ -153,9 +134,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match &e {
-                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                        StoreError::NotFound("team")
-                    }
+                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("team"),
                     _ => conflict("team membership")(e),
                 })?;
         }
@@ -166,12 +145,11 @@ impl Store {
 
     /// The credentials of the staff account with this (lower-case) email.
     pub async fn staff_auth_by_email(&self, email: &str) -> Result<Option<StaffAuth>, StoreError> {
-        let Some(row) = sqlx::query(
-            "SELECT id, password_hash, totp_secret, deactivated_at FROM staff WHERE email = $1",
-        )
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?
+        let Some(row) =
+            sqlx::query("SELECT id, password_hash, totp_secret, deactivated_at FROM staff WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?
         else {
             return Ok(None);
         };
@@ -205,12 +183,10 @@ impl Store {
 
     /// The staff member's profile, if the account exists and is active.
     pub async fn staff_profile(&self, id: StaffId) -> Result<Option<StaffProfile>, StoreError> {
-        let Some(row) = sqlx::query(
-            "SELECT email, name, role FROM staff WHERE id = $1 AND deactivated_at IS NULL",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
+        let Some(row) = sqlx::query("SELECT email, name, role FROM staff WHERE id = $1 AND deactivated_at IS NULL")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
         else {
             return Ok(None);
         };
@@ -235,11 +211,9 @@ impl Store {
 
     /// Counts active admins (to tell a new operator how to create the first one).
     pub async fn count_active_admins(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM staff WHERE role = 'admin' AND deactivated_at IS NULL",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE role = 'admin' AND deactivated_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get("n")?)
     }
 }

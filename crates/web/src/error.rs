@@ -21,6 +21,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The body must be `application/json`.
     UnsupportedMediaType,
+    /// An uploaded file is not one of the accepted types (PDF, PNG, JPEG, plain text).
+    UnsupportedFile,
     /// Email, password or code not right (same answer for every cause).
     InvalidCredentials,
     /// The password is right; a second factor is required.
@@ -60,12 +62,10 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            MalformedJson | InvalidRequest | EnrollmentFailed | WeakPassword | InvalidCode => {
+            MalformedJson | InvalidRequest | EnrollmentFailed | WeakPassword | InvalidCode | UnsupportedFile => {
                 StatusCode::BAD_REQUEST
             }
-            InvalidCredentials | MfaRequired | Unauthenticated | SessionExpired => {
-                StatusCode::UNAUTHORIZED
-            }
+            InvalidCredentials | MfaRequired | Unauthenticated | SessionExpired => StatusCode::UNAUTHORIZED,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -98,11 +98,7 @@ pub enum ApiError {
 impl ApiError {
     /// A client error.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError::Client {
-            code,
-            message: message.into(),
-            retry_after: None,
-        }
+        ApiError::Client { code, message: message.into(), retry_after: None }
     }
     /// 429 with `Retry-After`.
     pub fn rate_limited(retry_after: Duration) -> Self {
@@ -148,29 +144,15 @@ pub struct ErrorDetail {
 pub(crate) struct InternalCause(pub(crate) Arc<anyhow::Error>);
 
 /// Builds the JSON error response for `code`.
-pub(crate) fn error_response(
-    code: ErrorCode,
-    message: String,
-    request_id: Option<String>,
-) -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail {
-            code,
-            message,
-            request_id,
-        },
-    };
+pub(crate) fn error_response(code: ErrorCode, message: String, request_id: Option<String>) -> Response {
+    let body = ErrorBody { error: ErrorDetail { code, message, request_id } };
     (code.status(), axum::Json(body)).into_response()
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::Client {
-                code,
-                message,
-                retry_after,
-            } => {
+            ApiError::Client { code, message, retry_after } => {
                 let mut resp = error_response(code, message, None);
                 if let Some(after) = retry_after {
                     let secs = after.as_secs().max(1).to_string();

@@ -37,25 +37,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
 fn json_rejection(r: &JsonRejection) -> ApiError {
     match r {
-        JsonRejection::JsonSyntaxError(_) => ApiError::new(
-            ErrorCode::MalformedJson,
-            "The request body is not valid JSON.",
-        ),
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::new(ErrorCode::MalformedJson, "The request body is not valid JSON.")
+        }
         JsonRejection::JsonDataError(_) => ApiError::new(
             ErrorCode::InvalidRequest,
             "The request body is missing a field or has a field of the wrong type.",
         ),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "The request body must be sent as application/json.",
-        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, "The request body must be sent as application/json.")
+        }
         other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
         }
-        _ => ApiError::new(
-            ErrorCode::InvalidRequest,
-            "The request body could not be read.",
-        ),
+        _ => ApiError::new(ErrorCode::InvalidRequest, "The request body could not be read."),
     }
 }
 
@@ -83,10 +78,7 @@ pub fn request_context(parts: &Parts, trust_forwarded: bool) -> RequestContext {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .map(|v| v.trim().to_owned());
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     RequestContext {
         source_ip: forwarded.or(peer),
         session_hash: session_cookie(&parts.headers).map(|t| t.hash().to_hex()),
@@ -100,14 +92,8 @@ pub struct Ctx(pub RequestContext);
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Ctx(request_context(
-            parts,
-            state.config.trust_forwarded_for,
-        )))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Ctx(request_context(parts, state.config.trust_forwarded_for)))
     }
 }
 
@@ -148,10 +134,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentStaff {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match authenticated(parts)?.actor {
             Actor::Staff(s) => Ok(CurrentStaff(s)),
-            _ => Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "This is for staff accounts.",
-            )),
+            _ => Err(ApiError::new(ErrorCode::Forbidden, "This is for staff accounts.")),
         }
     }
 }
@@ -164,10 +147,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentPatient {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match authenticated(parts)?.actor {
             Actor::Patient(p) => Ok(CurrentPatient(p)),
-            _ => Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "This is for patient accounts.",
-            )),
+            _ => Err(ApiError::new(ErrorCode::Forbidden, "This is for patient accounts.")),
         }
     }
 }

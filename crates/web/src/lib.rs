@@ -8,6 +8,7 @@ pub mod api;
 mod cookies;
 pub mod error;
 pub mod extract;
+mod form;
 mod middleware;
 pub mod ops;
 mod pages;
@@ -40,10 +41,7 @@ impl std::fmt::Debug for WebConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebConfig")
             .field("secure_cookies", &self.secure_cookies)
-            .field(
-                "metrics_token",
-                &self.metrics_token.as_ref().map(|_| "[redacted]"),
-            )
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "[redacted]"))
             .field("body_limit", &self.body_limit)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
@@ -68,9 +66,7 @@ impl AppState {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| {
-                portico_crypto::constant_time_eq(given.as_bytes(), expected.as_bytes())
-            })
+            .is_some_and(|given| portico_crypto::constant_time_eq(given.as_bytes(), expected.as_bytes()))
     }
 }
 
@@ -94,25 +90,17 @@ pub fn router(state: AppState) -> Router {
     let _ = metrics_handle();
     let mut router = Router::new();
     for (spec, method_router) in routes::table() {
-        let guarded = method_router.route_layer(axum::middleware::from_fn_with_state(
-            (state.clone(), spec.access),
-            middleware::guard,
-        ));
+        let guarded = method_router
+            .route_layer(axum::middleware::from_fn_with_state((state.clone(), spec.access), middleware::guard));
         router = router.route(spec.path, guarded);
     }
     router
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                ErrorCode::MethodNotAllowed,
-                "Method not allowed on this path.",
-            )
+            ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed on this path.")
         })
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::boundary,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::boundary))
         .with_state(state)
 }

@@ -18,11 +18,7 @@ use crate::routes::Access;
 use crate::{AppState, cookies};
 
 /// Outermost middleware: request id, headers, log line, metrics, opaque 500s.
-pub(crate) async fn boundary(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn boundary(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     #[expect(
         clippy::disallowed_methods,
         reason = "request latency is measured on the monotonic clock, not business time"
@@ -31,10 +27,7 @@ pub(crate) async fn boundary(
     let request_id = portico_domain::id::new_v7(state.app.now()).to_string();
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
 
     let mut resp = next.run(req).await;
     if resp.status().is_server_error() {
@@ -54,22 +47,16 @@ pub(crate) async fn boundary(
         };
         resp = error_response(
             code,
-            "Something went wrong on our side. If you contact support, quote the request id."
-                .into(),
+            "Something went wrong on our side. If you contact support, quote the request id.".into(),
             Some(request_id.clone()),
         );
     }
     let status = resp.status().as_u16();
     set_security_headers(&state, &mut resp, &request_id);
     let elapsed = started.elapsed();
-    let labels = [
-        ("method", method.to_string()),
-        ("route", route.clone()),
-        ("status", status.to_string()),
-    ];
+    let labels = [("method", method.to_string()), ("route", route.clone()), ("status", status.to_string())];
     metrics::counter!("portico_http_requests_total", &labels).increment(1);
-    metrics::histogram!("portico_http_request_duration_seconds", &labels[..2])
-        .record(elapsed.as_secs_f64());
+    metrics::histogram!("portico_http_request_duration_seconds", &labels[..2]).record(elapsed.as_secs_f64());
     tracing::info!(
         request.id = %request_id, http.method = %method, http.route = %route, http.status = status,
         duration_ms = elapsed.as_secs_f64() * 1000.0, "request"
@@ -92,10 +79,7 @@ fn set_security_headers(state: &AppState, resp: &mut Response, request_id: &str)
             HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
         ),
-        (
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
     for (name, value) in fixed {
         h.insert(name, HeaderValue::from_static(value));
@@ -105,10 +89,7 @@ fn set_security_headers(state: &AppState, resp: &mut Response, request_id: &str)
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.config.secure_cookies {
-        h.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
-        );
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert(HeaderName::from_static("x-request-id"), v);
@@ -117,11 +98,7 @@ fn set_security_headers(state: &AppState, resp: &mut Response, request_id: &str)
 
 /// The access guard of one route: authenticates as the declared [`Access`] needs and puts the
 /// verified session into the request for the handler's extractors.
-pub(crate) async fn guard(
-    State((state, access)): State<(AppState, Access)>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn guard(State((state, access)): State<(AppState, Access)>, req: Request, next: Next) -> Response {
     match admit(&state, access, req).await {
         Ok(req) => next.run(req).await,
         Err(resp) => resp,
@@ -140,8 +117,7 @@ async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request
         return Ok(req);
     }
     let (mut parts, body) = req.into_parts();
-    let unauthenticated =
-        || ApiError::new(ErrorCode::Unauthenticated, "Sign in first.").into_response();
+    let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated, "Sign in first.").into_response();
     let token = session_cookie(&parts.headers).ok_or_else(unauthenticated)?;
     let ctx = request_context(&parts, state.config.trust_forwarded_for);
     let background = parts.headers.contains_key(BACKGROUND_HEADER);
@@ -151,11 +127,7 @@ async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request
             return Err(cookies::with_cleared_session(unauthenticated(), state));
         }
         Err(AuthError::Expired) => {
-            let resp = ApiError::new(
-                ErrorCode::SessionExpired,
-                "Your session ended. Sign in again.",
-            )
-            .into_response();
+            let resp = ApiError::new(ErrorCode::SessionExpired, "Your session ended. Sign in again.").into_response();
             return Err(cookies::with_cleared_session(resp, state));
         }
         Err(AuthError::Unexpected(e)) => return Err(ApiError::Internal(e.into()).into_response()),
@@ -164,15 +136,11 @@ async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request
         (Access::SignedIn, _) => true,
         (Access::Staff, portico_domain::Actor::Staff(_)) => true,
         (Access::Patient, portico_domain::Actor::Patient(_)) => true,
-        (Access::MetricsReader, a) => {
-            portico_domain::authz::permits(a, &portico_domain::authz::Action::ReadMetrics)
-        }
+        (Access::MetricsReader, a) => portico_domain::authz::permits(a, &portico_domain::authz::Action::ReadMetrics),
         _ => false,
     };
     if !allowed {
-        return Err(
-            ApiError::new(ErrorCode::Forbidden, "This account may not do that.").into_response(),
-        );
+        return Err(ApiError::new(ErrorCode::Forbidden, "This account may not do that.").into_response());
     }
     parts.extensions.insert(auth);
     Ok(Request::from_parts(parts, body))

@@ -24,21 +24,11 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.app.store().ping().await {
-        Ok(()) => axum::Json(Health {
-            status: "ok",
-            database: "ok",
-        })
-        .into_response(),
+        Ok(()) => axum::Json(Health { status: "ok", database: "ok" }).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
             // 503 bodies are rewritten at the boundary only for 500; keep this one readable.
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(Health {
-                    status: "unavailable",
-                    database: "unreachable",
-                }),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(Health { status: "unavailable", database: "unreachable" }))
                 .into_response()
         }
     }
@@ -55,10 +45,7 @@ pub async fn metrics() -> Response {
 /// The OpenAPI document of the JSON API, generated from the handlers.
 #[derive(OpenApi)]
 #[openapi(
-    info(
-        title = "Portico API",
-        description = "Secure messaging between a clinic and its patients."
-    ),
+    info(title = "Portico API", description = "Secure messaging between a clinic and its patients."),
     paths(
         healthz,
         metrics,
@@ -69,7 +56,19 @@ pub async fn metrics() -> Response {
         api::me::begin_totp,
         api::me::confirm_totp,
         api::enroll::enroll,
-        api::teams::list_teams
+        api::teams::list_teams,
+        api::threads::list_threads,
+        api::threads::open_thread,
+        api::threads::get_thread,
+        api::threads::update_thread,
+        api::threads::post_message,
+        api::threads::mark_read,
+        api::threads::recall,
+        api::threads::download,
+        api::threads::share_result,
+        api::threads::saved_replies,
+        api::threads::create_saved_reply,
+        api::threads::misdirected
     )
 )]
 pub struct ApiDoc;

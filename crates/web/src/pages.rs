@@ -19,10 +19,7 @@ pub(crate) async fn index() -> Result<Html<String>, ApiError> {
 /// The one stylesheet, served from the binary (no CDN, no build step).
 pub(crate) async fn stylesheet() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../static/portico.css"),
     )
         .into_response()

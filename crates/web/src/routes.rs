@@ -3,7 +3,7 @@
 //! iterate over it, so a route cannot exist without a declared policy.
 
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, patch, post};
 
 use crate::{AppState, api, ops, pages};
 
@@ -34,24 +34,20 @@ pub struct RouteSpec {
     pub access: Access,
     /// Whether it is an HTML page (security-header tests treat those more strictly).
     pub html: bool,
+    /// Whether it accepts file uploads (and so the larger body limit).
+    pub upload: bool,
 }
 
 const fn route(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        access,
-        html: false,
-    }
+    RouteSpec { method, path, access, html: false, upload: false }
+}
+
+const fn upload(path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec { method: "POST", path, access, html: false, upload: true }
 }
 
 const fn page(path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec {
-        method: "GET",
-        path,
-        access,
-        html: true,
-    }
+    RouteSpec { method: "GET", path, access, html: true, upload: false }
 }
 
 /// Every route of the application with its policy.
@@ -59,41 +55,29 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::*;
     vec![
         (page("/", Public), get(pages::index)),
-        (
-            route("GET", "/static/portico.css", Public),
-            get(pages::stylesheet),
-        ),
+        (route("GET", "/static/portico.css", Public), get(pages::stylesheet)),
         (route("GET", "/healthz", Public), get(ops::healthz)),
         (route("GET", "/metrics", MetricsReader), get(ops::metrics)),
-        (
-            route("GET", "/api/v1/openapi.json", Public),
-            get(ops::openapi),
-        ),
-        (
-            route("POST", "/api/v1/auth/login", Public),
-            post(api::auth::login),
-        ),
-        (
-            route("POST", "/api/v1/auth/logout", SignedIn),
-            post(api::auth::logout),
-        ),
+        (route("GET", "/api/v1/openapi.json", Public), get(ops::openapi)),
+        (route("POST", "/api/v1/auth/login", Public), post(api::auth::login)),
+        (route("POST", "/api/v1/auth/logout", SignedIn), post(api::auth::logout)),
         (route("GET", "/api/v1/me", SignedIn), get(api::me::get_me)),
-        (
-            route("POST", "/api/v1/me/totp", SignedIn),
-            post(api::me::begin_totp),
-        ),
-        (
-            route("POST", "/api/v1/me/totp/confirm", SignedIn),
-            post(api::me::confirm_totp),
-        ),
-        (
-            route("POST", "/api/v1/enroll", Public),
-            post(api::enroll::enroll),
-        ),
-        (
-            route("GET", "/api/v1/teams", SignedIn),
-            get(api::teams::list_teams),
-        ),
+        (route("POST", "/api/v1/me/totp", SignedIn), post(api::me::begin_totp)),
+        (route("POST", "/api/v1/me/totp/confirm", SignedIn), post(api::me::confirm_totp)),
+        (route("POST", "/api/v1/enroll", Public), post(api::enroll::enroll)),
+        (route("GET", "/api/v1/teams", SignedIn), get(api::teams::list_teams)),
+        (route("GET", "/api/v1/threads", SignedIn), get(api::threads::list_threads)),
+        (upload("/api/v1/threads", SignedIn), post(api::threads::open_thread)),
+        (route("GET", "/api/v1/threads/{id}", SignedIn), get(api::threads::get_thread)),
+        (route("PATCH", "/api/v1/threads/{id}", Staff), patch(api::threads::update_thread)),
+        (upload("/api/v1/threads/{id}/messages", SignedIn), post(api::threads::post_message)),
+        (route("POST", "/api/v1/threads/{id}/read", SignedIn), post(api::threads::mark_read)),
+        (route("POST", "/api/v1/messages/{id}/recall", SignedIn), post(api::threads::recall)),
+        (route("GET", "/api/v1/attachments/{id}", SignedIn), get(api::threads::download)),
+        (upload("/api/v1/results", Staff), post(api::threads::share_result)),
+        (route("GET", "/api/v1/teams/{id}/saved-replies", Staff), get(api::threads::saved_replies)),
+        (route("POST", "/api/v1/teams/{id}/saved-replies", Staff), post(api::threads::create_saved_reply)),
+        (route("GET", "/api/v1/misdirected-messages", Staff), get(api::threads::misdirected)),
     ]
 }
 

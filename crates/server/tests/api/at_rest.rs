@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use portico_domain::patient::{
-    DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber,
-};
+use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
 use portico_domain::{Actor, PatientId};
 use portico_store::StoreError;
 use serde_json::Value;
@@ -24,9 +22,7 @@ fn read_audit() -> portico_domain::audit::AuditRecord {
 
 async fn connect(url: &str) -> sqlx::AnyConnection {
     sqlx::any::install_default_drivers();
-    <sqlx::AnyConnection as sqlx::Connection>::connect(url)
-        .await
-        .unwrap()
+    <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.unwrap()
 }
 
 /// Everything the database holds, as text: the files of a SQLite data directory, or every
@@ -40,19 +36,17 @@ async fn database_contents(app: &crate::helpers::TestApp) -> Vec<u8> {
         return all;
     }
     let mut conn = connect(&app.config.database_url).await;
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-    let mut all = Vec::new();
-    for t in tables {
-        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT row_to_json(t)::text FROM {t} t"
-        )))
+    let tables: Vec<String> = sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
         .fetch_all(&mut conn)
         .await
         .unwrap();
+    let mut all = Vec::new();
+    for t in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT row_to_json(t)::text FROM {t} t")))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
         for r in rows {
             all.extend(r.into_bytes());
         }
@@ -62,9 +56,7 @@ async fn database_contents(app: &crate::helpers::TestApp) -> Vec<u8> {
 
 fn contains_ci(haystack: &[u8], needle: &str) -> bool {
     let needle = needle.to_lowercase().into_bytes();
-    haystack
-        .windows(needle.len())
-        .any(|w| w.to_ascii_lowercase() == needle)
+    haystack.windows(needle.len()).any(|w| w.to_ascii_lowercase() == needle)
 }
 
 #[tokio::test]
@@ -87,17 +79,8 @@ async fn canary_phi_never_reaches_the_database_files_or_the_logs() {
         phone: Some(PhoneNumber::parse(canaries[4]).unwrap()),
         language: Language::parse("es").unwrap(),
     };
-    let created = app
-        .app
-        .create_patient(&Actor::System, &new, &portico_app::cli_context())
-        .await
-        .unwrap();
-    assert_eq!(
-        app.enroll(&created.invite_code, canaries[1], canaries[3], PASSWORD)
-            .await
-            .status(),
-        201
-    );
+    let created = app.app.create_patient(&Actor::System, &new, &portico_app::cli_context()).await.unwrap();
+    assert_eq!(app.enroll(&created.invite_code, canaries[1], canaries[3], PASSWORD).await.status(), 201);
     let client = app
         .signed_in_patient(&crate::helpers::PatientUser {
             account_id: portico_domain::AccountId::from_uuid(uuid::Uuid::nil()),
@@ -107,27 +90,17 @@ async fn canary_phi_never_reaches_the_database_files_or_the_logs() {
         })
         .await;
     let me: Value = app.get_me(&client).await.json().await.unwrap();
-    assert_eq!(
-        me["name"], canaries[0],
-        "the patient can read their own record"
-    );
+    assert_eq!(me["name"], canaries[0], "the patient can read their own record");
     // A failed login with the canary email must not log it either.
-    app.post_login(&app.client(), canaries[3], "wrong password 123", None)
-        .await;
+    app.post_login(&app.client(), canaries[3], "wrong password 123", None).await;
 
     let stored = database_contents(&app).await;
     assert!(stored.len() > 1000, "the scan saw the database");
     let logs = captured_logs();
     assert!(logs.contains("request"), "the scan saw the logs");
     for canary in canaries {
-        assert!(
-            !contains_ci(&stored, canary),
-            "'{canary}' found in the database"
-        );
-        assert!(
-            !contains_ci(logs.as_bytes(), canary),
-            "'{canary}' found in the logs"
-        );
+        assert!(!contains_ci(&stored, canary), "'{canary}' found in the database");
+        assert!(!contains_ci(logs.as_bytes(), canary), "'{canary}' found in the logs");
     }
 }
 
@@ -137,26 +110,13 @@ async fn a_flipped_byte_in_a_sealed_field_is_an_integrity_error_never_garbage() 
     let patient = app.enrolled_patient().await;
     let mut conn = connect(&app.config.database_url).await;
     let row = patient.patient_id.to_string();
-    let mut name: Vec<u8> = sqlx::query_scalar("SELECT name FROM patients WHERE id = $1")
-        .bind(&row)
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let mut name: Vec<u8> =
+        sqlx::query_scalar("SELECT name FROM patients WHERE id = $1").bind(&row).fetch_one(&mut conn).await.unwrap();
     let last = name.len() - 1;
     name[last] ^= 0x01;
-    sqlx::query("UPDATE patients SET name = $1 WHERE id = $2")
-        .bind(name)
-        .bind(&row)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE patients SET name = $1 WHERE id = $2").bind(name).bind(&row).execute(&mut conn).await.unwrap();
 
-    let err = app
-        .app
-        .store()
-        .read_patient(patient.patient_id, START, &read_audit())
-        .await
-        .unwrap_err();
+    let err = app.app.store().read_patient(patient.patient_id, START, &read_audit()).await.unwrap_err();
     assert!(matches!(err, StoreError::Integrity("name")), "{err:?}");
     // Over HTTP the patient gets an opaque 500 with a request id, and no ciphertext or plaintext.
     let client = app.signed_in_patient(&patient).await;
@@ -174,14 +134,10 @@ async fn ciphertexts_swapped_between_two_patients_do_not_open() {
     let a = app.enrolled_patient().await;
     let b = app.enrolled_patient().await;
     let mut conn = connect(&app.config.database_url).await;
-    let get = |id: PatientId| {
-        sqlx::query_scalar::<_, Vec<u8>>("SELECT mrn FROM patients WHERE id = $1")
-            .bind(id.to_string())
-    };
-    let (ma, mb) = (
-        get(a.patient_id).fetch_one(&mut conn).await.unwrap(),
-        get(b.patient_id).fetch_one(&mut conn).await.unwrap(),
-    );
+    let get =
+        |id: PatientId| sqlx::query_scalar::<_, Vec<u8>>("SELECT mrn FROM patients WHERE id = $1").bind(id.to_string());
+    let (ma, mb) =
+        (get(a.patient_id).fetch_one(&mut conn).await.unwrap(), get(b.patient_id).fetch_one(&mut conn).await.unwrap());
     for (id, value) in [(a.patient_id, mb), (b.patient_id, ma)] {
         sqlx::query("UPDATE patients SET mrn = $1 WHERE id = $2")
             .bind(value)
@@ -191,12 +147,7 @@ async fn ciphertexts_swapped_between_two_patients_do_not_open() {
             .unwrap();
     }
     for id in [a.patient_id, b.patient_id] {
-        let err = app
-            .app
-            .store()
-            .read_patient(id, START, &read_audit())
-            .await
-            .unwrap_err();
+        let err = app.app.store().read_patient(id, START, &read_audit()).await.unwrap_err();
         assert!(matches!(err, StoreError::Integrity("mrn")), "{err:?}");
     }
 }
@@ -209,57 +160,26 @@ async fn key_rotation_rewraps_every_key_and_only_the_new_key_opens_the_data() {
     let (dir, config, clock) = app.stop().await;
 
     let new_key = dir.path().join("rotated.key");
-    let (old_app, _) = portico::open_app(&config, Arc::new(clock.clone()))
-        .await
-        .unwrap();
+    let (old_app, _) = portico::open_app(&config, Arc::new(clock.clone())).await.unwrap();
     let new_kek = portico_crypto::Kek::create(&new_key).unwrap();
-    let report = old_app
-        .rotate_keys(&Actor::System, &new_kek, &portico_app::cli_context())
-        .await
-        .unwrap();
+    let report = old_app.rotate_keys(&Actor::System, &new_kek, &portico_app::cli_context()).await.unwrap();
     assert_eq!(report.patient_keys, 2);
     assert_eq!(report.system_keys, 2);
     old_app.store().close().await;
 
-    let stale = portico::start(&config, Arc::new(clock.clone()))
-        .await
-        .err()
-        .expect("the old key no longer opens the database");
-    assert!(
-        format!("{stale:#}").contains("wrong --key-file"),
-        "{stale:#}"
-    );
+    let stale =
+        portico::start(&config, Arc::new(clock.clone())).await.err().expect("the old key no longer opens the database");
+    assert!(format!("{stale:#}").contains("wrong --key-file"), "{stale:#}");
 
     let mut rotated = config.clone();
     rotated.key_file = new_key;
-    let running = portico::start(&rotated, Arc::new(clock.clone()))
-        .await
-        .unwrap();
+    let running = portico::start(&rotated, Arc::new(clock.clone())).await.unwrap();
     let base = format!("http://{}", running.addr);
     for p in [&patient, &other] {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
         let body = serde_json::json!({"email": p.email, "password": PASSWORD});
-        assert_eq!(
-            client
-                .post(format!("{base}/api/v1/auth/login"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
-        let me: Value = client
-            .get(format!("{base}/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        assert_eq!(client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().status(), 200);
+        let me: Value = client.get(format!("{base}/api/v1/me")).send().await.unwrap().json().await.unwrap();
         assert_eq!(me["name"], p.name);
     }
     let audit = running.app.store().recent_audit(100).await.unwrap();
@@ -272,33 +192,11 @@ async fn deleting_a_patients_data_key_makes_their_phi_unreadable_for_good() {
     let app = spawn_app().await;
     let gone = app.enrolled_patient().await;
     let kept = app.enrolled_patient().await;
-    app.app
-        .shred_patient(&Actor::System, gone.patient_id, &portico_app::cli_context())
-        .await
-        .unwrap();
-    let err = app
-        .app
-        .store()
-        .read_patient(gone.patient_id, START, &read_audit())
-        .await
-        .unwrap_err();
+    app.app.shred_patient(&Actor::System, gone.patient_id, &portico_app::cli_context()).await.unwrap();
+    let err = app.app.store().read_patient(gone.patient_id, START, &read_audit()).await.unwrap_err();
     assert!(matches!(err, StoreError::KeyShredded), "{err:?}");
-    assert!(
-        app.app
-            .store()
-            .read_patient(kept.patient_id, START, &read_audit())
-            .await
-            .is_ok(),
-        "others are untouched"
-    );
-    assert!(
-        app.audit_actions()
-            .await
-            .contains(&("patient.shred".into(), "success".into()))
-    );
-    let again = app
-        .app
-        .shred_patient(&Actor::System, gone.patient_id, &portico_app::cli_context())
-        .await;
+    assert!(app.app.store().read_patient(kept.patient_id, START, &read_audit()).await.is_ok(), "others are untouched");
+    assert!(app.audit_actions().await.contains(&("patient.shred".into(), "success".into())));
+    let again = app.app.shred_patient(&Actor::System, gone.patient_id, &portico_app::cli_context()).await;
     assert!(again.is_err());
 }

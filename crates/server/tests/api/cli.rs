@@ -30,19 +30,11 @@ fn fresh_pg(admin_url: &str) -> String {
     let (url, db) = (admin_url.to_owned(), name.clone());
     // Its own thread and runtime: callers may be inside an async test already.
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
-                .await
-                .unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut conn).await.unwrap();
         });
     })
     .join()
@@ -59,12 +51,7 @@ fn portico(args: &[String], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .unwrap();
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     }
     let out = child.wait_with_output().unwrap();
     (
@@ -79,10 +66,7 @@ fn last_json(stdout: &str) -> Value {
 }
 
 fn args(list: &[&str], conn: &[String]) -> Vec<String> {
-    list.iter()
-        .map(|s| s.to_string())
-        .chain(conn.iter().cloned())
-        .collect()
+    list.iter().map(|s| s.to_string()).chain(conn.iter().cloned()).collect()
 }
 
 /// Starts `portico serve` on a free port and waits for its first line.
@@ -98,10 +82,7 @@ fn serve(conn: &[String]) -> (Child, String, std::io::BufReader<std::process::Ch
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
     let url = first.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(
-        first.starts_with("Portico is running at http://127.0.0.1:"),
-        "{first}"
-    );
+    assert!(first.starts_with("Portico is running at http://127.0.0.1:"), "{first}");
     (child, url, out)
 }
 
@@ -122,21 +103,11 @@ async fn the_admin_commands_print_json_and_work_while_the_server_runs() {
     let conn = database_args(dir.path());
     let (mut server, url, mut out) = serve(&conn);
     let banner = read_banner(&mut out);
-    assert!(
-        banner.contains("portico admin create-staff"),
-        "first start tells how to create the first admin: {banner}"
-    );
-    let mode = std::fs::metadata(dir.path().join("k.key"))
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o777;
+    assert!(banner.contains("portico admin create-staff"), "first start tells how to create the first admin: {banner}");
+    let mode = std::fs::metadata(dir.path().join("k.key")).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 
-    let (code, stdout, _) = portico(
-        &args(&["admin", "create-team", "--name", "Cardiology"], &conn),
-        None,
-    );
+    let (code, stdout, _) = portico(&args(&["admin", "create-team", "--name", "Cardiology"], &conn), None);
     assert_eq!(code, 0);
     let team = last_json(&stdout)["id"].as_str().unwrap().to_owned();
     let staff_args = args(
@@ -186,54 +157,23 @@ async fn the_admin_commands_print_json_and_work_while_the_server_runs() {
     let invite = patient["invite_code"].as_str().unwrap();
 
     // The running server sees what the CLI wrote.
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let enroll = serde_json::json!({"invite_code": invite, "date_of_birth": "1950-12-31", "email": "pat@cli.test", "password": "patient password 1"});
-    assert_eq!(
-        http.post(format!("{url}/api/v1/enroll"))
-            .json(&enroll)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        201
-    );
+    assert_eq!(http.post(format!("{url}/api/v1/enroll")).json(&enroll).send().await.unwrap().status(), 201);
     let totp = totp_rs::Totp::from_url(uri).unwrap();
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the real binary runs on the real clock"
-    )]
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    #[expect(clippy::disallowed_methods, reason = "the real binary runs on the real clock")]
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let login = serde_json::json!({"email": "doc@clinic.test", "password": "a long enough password", "totp": totp.generate(now).to_string()});
-    assert_eq!(
-        http.post(format!("{url}/api/v1/auth/login"))
-            .json(&login)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(http.post(format!("{url}/api/v1/auth/login")).json(&login).send().await.unwrap().status(), 200);
 
     // A duplicate is a clear error, as JSON on the last line, and a non-zero exit.
-    let (code, stdout, stderr) = portico(
-        &args(&["admin", "create-team", "--name", "Cardiology"], &conn),
-        None,
-    );
+    let (code, stdout, stderr) = portico(&args(&["admin", "create-team", "--name", "Cardiology"], &conn), None);
     assert_eq!(code, 1);
     assert!(stderr.contains("already exists"), "{stderr}");
     assert!(last_json(&stdout)["error"]["message"].is_string());
 
     // SIGTERM stops the server gracefully.
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     let status = server.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }
@@ -250,10 +190,7 @@ fn a_key_file_inside_the_data_directory_is_refused() {
     ];
     let (code, _, stderr) = portico(&args(&["admin", "create-team", "--name", "X"], &conn), None);
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("key_file:") && stderr.contains("inside the data directory"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("key_file:") && stderr.contains("inside the data directory"), "{stderr}");
     assert!(!data.join("portico.key").exists());
 }
 
@@ -266,10 +203,7 @@ fn a_key_file_readable_by_others_is_refused() {
     let conn = database_args(dir.path());
     let (code, _, stderr) = portico(&args(&["admin", "create-team", "--name", "X"], &conn), None);
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("readable by group or others") && stderr.contains("chmod 600"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("readable by group or others") && stderr.contains("chmod 600"), "{stderr}");
 }
 
 #[test]
@@ -303,17 +237,7 @@ fn flags_can_come_from_a_config_file_and_from_the_environment() {
     )
     .unwrap();
     let out = Command::new(BIN)
-        .args([
-            "admin",
-            "create-staff",
-            "--email",
-            "x@y.test",
-            "--name",
-            "X",
-            "--role",
-            "nurse",
-            "--password-stdin",
-        ])
+        .args(["admin", "create-staff", "--email", "x@y.test", "--name", "X", "--role", "nurse", "--password-stdin"])
         .env("PORTICO_CONFIG", &config)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -324,11 +248,7 @@ fn flags_can_come_from_a_config_file_and_from_the_environment() {
             c.wait_with_output()
         })
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created = last_json(&String::from_utf8_lossy(&out.stdout));
     assert!(created["totp_uri"].is_null(), "MFA off by the config file");
     assert!(dir.path().join("d").join("portico.db").exists());
@@ -354,14 +274,8 @@ fn serve_demo_seeds_a_fictional_clinic_once() {
     let conn = database_args(dir.path());
     let (mut server, url, mut out) = serve(&args(&["--demo"], &conn));
     let banner = read_banner(&mut out);
-    assert!(
-        banner.contains("DEMO MODE") && banner.contains("FAKE DATA"),
-        "{banner}"
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    assert!(banner.contains("DEMO MODE") && banner.contains("FAKE DATA"), "{banner}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
         let login = serde_json::json!({"email": "sam.demo@demo.portico.test", "password": "demo-password-2026"});
@@ -372,9 +286,6 @@ fn serve_demo_seeds_a_fictional_clinic_once() {
         let staff = serde_json::json!({"email": "dr.rivera@demo.portico.test", "password": "demo-password-2026"});
         assert_eq!(http.post(format!("{url}/api/v1/auth/login")).json(&staff).send().await.unwrap().status(), 200);
     });
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(server.wait().unwrap().success());
 }

@@ -9,9 +9,7 @@ use std::time::Duration;
 use portico::config::{Config, ConnArgs};
 use portico_app::admin::StaffInput;
 use portico_domain::credentials::Password;
-use portico_domain::patient::{
-    DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber,
-};
+use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
 use portico_domain::time::FakeClock;
 use portico_domain::{AccountId, Actor, PatientId, StaffRole, TeamId, Timestamp};
 use serde_json::{Value, json};
@@ -99,10 +97,7 @@ async fn fresh_database(dir: &std::path::Path) -> String {
                 .execute(&mut conn)
                 .await
                 .expect("create test database");
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin_url);
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
             format!("{base}/{name}")
         }
         _ => format!("sqlite://{}", dir.join("data").join("portico.db").display()),
@@ -133,18 +128,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = test_config(dir.path()).await;
     tweak(&mut config);
     let clock = FakeClock::new(START);
-    let running = portico::start(&config, Arc::new(clock.clone()))
-        .await
-        .expect("server starts");
+    let running = portico::start(&config, Arc::new(clock.clone())).await.expect("server starts");
     let base = format!("http://{}", running.addr);
-    TestApp {
-        base,
-        clock,
-        app: running.app.clone(),
-        config,
-        dir,
-        running: Some(running),
-    }
+    TestApp { base, clock, app: running.app.clone(), config, dir, running: Some(running) }
 }
 
 impl TestApp {
@@ -154,10 +140,7 @@ impl TestApp {
 
     /// A browser-like client with its own cookie jar.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap()
+        reqwest::Client::builder().cookie_store(true).build().unwrap()
     }
 
     pub fn advance(&self, d: Duration) {
@@ -173,18 +156,11 @@ impl TestApp {
     }
 
     pub async fn create_team(&self, name: &str) -> TeamId {
-        self.app
-            .create_team(&Actor::System, name, &portico_app::cli_context())
-            .await
-            .unwrap()
+        self.app.create_team(&Actor::System, name, &portico_app::cli_context()).await.unwrap()
     }
 
     pub async fn create_staff(&self, role: StaffRole, teams: Vec<TeamId>) -> StaffUser {
-        let email = format!(
-            "{}-{}@clinic.test",
-            role.as_str(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let email = format!("{}-{}@clinic.test", role.as_str(), uuid::Uuid::new_v4().simple());
         let input = StaffInput {
             email: email.clone(),
             name: format!("Test {}", role.as_str()),
@@ -192,13 +168,8 @@ impl TestApp {
             teams,
             password: Password::parse(PASSWORD).unwrap(),
         };
-        let created = self
-            .app
-            .create_staff(&Actor::System, input, &portico_app::cli_context())
-            .await
-            .unwrap();
-        let totp =
-            totp_rs::Totp::from_url(created.totp_uri.expect("staff MFA is on by default")).unwrap();
+        let created = self.app.create_staff(&Actor::System, input, &portico_app::cli_context()).await.unwrap();
+        let totp = totp_rs::Totp::from_url(created.totp_uri.expect("staff MFA is on by default")).unwrap();
         StaffUser { email, totp }
     }
 
@@ -207,34 +178,20 @@ impl TestApp {
         let new = NewPatient {
             name: PersonName::parse(name).unwrap(),
             date_of_birth: DateOfBirth::parse(dob, today).unwrap(),
-            mrn: Mrn::parse(&format!(
-                "MRN-{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..10]
-            ))
-            .unwrap(),
+            mrn: Mrn::parse(&format!("MRN-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])).unwrap(),
             email: email.map(|e| EmailAddress::parse(e).unwrap()),
             phone: Some(PhoneNumber::parse("+15550001111").unwrap()),
             language: Language::default(),
         };
-        let created = self
-            .app
-            .create_patient(&Actor::System, &new, &portico_app::cli_context())
-            .await
-            .unwrap();
-        Invited {
-            patient_id: created.id,
-            code: created.invite_code,
-            dob: dob.into(),
-        }
+        let created = self.app.create_patient(&Actor::System, &new, &portico_app::cli_context()).await.unwrap();
+        Invited { patient_id: created.id, code: created.invite_code, dob: dob.into() }
     }
 
     pub async fn enrolled_patient(&self) -> PatientUser {
         let name = format!("Pat {}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let invited = self.invite_patient(&name, "1971-03-14", None).await;
         let email = format!("{}@patients.test", uuid::Uuid::new_v4().simple());
-        let resp = self
-            .enroll(&invited.code, &invited.dob, &email, PASSWORD)
-            .await;
+        let resp = self.enroll(&invited.code, &invited.dob, &email, PASSWORD).await;
         assert_eq!(resp.status(), 201, "enrollment of a test patient");
         let body: Value = resp.json().await.unwrap();
         PatientUser {
@@ -245,20 +202,9 @@ impl TestApp {
         }
     }
 
-    pub async fn enroll(
-        &self,
-        code: &str,
-        dob: &str,
-        email: &str,
-        password: &str,
-    ) -> reqwest::Response {
+    pub async fn enroll(&self, code: &str, dob: &str, email: &str, password: &str) -> reqwest::Response {
         let body = json!({"invite_code": code, "date_of_birth": dob, "email": email, "password": password});
-        reqwest::Client::new()
-            .post(self.url("/api/v1/enroll"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        reqwest::Client::new().post(self.url("/api/v1/enroll")).json(&body).send().await.unwrap()
     }
 
     /// The current TOTP code of a staff member, by the fake clock.
@@ -283,12 +229,7 @@ impl TestApp {
         if let Some(code) = totp {
             body["totp"] = json!(code);
         }
-        client
-            .post(self.url("/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
+        client.post(self.url("/api/v1/auth/login")).json(&body).send().await.unwrap()
     }
 
     /// A client signed in as this staff member (the clock moves one TOTP step first, so a
@@ -297,9 +238,7 @@ impl TestApp {
         self.advance(Duration::from_secs(30));
         let client = self.client();
         let code = self.code(user);
-        let resp = self
-            .post_login(&client, &user.email, PASSWORD, Some(&code))
-            .await;
+        let resp = self.post_login(&client, &user.email, PASSWORD, Some(&code)).await;
         assert_eq!(resp.status(), 200, "staff sign-in");
         client
     }
@@ -317,22 +256,12 @@ impl TestApp {
 
     /// Audit actions recorded so far, newest first.
     pub async fn audit_actions(&self) -> Vec<(String, String)> {
-        self.app
-            .store()
-            .recent_audit(1000)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.action, e.outcome))
-            .collect()
+        self.app.store().recent_audit(1000).await.unwrap().into_iter().map(|e| (e.action, e.outcome)).collect()
     }
 }
 
 /// The error code of a JSON error response.
 pub async fn error_code(resp: reqwest::Response) -> String {
     let body: Value = resp.json().await.unwrap();
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    body["error"]["code"].as_str().unwrap_or_default().to_owned()
 }

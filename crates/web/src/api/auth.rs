@@ -44,33 +44,17 @@ pub async fn login(
     Json(body): Json<LoginBody>,
 ) -> Result<Response, ApiError> {
     let previous = session_cookie(&headers);
-    let req = LoginRequest {
-        email: body.email,
-        password: body.password,
-        totp: body.totp,
-    };
-    let ok = state
-        .app
-        .login(req, &ctx, previous.as_ref())
-        .await
-        .map_err(|e| match e {
-            LoginError::InvalidCredentials => ApiError::new(
-                ErrorCode::InvalidCredentials,
-                "The email, password or code is not right.",
-            ),
-            LoginError::MfaRequired => ApiError::new(
-                ErrorCode::MfaRequired,
-                "Enter the code from your authenticator app.",
-            ),
-            LoginError::Throttled(after) => ApiError::rate_limited(after),
-            LoginError::Unexpected(e) => ApiError::Internal(e.into()),
-        })?;
+    let req = LoginRequest { email: body.email, password: body.password, totp: body.totp };
+    let ok = state.app.login(req, &ctx, previous.as_ref()).await.map_err(|e| match e {
+        LoginError::InvalidCredentials => {
+            ApiError::new(ErrorCode::InvalidCredentials, "The email, password or code is not right.")
+        }
+        LoginError::MfaRequired => ApiError::new(ErrorCode::MfaRequired, "Enter the code from your authenticator app."),
+        LoginError::Throttled(after) => ApiError::rate_limited(after),
+        LoginError::Unexpected(e) => ApiError::Internal(e.into()),
+    })?;
     let idle = state.app.settings().sessions.idle_for(ok.kind).as_secs();
-    let resp = axum::Json(LoginResponse {
-        kind: ok.kind.as_str(),
-        idle_timeout_secs: idle,
-    })
-    .into_response();
+    let resp = axum::Json(LoginResponse { kind: ok.kind.as_str(), idle_timeout_secs: idle }).into_response();
     Ok(cookies::with_session(resp, &state, &ok.token))
 }
 
@@ -83,8 +67,5 @@ pub async fn logout(
     CurrentSession(auth): CurrentSession,
 ) -> Result<Response, ApiError> {
     state.app.logout(&auth, &ctx).await?;
-    Ok(cookies::with_cleared_session(
-        StatusCode::NO_CONTENT.into_response(),
-        &state,
-    ))
+    Ok(cookies::with_cleared_session(StatusCode::NO_CONTENT.into_response(), &state))
 }

@@ -59,22 +59,12 @@ pub async fn enroll(
             ErrorCode::EnrollmentFailed,
             "The invitation code and date of birth do not match an open invitation.",
         ),
-        EnrollError::EmailTaken => ApiError::new(
-            ErrorCode::EmailTaken,
-            "An account with this email already exists.",
-        ),
-        EnrollError::AlreadyEnrolled => ApiError::new(
-            ErrorCode::AlreadyEnrolled,
-            "This patient already has an account. Sign in instead.",
-        ),
+        EnrollError::EmailTaken => ApiError::new(ErrorCode::EmailTaken, "An account with this email already exists."),
+        EnrollError::AlreadyEnrolled => {
+            ApiError::new(ErrorCode::AlreadyEnrolled, "This patient already has an account. Sign in instead.")
+        }
         EnrollError::Throttled(after) => ApiError::rate_limited(after),
         EnrollError::Unexpected(e) => ApiError::Internal(e.into()),
     })?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(EnrollResponse {
-            account_id: done.account_id,
-            patient_id: done.patient_id,
-        }),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(EnrollResponse { account_id: done.account_id, patient_id: done.patient_id })))
 }

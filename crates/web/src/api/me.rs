@@ -56,16 +56,11 @@ pub async fn confirm_totp(
     CurrentActor(actor): CurrentActor,
     Json(body): Json<TotpConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .app
-        .confirm_totp_enrollment(&actor, &body.code, &ctx)
-        .await
-        .map_err(|e| match e {
-            TotpEnrollError::CodeMismatch => ApiError::new(
-                ErrorCode::InvalidCode,
-                "That code does not match. Try the current one.",
-            ),
-            TotpEnrollError::Unexpected(e) => ApiError::Internal(e.into()),
-        })?;
+    state.app.confirm_totp_enrollment(&actor, &body.code, &ctx).await.map_err(|e| match e {
+        TotpEnrollError::CodeMismatch => {
+            ApiError::new(ErrorCode::InvalidCode, "That code does not match. Try the current one.")
+        }
+        TotpEnrollError::Unexpected(e) => ApiError::Internal(e.into()),
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }

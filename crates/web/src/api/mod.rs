@@ -4,3 +4,4 @@ pub mod auth;
 pub mod enroll;
 pub mod me;
 pub mod teams;
+pub mod threads;

@@ -33,15 +33,6 @@ pub async fn list_teams(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
 ) -> Result<axum::Json<TeamsResponse>, ApiError> {
-    let teams = state
-        .app
-        .list_teams(&actor)
-        .await?
-        .into_iter()
-        .map(|t| TeamView {
-            id: t.id,
-            name: t.name,
-        })
-        .collect();
+    let teams = state.app.list_teams(&actor).await?.into_iter().map(|t| TeamView { id: t.id, name: t.name }).collect();
     Ok(axum::Json(TeamsResponse { teams }))
 }
