@@ -85,14 +85,15 @@ entity_id!(
     MisdirectedId
 );
 
-/// A UUIDv7 whose 48-bit timestamp is taken from `at` rather than the wall clock.
+/// A UUIDv7 whose 48-bit timestamp is taken from `at` rather than the wall clock. Ids made in
+/// one process are strictly increasing, even within one millisecond (a shared counter), so
+/// "oldest first" by id is stable.
 pub fn new_v7(at: Timestamp) -> Uuid {
+    static CONTEXT: std::sync::Mutex<uuid::ContextV7> = std::sync::Mutex::new(uuid::ContextV7::new());
     let millis = u64::try_from(at.unix_millis()).unwrap_or(0);
-    let ts = uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        millis / 1000,
-        u32::try_from((millis % 1000) * 1_000_000).unwrap_or(0),
-    );
+    let context = CONTEXT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let ts =
+        uuid::Timestamp::from_unix(&*context, millis / 1000, u32::try_from((millis % 1000) * 1_000_000).unwrap_or(0));
     Uuid::new_v7(ts)
 }
 
@@ -106,6 +107,13 @@ mod tests {
         let b = PatientId::generate(Timestamp::from_unix_millis(2_000));
         assert_eq!(a.as_uuid().get_version_num(), 7);
         assert!(a < b);
+    }
+
+    #[test]
+    fn ids_made_in_the_same_millisecond_still_increase() {
+        let t = Timestamp::from_unix_millis(42);
+        let ids: Vec<_> = (0..1000).map(|_| MessageId::generate(t)).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -265,3 +265,63 @@ pub async fn error_code(resp: reqwest::Response) -> String {
     let body: Value = resp.json().await.unwrap();
     body["error"]["code"].as_str().unwrap_or_default().to_owned()
 }
+
+/// A small clinic: a care team, a clinician and a front-desk member in it, and an enrolled patient.
+pub struct Clinic {
+    pub team: TeamId,
+    pub clinician: StaffUser,
+    pub desk: StaffUser,
+    pub patient: PatientUser,
+}
+
+impl TestApp {
+    pub async fn clinic(&self) -> Clinic {
+        let team = self.create_team(&format!("Care {}", &uuid::Uuid::new_v4().simple().to_string()[..6])).await;
+        let clinician = self.create_staff(StaffRole::Clinician, vec![team]).await;
+        let desk = self.create_staff(StaffRole::FrontDesk, vec![team]).await;
+        let patient = self.enrolled_patient().await;
+        Clinic { team, clinician, desk, patient }
+    }
+
+    pub async fn post_json(&self, client: &reqwest::Client, path: &str, body: Value) -> reqwest::Response {
+        client.post(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> (u16, Value) {
+        let resp = client.get(self.url(path)).send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A patient opens a thread to a team; returns the thread id.
+    pub async fn open_thread(&self, client: &reqwest::Client, team: TeamId, subject: &str, body: &str) -> String {
+        let resp = self
+            .post_json(
+                client,
+                "/api/v1/threads",
+                json!({"team_id": team, "subject": subject, "body": body, "category": "clinical"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201, "open thread");
+        resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn send(&self, client: &reqwest::Client, thread: &str, body: Value) -> reqwest::Response {
+        self.post_json(client, &format!("/api/v1/threads/{thread}/messages"), body).await
+    }
+
+    /// Posts a multipart message with one file.
+    pub async fn send_file(
+        &self,
+        client: &reqwest::Client,
+        thread: &str,
+        body: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("body", body.to_owned())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        client.post(self.url(&format!("/api/v1/threads/{thread}/messages"))).multipart(form).send().await.unwrap()
+    }
+}

@@ -7,5 +7,7 @@ mod auth;
 mod cli;
 mod enrollment;
 mod helpers;
+mod matrix;
+mod messaging;
 mod security;
 mod sessions;
