@@ -1,6 +1,6 @@
 //! Integration tests: the real server over HTTP, on SQLite by default and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set (the test command runs both).
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly at the first surprise")]
+#![expect(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails loudly at the first surprise")]
 
 mod at_rest;
 mod auth;
