@@ -91,6 +91,13 @@ async fn canary_phi_never_reaches_the_database_files_or_the_logs() {
         .await;
     let me: Value = app.get_me(&client).await.json().await.unwrap();
     assert_eq!(me["name"], canaries[0], "the patient can read their own record");
+    // Messages: subject, body, file name and file content.
+    let team = app.create_team("Canary Team").await;
+    let thread = app.open_thread(&client, team, "Zorblax subject canary", "Florquine body canary").await;
+    let sent = app.send_file(&client, &thread, "Wembrix note canary", "Quaddle-filename-canary.txt", b"Snorvath file content canary".to_vec()).await;
+    assert_eq!(sent.status(), 201);
+    let (_, view) = app.get_json(&client, &format!("/api/v1/threads/{thread}")).await;
+    assert_eq!(view["messages"][1]["attachments"][0]["filename"], "Quaddle-filename-canary.txt");
     // A failed login with the canary email must not log it either.
     app.post_login(&app.client(), canaries[3], "wrong password 123", None).await;
 
@@ -98,7 +105,8 @@ async fn canary_phi_never_reaches_the_database_files_or_the_logs() {
     assert!(stored.len() > 1000, "the scan saw the database");
     let logs = captured_logs();
     assert!(logs.contains("request"), "the scan saw the logs");
-    for canary in canaries {
+    let message_canaries = ["Zorblax", "Florquine", "Wembrix", "Quaddle", "Snorvath"];
+    for canary in canaries.into_iter().chain(message_canaries) {
         assert!(!contains_ci(&stored, canary), "'{canary}' found in the database");
         assert!(!contains_ci(logs.as_bytes(), canary), "'{canary}' found in the logs");
     }

@@ -1,10 +1,17 @@
 //! Integration tests: the real server over HTTP, on SQLite by default and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set (the test command runs both).
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a test fails loudly at the first surprise")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly at the first surprise"
+)]
 
 mod at_rest;
 mod auth;
 mod cli;
+mod cli_support;
+mod durability;
 mod enrollment;
 mod helpers;
 mod matrix;
