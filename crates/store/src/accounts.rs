@@ -145,7 +145,7 @@ impl Store {
             "UPDATE {} SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
             table(kind)
         );
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(step).bind(id).execute(&self.pool).await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(step).bind(id).execute(&self.write_pool).await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -153,7 +153,7 @@ impl Store {
     pub async fn set_pending_totp(&self, kind: AccountKind, id: &str, secret: &[u8]) -> Result<(), StoreError> {
         let sealed = self.keys.auth_secrets.seal(&totp_aad(kind, id, "totp_pending"), secret)?;
         let sql = format!("UPDATE {} SET totp_pending = $1 WHERE id = $2", table(kind));
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sealed.into_bytes()).bind(id).execute(&self.pool).await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sealed.into_bytes()).bind(id).execute(&self.write_pool).await?;
         Ok(())
     }
 

@@ -184,3 +184,17 @@ impl Store {
         self.keys.unwrap_patient(patient, row.try_get("wrapped_key")?, &row.try_get::<String, _>("kek_id")?)
     }
 }
+
+/// Loads and unwraps a patient's data key on `conn`; a deleted key is [`StoreError::KeyShredded`].
+pub(crate) async fn load_patient_key(
+    conn: &mut sqlx::AnyConnection,
+    keys: &Keyring,
+    patient: PatientId,
+) -> Result<DataKey, StoreError> {
+    let row = sqlx::query("SELECT wrapped_key, kek_id FROM patient_keys WHERE patient_id = $1")
+        .bind(patient.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::KeyShredded)?;
+    keys.unwrap_patient(patient, row.try_get("wrapped_key")?, &row.try_get::<String, _>("kek_id")?)
+}

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod audit;
+mod group_commit;
 mod keys;
 pub mod messaging;
 mod migrate;
@@ -96,8 +97,13 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// On SQLite a pool of one connection: writers queue here, in order, instead of
+    /// busy-polling SQLite's lock. On PostgreSQL the same pool as reads.
+    write_pool: AnyPool,
     backend: Backend,
     keys: Arc<Keyring>,
+    /// SQLite only: the writer that batches message sends into one commit.
+    group: Option<group_commit::GroupCommit>,
 }
 
 impl std::fmt::Debug for Store {
@@ -122,34 +128,20 @@ impl Store {
         let backend = Backend::of_url(&opts.url).ok_or(StoreError::Database(sqlx::Error::Configuration(
             "database url must start with sqlite:// or postgres://".into(),
         )))?;
-        let mut pool_opts =
-            AnyPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(Duration::from_secs(30));
-        if backend == Backend::Sqlite {
-            pool_opts = pool_opts.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers proceed beside the writer; FULL syncs the WAL on every
-                    // commit so an acknowledged write survives power loss.
-                    for pragma in [
-                        "PRAGMA journal_mode = WAL",
-                        "PRAGMA synchronous = FULL",
-                        "PRAGMA foreign_keys = ON",
-                        "PRAGMA busy_timeout = 10000",
-                        "PRAGMA secure_delete = ON",
-                    ] {
-                        conn.execute(pragma).await?;
-                    }
-                    Ok(())
-                })
-            });
-        }
         let url = match backend {
             Backend::Sqlite if !opts.url.contains('?') => format!("{}?mode=rwc", opts.url),
             _ => opts.url.clone(),
         };
-        let pool = pool_opts.connect(&url).await?;
+        let pool = pool_options(backend, opts.max_connections).connect(&url).await?;
         migrate::run(&pool, backend, now).await?;
-        let keys = Keyring::load(&pool, backend, kek, now).await?;
-        Ok(Self { pool, backend, keys: Arc::new(keys) })
+        let write_pool = match backend {
+            Backend::Sqlite => pool_options(backend, 1).connect(&url).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        let keys = Arc::new(Keyring::load(&pool, backend, kek, now).await?);
+        let group =
+            (backend == Backend::Sqlite).then(|| group_commit::GroupCommit::start(write_pool.clone(), keys.clone()));
+        Ok(Self { pool, write_pool, backend, keys, group })
     }
 
     /// The backend in use.
@@ -163,8 +155,9 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool (on shutdown), waiting for connections to return.
+    /// Closes the pools (on shutdown), waiting for connections to return.
     pub async fn close(&self) {
+        self.write_pool.close().await;
         self.pool.close().await;
     }
 
@@ -173,10 +166,33 @@ impl Store {
     /// upgrade a read lock half-way through.
     async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.write_pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write_pool.begin().await?,
         })
     }
+}
+
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    let opts = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(30));
+    if backend != Backend::Sqlite {
+        return opts;
+    }
+    opts.after_connect(|conn, _meta| {
+        Box::pin(async move {
+            // WAL lets readers proceed beside the writer; FULL syncs the WAL on every commit so
+            // an acknowledged write survives power loss.
+            for pragma in [
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = FULL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA busy_timeout = 10000",
+                "PRAGMA secure_delete = ON",
+            ] {
+                conn.execute(pragma).await?;
+            }
+            Ok(())
+        })
+    })
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Conflict`] naming `what`.

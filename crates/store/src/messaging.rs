@@ -324,7 +324,8 @@ impl Store {
     }
 
     /// Appends a message to a thread, in one transaction with its audit event; a repeated
-    /// idempotency key returns the message written the first time.
+    /// idempotency key returns the message written the first time. On SQLite the send joins the
+    /// group commit; either way it returns only after its transaction has committed.
     pub async fn post_message(
         &self,
         thread: &ThreadMeta,
@@ -332,27 +333,24 @@ impl Store {
         at: Timestamp,
         audit_rec: &AuditRecord,
     ) -> Result<Posted, StoreError> {
-        let mut tx = self.begin_write().await?;
-        if let Some(done) = replay(&mut tx, msg).await? {
-            tx.commit().await?;
-            if done.thread_id != thread.id {
-                return Err(StoreError::Conflict("this idempotency key (used for another thread)"));
-            }
-            return Ok(done);
+        let job = PostJob { thread: thread.clone(), msg: msg.clone(), at, audit: audit_rec.clone() };
+        if let Some(group) = &self.group {
+            return group.post(job).await;
         }
-        let key = self.patient_key(&mut tx, thread.patient_id).await?;
-        let (mut tx, posted) = match self.insert_or_replay(tx, &key, thread.id, msg, at).await? {
-            Ok(written) => written,
-            Err(replayed) => return Ok(replayed),
-        };
-        sqlx::query("UPDATE threads SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1")
-            .bind(at.unix_millis())
-            .bind(thread.id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        audit::insert(&mut tx, at, &message_audit(audit_rec, thread.patient_id, posted.message_id)).await?;
-        tx.commit().await?;
-        Ok(posted)
+        let mut tx = self.begin_write().await?;
+        match apply_post(&mut tx, &self.keys, &job).await {
+            Ok(posted) => {
+                tx.commit().await?;
+                Ok(posted)
+            }
+            Err(StoreError::Conflict(IDEMPOTENCY_CLASH)) => {
+                // A concurrent request with the same key committed first: answer with its message.
+                tx.rollback().await?;
+                let mut conn = self.pool.acquire().await?;
+                replay(&mut conn, msg).await?.ok_or(StoreError::Conflict(IDEMPOTENCY_CLASH))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Lists threads in scope, newest activity first, with unread counts for `reader`. One
@@ -707,6 +705,38 @@ fn message_meta(r: &AnyRow) -> Result<MessageMeta, StoreError> {
         release_at: opt_ts(r, "release_at")?,
         recalled_at: opt_ts(r, "recalled_at")?,
     })
+}
+
+/// One message send: everything its unit of work needs.
+pub(crate) struct PostJob {
+    pub(crate) thread: ThreadMeta,
+    pub(crate) msg: NewMessage,
+    pub(crate) at: Timestamp,
+    pub(crate) audit: AuditRecord,
+}
+
+/// The unit of work of a send, on an open transaction: replay an idempotency key, or write the
+/// message, bump the thread's activity and append the audit event. No commit.
+pub(crate) async fn apply_post(
+    conn: &mut AnyConnection,
+    keys: &crate::keys::Keyring,
+    job: &PostJob,
+) -> Result<Posted, StoreError> {
+    if let Some(done) = replay(conn, &job.msg).await? {
+        if done.thread_id != job.thread.id {
+            return Err(StoreError::Conflict("this idempotency key (used for another thread)"));
+        }
+        return Ok(done);
+    }
+    let key = crate::keys::load_patient_key(conn, keys, job.thread.patient_id).await?;
+    let posted = insert_message(conn, &key, job.thread.id, &job.msg, job.at).await?;
+    sqlx::query("UPDATE threads SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1")
+        .bind(job.at.unix_millis())
+        .bind(job.thread.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    audit::insert(conn, job.at, &message_audit(&job.audit, job.thread.patient_id, posted.message_id)).await?;
+    Ok(posted)
 }
 
 /// The message written earlier under the same idempotency key by the same author, if any.

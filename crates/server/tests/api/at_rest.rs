@@ -94,7 +94,15 @@ async fn canary_phi_never_reaches_the_database_files_or_the_logs() {
     // Messages: subject, body, file name and file content.
     let team = app.create_team("Canary Team").await;
     let thread = app.open_thread(&client, team, "Zorblax subject canary", "Florquine body canary").await;
-    let sent = app.send_file(&client, &thread, "Wembrix note canary", "Quaddle-filename-canary.txt", b"Snorvath file content canary".to_vec()).await;
+    let sent = app
+        .send_file(
+            &client,
+            &thread,
+            "Wembrix note canary",
+            "Quaddle-filename-canary.txt",
+            b"Snorvath file content canary".to_vec(),
+        )
+        .await;
     assert_eq!(sent.status(), 201);
     let (_, view) = app.get_json(&client, &format!("/api/v1/threads/{thread}")).await;
     assert_eq!(view["messages"][1]["attachments"][0]["filename"], "Quaddle-filename-canary.txt");
