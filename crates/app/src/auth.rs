@@ -194,13 +194,15 @@ impl App {
                 return Err(self.login_failed(&account_key, &ip_key, &failure).await);
             }
         }
+        let replaced = previous.map(SessionToken::hash);
+        if let Some(old) = &replaced {
+            self.caches.forget_session(old.as_bytes());
+        }
         let token = SessionToken::generate().map_err(Unexpected::from)?;
         let success =
             AuditRecord { actor_id: id.clone(), actor_role: kind.as_str().to_owned(), ..anonymous(ctx, "auth.login") }
                 .resource(token.hash().to_hex());
-        self.store
-            .create_session(&token.hash(), kind, &id, previous.map(SessionToken::hash).as_ref(), now, &success)
-            .await?;
+        self.store.create_session(&token.hash(), kind, &id, replaced.as_ref(), now, &success).await?;
         self.throttle.clear(&account_key);
         Ok(LoginSuccess { token, kind })
     }
@@ -238,26 +240,48 @@ impl App {
     ) -> Result<Authenticated, AuthError> {
         let now = self.now();
         let hash = token.hash();
-        let row = self.store.session(&hash).await?.ok_or(AuthError::NotSignedIn)?;
-        if let Some(why) = self.settings.sessions.expiry(row.kind, row.created_at, row.last_seen_at, now) {
+        let session = match self.caches.session(hash.as_bytes(), now) {
+            Some(s) => s,
+            None => self.load_session(&hash, now).await?,
+        };
+        if let Some(why) = self.settings.sessions.expiry(session.kind, session.created_at, session.last_seen_at, now) {
+            self.caches.forget_session(hash.as_bytes());
             let action = match why {
                 Expiry::Idle => "session.expire_idle",
                 Expiry::Absolute => "session.expire_absolute",
             };
             let rec = AuditRecord {
-                actor_id: row.account_id.clone(),
-                actor_role: row.kind.as_str().to_owned(),
+                actor_id: session.actor.audit_id(),
+                actor_role: session.kind.as_str().to_owned(),
                 ..anonymous(ctx, action)
             }
             .resource(hash.to_hex());
             self.store.end_session(&hash, now, &rec).await?;
             return Err(AuthError::Expired);
         }
-        let actor = self.actor_of(row.kind, &row.account_id).await?.ok_or(AuthError::NotSignedIn)?;
-        if extend && now.since(row.last_seen_at) >= TOUCH_INTERVAL {
+        if extend && now.since(session.last_seen_at) >= TOUCH_INTERVAL {
             self.store.touch_session(&hash, now).await?;
+            self.caches.touch_session(hash.as_bytes(), now);
         }
-        Ok(Authenticated { actor, session: hash })
+        Ok(Authenticated { actor: session.actor, session: hash })
+    }
+
+    async fn load_session(
+        &self,
+        hash: &TokenHash,
+        now: portico_domain::Timestamp,
+    ) -> Result<crate::cache::CachedSession, AuthError> {
+        let row = self.store.session(hash).await?.ok_or(AuthError::NotSignedIn)?;
+        let actor = self.actor_of(row.kind, &row.account_id).await?.ok_or(AuthError::NotSignedIn)?;
+        let cached = crate::cache::CachedSession {
+            actor,
+            kind: row.kind,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            fetched_at: now,
+        };
+        self.caches.put_session(hash.as_bytes(), cached.clone());
+        Ok(cached)
     }
 
     async fn actor_of(&self, kind: AccountKind, id: &str) -> Result<Option<Actor>, AuthError> {
@@ -274,6 +298,7 @@ impl App {
     pub async fn logout(&self, auth: &Authenticated, ctx: &RequestContext) -> Result<(), Unexpected> {
         let rec = AuditRecord::new(&auth.actor, "auth.logout", "session", Purpose::Operations, ctx)
             .resource(auth.session.to_hex());
+        self.caches.forget_session(auth.session.as_bytes());
         self.store.end_session(&auth.session, self.now(), &rec).await?;
         Ok(())
     }

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth;
+mod cache;
 pub mod enrollment;
 pub mod messaging;
 pub mod settings;
@@ -29,6 +30,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     throttle: Arc<throttle::Throttle>,
+    caches: Arc<cache::Caches>,
 }
 
 impl std::fmt::Debug for App {
@@ -41,7 +43,7 @@ impl App {
     /// Builds the application around an opened store.
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let throttle = Arc::new(throttle::Throttle::new(settings.throttle));
-        Self { store, clock, settings: Arc::new(settings), throttle }
+        Self { store, clock, settings: Arc::new(settings), throttle, caches: Arc::default() }
     }
     /// The store (for health checks and wiring).
     pub fn store(&self) -> &Store {

@@ -402,8 +402,8 @@ impl App {
         req: SendMessage,
         ctx: &RequestContext,
     ) -> Result<Posted, MessagingError> {
-        let meta = self.readable_thread(actor, thread).await?;
-        let action = if req.internal { Action::ManageThread(meta.facts()) } else { Action::WriteMessage(meta.facts()) };
+        let facts = self.thread_facts(actor, thread).await?;
+        let action = if req.internal { Action::ManageThread(facts) } else { Action::WriteMessage(facts) };
         if !permits(actor, &action) {
             return Err(MessagingError::Forbidden);
         }
@@ -415,7 +415,21 @@ impl App {
             attachments: self.check_files(&req.files)?,
             idempotency_key: clean_key(req.idempotency_key)?,
         };
-        Ok(self.store.post_message(&meta, &msg, self.now(), &audit(actor, "message.create", "message", ctx)).await?)
+        let rec = audit(actor, "message.create", "message", ctx);
+        Ok(self.store.post_message(thread, facts.patient, &msg, self.now(), &rec).await?)
+    }
+
+    /// The facts of a thread the actor may read (cached: they never change), or not-found.
+    async fn thread_facts(&self, actor: &Actor, id: ThreadId) -> Result<ThreadFacts, MessagingError> {
+        let facts = match self.caches.thread(id) {
+            Some(f) => f,
+            None => {
+                let meta = self.store.thread_meta(id).await?.ok_or(MessagingError::NotFound)?;
+                self.caches.put_thread(id, meta.facts());
+                meta.facts()
+            }
+        };
+        if permits(actor, &Action::ReadThread(facts)) { Ok(facts) } else { Err(MessagingError::NotFound) }
     }
 
     /// Marks every message the actor can see in the thread as read by them.

@@ -8,7 +8,7 @@
 //! `synchronous_commit=on` when `BENCH_DATABASE_URL` is set).
 //!
 //! Environment: `CLIENTS` (default 64), `SECONDS` (default 10), `BENCH_DATABASE_URL`.
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, reason = "a benchmark program")]
+#![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a benchmark program")]
 #![expect(clippy::disallowed_methods, reason = "latency is measured on the monotonic clock")]
 
 use std::sync::Arc;
@@ -24,6 +24,14 @@ const PASSWORD: &str = "benchmark password 1";
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// User + system CPU seconds of a process so far.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn rss_kib(pid: u32, field: &str) -> u64 {
@@ -125,6 +133,7 @@ async fn main() {
     }
     let rss_before = rss_kib(pid, "VmRSS:");
 
+    let (server_cpu0, own_cpu0) = (cpu_seconds(&pid.to_string()), cpu_seconds("self"));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -159,6 +168,8 @@ async fn main() {
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let server_cpu = cpu_seconds(&pid.to_string()) - server_cpu0;
+    let own_cpu = cpu_seconds("self") - own_cpu0;
     all.sort();
     let pct = |p: f64| {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default()
@@ -177,6 +188,11 @@ async fn main() {
         rss_kib(pid, "VmRSS:") as f64 / 1024.0,
         rss_before as f64 / 1024.0,
         rss_kib(pid, "VmHWM:") as f64 / 1024.0
+    );
+    println!(
+        "cpu_s server={server_cpu:.1} load_generator={own_cpu:.1} (of {:.1} available on 2 cores); server_cpu_per_msg_us={:.0}",
+        elapsed * 2.0,
+        server_cpu * 1e6 / all.len().max(1) as f64
     );
     let _ = server.kill();
     let _ = server.wait();

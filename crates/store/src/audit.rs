@@ -93,3 +93,39 @@ impl Store {
             .collect()
     }
 }
+
+/// Appends many events with multi-row inserts (the group-commit writer's fast path).
+pub(crate) async fn insert_many(
+    conn: &mut AnyConnection,
+    events: &[(Timestamp, AuditRecord)],
+) -> Result<(), StoreError> {
+    const COLS: usize = 12;
+    for chunk in crate::batch::pow2_chunks(events, 64) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
+                purpose, outcome, source_ip, session_hash, request_id) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (at, rec) in chunk {
+            q = q
+                .bind(at.unix_millis())
+                .bind(rec.actor_id.clone())
+                .bind(rec.actor_role.clone())
+                .bind(rec.action)
+                .bind(rec.patient_id.map(|p| p.to_string()))
+                .bind(rec.resource_type)
+                .bind(rec.resource_id.clone())
+                .bind(rec.purpose.as_str())
+                .bind(rec.outcome.as_str())
+                .bind(rec.context.source_ip.clone())
+                .bind(rec.context.session_hash.clone())
+                .bind(rec.context.request_id.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

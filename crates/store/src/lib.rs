@@ -10,6 +10,7 @@
 
 mod accounts;
 mod audit;
+mod batch;
 mod group_commit;
 mod keys;
 pub mod messaging;
@@ -102,8 +103,8 @@ pub struct Store {
     write_pool: AnyPool,
     backend: Backend,
     keys: Arc<Keyring>,
-    /// SQLite only: the writer that batches message sends into one commit.
-    group: Option<group_commit::GroupCommit>,
+    /// The writer that batches message sends into one commit.
+    group: group_commit::GroupCommit,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,8 +140,7 @@ impl Store {
             Backend::Postgres => pool.clone(),
         };
         let keys = Arc::new(Keyring::load(&pool, backend, kek, now).await?);
-        let group =
-            (backend == Backend::Sqlite).then(|| group_commit::GroupCommit::start(write_pool.clone(), keys.clone()));
+        let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone());
         Ok(Self { pool, write_pool, backend, keys, group })
     }
 

@@ -323,34 +323,19 @@ impl Store {
         Ok(posted)
     }
 
-    /// Appends a message to a thread, in one transaction with its audit event; a repeated
-    /// idempotency key returns the message written the first time. On SQLite the send joins the
-    /// group commit; either way it returns only after its transaction has committed.
+    /// Appends a message to a thread with its audit event; a repeated idempotency key returns the
+    /// message written the first time. The send joins the group commit and returns only after
+    /// the transaction that holds it has committed.
     pub async fn post_message(
         &self,
-        thread: &ThreadMeta,
+        thread: ThreadId,
+        patient: PatientId,
         msg: &NewMessage,
         at: Timestamp,
         audit_rec: &AuditRecord,
     ) -> Result<Posted, StoreError> {
-        let job = PostJob { thread: thread.clone(), msg: msg.clone(), at, audit: audit_rec.clone() };
-        if let Some(group) = &self.group {
-            return group.post(job).await;
-        }
-        let mut tx = self.begin_write().await?;
-        match apply_post(&mut tx, &self.keys, &job).await {
-            Ok(posted) => {
-                tx.commit().await?;
-                Ok(posted)
-            }
-            Err(StoreError::Conflict(IDEMPOTENCY_CLASH)) => {
-                // A concurrent request with the same key committed first: answer with its message.
-                tx.rollback().await?;
-                let mut conn = self.pool.acquire().await?;
-                replay(&mut conn, msg).await?.ok_or(StoreError::Conflict(IDEMPOTENCY_CLASH))
-            }
-            Err(e) => Err(e),
-        }
+        let job = PostJob { thread, patient, msg: msg.clone(), at, audit: audit_rec.clone() };
+        self.group.post(job).await
     }
 
     /// Lists threads in scope, newest activity first, with unread counts for `reader`. One
@@ -690,7 +675,7 @@ impl Store {
     }
 }
 
-fn message_audit(base: &AuditRecord, patient: PatientId, message: MessageId) -> AuditRecord {
+pub(crate) fn message_audit(base: &AuditRecord, patient: PatientId, message: MessageId) -> AuditRecord {
     AuditRecord { action: "message.create", resource_type: "message", ..base.clone() }
         .patient(patient)
         .resource(message)
@@ -709,7 +694,8 @@ fn message_meta(r: &AnyRow) -> Result<MessageMeta, StoreError> {
 
 /// One message send: everything its unit of work needs.
 pub(crate) struct PostJob {
-    pub(crate) thread: ThreadMeta,
+    pub(crate) thread: ThreadId,
+    pub(crate) patient: PatientId,
     pub(crate) msg: NewMessage,
     pub(crate) at: Timestamp,
     pub(crate) audit: AuditRecord,
@@ -723,24 +709,24 @@ pub(crate) async fn apply_post(
     job: &PostJob,
 ) -> Result<Posted, StoreError> {
     if let Some(done) = replay(conn, &job.msg).await? {
-        if done.thread_id != job.thread.id {
+        if done.thread_id != job.thread {
             return Err(StoreError::Conflict("this idempotency key (used for another thread)"));
         }
         return Ok(done);
     }
-    let key = crate::keys::load_patient_key(conn, keys, job.thread.patient_id).await?;
-    let posted = insert_message(conn, &key, job.thread.id, &job.msg, job.at).await?;
+    let key = crate::keys::load_patient_key(conn, keys, job.patient).await?;
+    let posted = insert_message(conn, &key, job.thread, &job.msg, job.at).await?;
     sqlx::query("UPDATE threads SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1")
         .bind(job.at.unix_millis())
-        .bind(job.thread.id.to_string())
+        .bind(job.thread.to_string())
         .execute(&mut *conn)
         .await?;
-    audit::insert(conn, job.at, &message_audit(&job.audit, job.thread.patient_id, posted.message_id)).await?;
+    audit::insert(conn, job.at, &message_audit(&job.audit, job.patient, posted.message_id)).await?;
     Ok(posted)
 }
 
 /// The message written earlier under the same idempotency key by the same author, if any.
-async fn replay(conn: &mut AnyConnection, msg: &NewMessage) -> Result<Option<Posted>, StoreError> {
+pub(crate) async fn replay(conn: &mut AnyConnection, msg: &NewMessage) -> Result<Option<Posted>, StoreError> {
     let Some(key) = &msg.idempotency_key else { return Ok(None) };
     let row = sqlx::query(
         "SELECT m.id, m.thread_id, m.created_at FROM idempotency_keys k JOIN messages m ON m.id = k.message_id
@@ -762,7 +748,7 @@ async fn replay(conn: &mut AnyConnection, msg: &NewMessage) -> Result<Option<Pos
     .transpose()
 }
 
-const IDEMPOTENCY_CLASH: &str = "this idempotency key";
+pub(crate) const IDEMPOTENCY_CLASH: &str = "this idempotency key";
 
 impl Store {
     /// Inserts a message; when a concurrent request with the same idempotency key committed

@@ -78,3 +78,4 @@ CREATE TABLE idempotency_keys (
     created_at    BIGINT NOT NULL,
     PRIMARY KEY (account_kind, account_id, key)
 );
+CREATE INDEX idempotency_keys_key ON idempotency_keys(key);

@@ -1,0 +1,223 @@
+//! The group-commit writer's fast path: a whole batch of text-only message sends written with a
+//! handful of multi-row statements (replays, data keys, messages, idempotency keys, thread
+//! activity, audit events) instead of several statements per message. Same effects as
+//! [`crate::messaging::apply_post`] applied to each job in order; any failure here makes the
+//! caller roll back and fall back to that per-job path.
+
+use std::collections::HashMap;
+
+use portico_crypto::DataKey;
+use portico_domain::{MessageId, PatientId, Timestamp};
+use sqlx::{AnyConnection, Row};
+
+use crate::keys::Keyring;
+use crate::messaging::{PostJob, Posted, message_audit};
+use crate::{StoreError, parse_id, seal_text};
+
+/// Splits `items` into chunks whose lengths are powers of two (at most `max`, itself a power of
+/// two): 50 rows become 32 + 16 + 2. Multi-row statements then come in a few shapes only, all
+/// of which stay in the prepared-statement cache instead of being re-prepared for every batch.
+pub(crate) fn pow2_chunks<T>(items: &[T], max: usize) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let n = max.min(1 << (usize::BITS - 1 - rest.len().leading_zeros()));
+        let (head, tail) = rest.split_at(n);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
+fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn rows(n: usize, cols: usize) -> String {
+    (0..n).map(|r| format!("({})", placeholders(r * cols + 1, cols))).collect::<Vec<_>>().join(", ")
+}
+
+type AuthorKey = (&'static str, String, String);
+
+/// Writes the batch; returns one result per job (a job may fail alone: a shredded key, an
+/// idempotency key reused for another thread). `Err` means the caller must roll back.
+pub(crate) async fn apply_posts(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    jobs: &[&PostJob],
+) -> Result<Vec<Result<Posted, StoreError>>, StoreError> {
+    let mut earlier = earlier_messages(conn, jobs).await?;
+    let data_keys = data_keys(conn, keys, jobs).await?;
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut fresh: Vec<(&PostJob, Posted, Vec<u8>)> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let author: Option<AuthorKey> =
+            job.msg.idempotency_key.clone().map(|k| (job.msg.author.kind(), job.msg.author.id(), k));
+        if let Some(done) = author.as_ref().and_then(|a| earlier.get(a)) {
+            results.push(if done.thread_id == job.thread {
+                Ok(Posted { replayed: true, ..done.clone() })
+            } else {
+                Err(StoreError::Conflict("this idempotency key (used for another thread)"))
+            });
+            continue;
+        }
+        let Some(key) = data_keys.get(&job.patient) else {
+            results.push(Err(StoreError::KeyShredded));
+            continue;
+        };
+        let id = MessageId::generate(job.at);
+        let sealed = seal_text(key, "messages", "body", &id.to_string(), job.msg.body.expose())?;
+        let posted = Posted { thread_id: job.thread, message_id: id, created_at: job.at, replayed: false };
+        if let Some(a) = author {
+            earlier.insert(a, posted.clone());
+        }
+        fresh.push((job, posted.clone(), sealed));
+        results.push(Ok(posted));
+    }
+    if !fresh.is_empty() {
+        insert_messages(conn, &fresh).await?;
+        insert_keys(conn, &fresh).await?;
+        bump_threads(conn, &fresh).await?;
+        let events: Vec<(Timestamp, portico_domain::audit::AuditRecord)> =
+            fresh.iter().map(|(job, p, _)| (job.at, message_audit(&job.audit, job.patient, p.message_id))).collect();
+        crate::audit::insert_many(conn, &events).await?;
+    }
+    Ok(results)
+}
+
+/// Messages already written under the batch's idempotency keys, by (author kind, author id, key).
+async fn earlier_messages(
+    conn: &mut AnyConnection,
+    jobs: &[&PostJob],
+) -> Result<HashMap<AuthorKey, Posted>, StoreError> {
+    let keyed: Vec<&str> = jobs.iter().filter_map(|j| j.msg.idempotency_key.as_deref()).collect();
+    let mut found = HashMap::new();
+    for chunk in pow2_chunks(&keyed, 256) {
+        let sql = format!(
+            "SELECT k.account_kind, k.account_id, k.key, m.id, m.thread_id, m.created_at
+             FROM idempotency_keys k JOIN messages m ON m.id = k.message_id WHERE k.key IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(*k);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let kind = if r.try_get::<String, _>("account_kind")? == "staff" { "staff" } else { "patient" };
+            let posted = Posted {
+                thread_id: parse_id(&r, "thread_id")?,
+                message_id: parse_id(&r, "id")?,
+                created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+                replayed: true,
+            };
+            found.insert((kind, r.try_get("account_id")?, r.try_get("key")?), posted);
+        }
+    }
+    Ok(found)
+}
+
+async fn data_keys(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    jobs: &[&PostJob],
+) -> Result<HashMap<PatientId, DataKey>, StoreError> {
+    let mut patients: Vec<String> = jobs.iter().map(|j| j.patient.to_string()).collect();
+    patients.sort();
+    patients.dedup();
+    let mut out = HashMap::new();
+    for chunk in pow2_chunks(&patients, 256) {
+        let sql = format!(
+            "SELECT patient_id, wrapped_key, kek_id FROM patient_keys WHERE patient_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q.bind(p.clone());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let patient: PatientId = parse_id(&r, "patient_id")?;
+            let key = keys.unwrap_patient(patient, r.try_get("wrapped_key")?, &r.try_get::<String, _>("kek_id")?)?;
+            out.insert(patient, key);
+        }
+    }
+    Ok(out)
+}
+
+async fn insert_messages(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
+    for chunk in pow2_chunks(fresh, 64) {
+        let sql = format!(
+            "INSERT INTO messages (id, thread_id, author_kind, author_id, body, internal, release_at, created_at) VALUES {}",
+            rows(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (job, p, sealed) in chunk {
+            q = q
+                .bind(p.message_id.to_string())
+                .bind(job.thread.to_string())
+                .bind(job.msg.author.kind())
+                .bind(job.msg.author.id())
+                .bind(sealed.clone())
+                .bind(i64::from(job.msg.internal))
+                .bind(job.msg.release_at.map(Timestamp::unix_millis))
+                .bind(job.at.unix_millis());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn insert_keys(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
+    let keyed: Vec<_> = fresh.iter().filter(|(j, _, _)| j.msg.idempotency_key.is_some()).collect();
+    for chunk in pow2_chunks(&keyed, 128) {
+        let sql = format!(
+            "INSERT INTO idempotency_keys (account_kind, account_id, key, message_id, created_at) VALUES {}",
+            rows(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (job, p, _) in chunk {
+            q = q
+                .bind(job.msg.author.kind())
+                .bind(job.msg.author.id())
+                .bind(job.msg.idempotency_key.clone())
+                .bind(p.message_id.to_string())
+                .bind(job.at.unix_millis());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn bump_threads(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
+    let mut threads: Vec<String> = fresh.iter().map(|(j, _, _)| j.thread.to_string()).collect();
+    threads.sort();
+    threads.dedup();
+    for chunk in pow2_chunks(&threads, 256) {
+        let sql = format!(
+            "UPDATE threads SET last_activity_at = (SELECT MAX(m.created_at) FROM messages m WHERE m.thread_id = threads.id)
+             WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for t in chunk {
+            q = q.bind(t.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pow2_chunks;
+
+    #[test]
+    fn chunks_are_powers_of_two_covering_everything_in_order() {
+        let v: Vec<u32> = (0..50).collect();
+        let sizes: Vec<usize> = pow2_chunks(&v, 64).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [32, 16, 2]);
+        assert_eq!(pow2_chunks(&v, 64).concat(), v);
+        let sizes: Vec<usize> = pow2_chunks(&(0..200).collect::<Vec<u32>>(), 64).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [64, 64, 64, 8]);
+        assert!(pow2_chunks::<u8>(&[], 8).is_empty());
+    }
+}
