@@ -6,6 +6,7 @@
 use portico_app::App;
 use portico_app::admin::StaffInput;
 use portico_app::enrollment::EnrollRequest;
+use portico_app::messaging::{OpenThread, SendMessage};
 use portico_domain::credentials::Password;
 use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
 use portico_domain::{Actor, StaffRole};
@@ -28,7 +29,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     }
     let sys = Actor::System;
     let ctx = portico_app::cli_context();
-    let care = app.create_team(&sys, "Family Medicine (demo)", &ctx).await?;
+    let care: portico_domain::TeamId = app.create_team(&sys, "Family Medicine (demo)", &ctx).await?;
     let desk = app.create_team(&sys, "Front Desk (demo)", &ctx).await?;
     let billing = app.create_team(&sys, "Billing (demo)", &ctx).await?;
     let password = Password::parse(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -40,17 +41,86 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
         ("billing@demo.portico.test", "Demo Billing (FAKE)", StaffRole::Billing, vec![billing]),
         ("privacy@demo.portico.test", "Demo Privacy Officer (FAKE)", StaffRole::PrivacyOfficer, vec![]),
     ];
+    let mut ids = Vec::new();
     for (email, name, role, teams) in staff {
         let input = StaffInput { email: email.into(), name: name.into(), role, teams, password: password.clone() };
-        app.create_staff(&sys, input, &ctx).await?;
+        ids.push(app.create_staff(&sys, input, &ctx).await?.id);
     }
-    demo_patient(app, "Alex Demo (FAKE)", "1984-05-17", "DEMO-0001", Some("alex.demo@demo.portico.test")).await?;
+    let (_, alex) =
+        demo_patient(app, "Alex Demo (FAKE)", "1984-05-17", "DEMO-0001", Some("alex.demo@demo.portico.test")).await?;
     let (_, sam) =
         demo_patient(app, "Sam Demo (FAKE)", "1979-11-02", "DEMO-0002", Some("sam.demo@demo.portico.test")).await?;
     let sam = sam.ok_or_else(|| anyhow::anyhow!("demo patient Sam was not enrolled"))?;
     let (riley, _) = demo_patient(app, "Riley Demo (FAKE, child)", "2016-08-09", "DEMO-0003", None).await?;
     let link = portico_store::ProxyLink { patient_id: riley, relationship: "parent".into(), ends_at: None };
     app.link_proxy(&sys, sam, &link, &ctx).await?;
+    let (alex, doctor, nurse) =
+        (alex.ok_or_else(|| anyhow::anyhow!("demo patient Alex was not enrolled"))?, ids[1], ids[2]);
+    seed_threads(app, alex, sam, riley, care, doctor, nurse).await
+}
+
+/// Sample conversations: a refill request answered by the doctor with an internal note, and a
+/// parent writing about their child.
+async fn seed_threads(
+    app: &App,
+    alex: portico_domain::AccountId,
+    sam: portico_domain::AccountId,
+    riley: portico_domain::PatientId,
+    care: portico_domain::TeamId,
+    doctor: portico_domain::StaffId,
+    nurse: portico_domain::StaffId,
+) -> anyhow::Result<()> {
+    let ctx = portico_app::cli_context();
+    let now = app.now();
+    let store = app.store();
+    let patient = |id| async move {
+        store.patient_actor(id, now).await?.map(Actor::Patient).ok_or_else(|| anyhow::anyhow!("demo account missing"))
+    };
+    let staff = |id| async move {
+        store.staff_actor(id).await?.map(Actor::Staff).ok_or_else(|| anyhow::anyhow!("demo staff missing"))
+    };
+    let (alex, sam, doctor, nurse) =
+        (patient(alex).await?, patient(sam).await?, staff(doctor).await?, staff(nurse).await?);
+    let open = |patient_id, subject: &str, body: &str| OpenThread {
+        patient_id,
+        team_id: care,
+        subject: subject.into(),
+        body: body.into(),
+        category: "clinical".into(),
+        files: vec![],
+        idempotency_key: None,
+    };
+    let say = |body: &str, internal| SendMessage { body: body.into(), internal, files: vec![], idempotency_key: None };
+    let refill = app
+        .open_thread(
+            &alex,
+            open(None, "Inhaler refill (demo)", "Hello, could I get a refill of my inhaler? (demo message)"),
+            &ctx,
+        )
+        .await?;
+    app.send_message(
+        &nurse,
+        refill.thread_id,
+        say("Last refill was 3 months ago; OK to renew. (demo internal note)", true),
+        &ctx,
+    )
+    .await?;
+    app.send_message(&doctor, refill.thread_id, say("Done: the refill is at your pharmacy. (demo reply)", false), &ctx)
+        .await?;
+    let fever = app
+        .open_thread(
+            &sam,
+            open(Some(riley), "Riley's fever (demo)", "Riley has had a mild fever since yesterday. (demo message)"),
+            &ctx,
+        )
+        .await?;
+    app.send_message(
+        &nurse,
+        fever.thread_id,
+        say("Plenty of fluids; call us if it lasts past 48 hours. (demo reply)", false),
+        &ctx,
+    )
+    .await?;
     Ok(())
 }
 

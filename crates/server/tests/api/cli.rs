@@ -195,8 +195,12 @@ fn serve_demo_seeds_a_fictional_clinic_once() {
         let me: Value = http.get(format!("{url}/api/v1/me")).send().await.unwrap().json().await.unwrap();
         assert!(me["name"].as_str().unwrap().contains("FAKE"));
         assert_eq!(me["acts_for"].as_array().unwrap().len(), 1);
+        let threads: Value = http.get(format!("{url}/api/v1/threads")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(threads["threads"][0]["subject"], "Riley's fever (demo)", "the proxy sees the child's thread");
         let staff = serde_json::json!({"email": "dr.rivera@demo.portico.test", "password": "demo-password-2026"});
         assert_eq!(http.post(format!("{url}/api/v1/auth/login")).json(&staff).send().await.unwrap().status(), 200);
+        let inbox: Value = http.get(format!("{url}/api/v1/threads")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(inbox["threads"].as_array().unwrap().len(), 2, "the doctor's team inbox has both demo threads");
     });
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(server.wait().unwrap().success());
