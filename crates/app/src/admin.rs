@@ -195,6 +195,13 @@ impl App {
         if *actor != Actor::System {
             return Err(AdminError::Forbidden);
         }
+        if !self.store.same_audit_key(new_kek) {
+            return Err(FieldError {
+                field: "new_key_file",
+                reason: "must keep the audit signing key (let rotation create it)",
+            }
+            .into());
+        }
         let rec = AuditRecord::new(actor, "keys.rotate", "keyring", Purpose::Operations, ctx).resource(new_kek.id());
         Ok(self.store.rotate_kek(new_kek, &rec, self.now()).await?)
     }

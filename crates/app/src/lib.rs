@@ -7,6 +7,7 @@
 //! ports to the outside. It knows nothing of HTTP status codes: the web crate maps errors.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 mod cache;
 pub mod enrollment;

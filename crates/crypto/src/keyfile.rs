@@ -6,7 +6,12 @@
 //! ```text
 //! # Portico key file ...
 //! kek = <base64 of 32 random bytes>
+//! audit_signing = <base64 of a 32-byte Ed25519 seed>
 //! ```
+//!
+//! The audit signing key signs the audit log's checkpoints. It lives here, beside the KEK and
+//! never in the database, so whoever can change the database cannot forge a checkpoint. Key
+//! rotation replaces the KEK and keeps the signing key.
 //!
 //! Data keys are wrapped (sealed) under the KEK with associated data naming what they are for.
 
@@ -60,6 +65,7 @@ pub enum KeyFileError {
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Kek {
     key: [u8; 32],
+    audit_seed: [u8; 32],
     #[zeroize(skip)]
     id: String,
 }
@@ -71,10 +77,25 @@ impl std::fmt::Debug for Kek {
 }
 
 impl Kek {
-    fn from_bytes(key: [u8; 32]) -> Self {
+    fn from_bytes(key: [u8; 32], audit_seed: [u8; 32]) -> Self {
         // The id is a hash of a hash: it identifies the key without helping to guess it.
         let id = hex(&sha256(&sha256(&key))[..8]);
-        Self { key, id }
+        Self { key, audit_seed, id }
+    }
+
+    /// The Ed25519 public key that verifies audit checkpoints.
+    pub fn audit_public_key(&self) -> Vec<u8> {
+        use aws_lc_rs::signature::KeyPair;
+        self.audit_signer().map(|k| k.public_key().as_ref().to_vec()).unwrap_or_default()
+    }
+
+    /// Signs an audit checkpoint.
+    pub fn sign_checkpoint(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        Ok(self.audit_signer()?.sign(message).as_ref().to_vec())
+    }
+
+    fn audit_signer(&self) -> Result<aws_lc_rs::signature::Ed25519KeyPair, CryptoError> {
+        aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(&self.audit_seed).map_err(|_| CryptoError::Integrity)
     }
 
     /// A short public identifier of this key, stored beside every value wrapped under it.
@@ -98,6 +119,25 @@ impl Kek {
 
     /// Creates a new key file at `path` with mode 0600. Refuses to overwrite an existing file.
     pub fn create(path: &Path) -> Result<Self, KeyFileError> {
+        let mut seed = [0u8; 32];
+        random_bytes(&mut seed)?;
+        let made = Self::create_with_audit_seed(path, seed);
+        seed.zeroize();
+        made
+    }
+
+    /// Creates the key file of a rotation: a new KEK, the same audit signing key as `self`, so
+    /// earlier checkpoints still verify.
+    pub fn create_successor(&self, path: &Path) -> Result<Self, KeyFileError> {
+        Self::create_with_audit_seed(path, self.audit_seed)
+    }
+
+    /// Whether two key files share the audit signing key.
+    pub fn same_audit_key(&self, other: &Kek) -> bool {
+        crate::constant_time_eq(&self.audit_seed, &other.audit_seed)
+    }
+
+    fn create_with_audit_seed(path: &Path, audit_seed: [u8; 32]) -> Result<Self, KeyFileError> {
         let mut key = [0u8; 32];
         random_bytes(&mut key)?;
         let mut file =
@@ -109,13 +149,14 @@ impl Kek {
             })?;
         let mut text = format!(
             "# Portico key file. Keep it outside the data directory and outside database backups;\n\
-             # without it the data cannot be read. Mode must stay 0600.\nkek = {}\n",
-            STANDARD.encode(key)
+             # without it the data cannot be read. Mode must stay 0600.\nkek = {}\naudit_signing = {}\n",
+            STANDARD.encode(key),
+            STANDARD.encode(audit_seed)
         );
         let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
         text.zeroize();
         written.map_err(|source| KeyFileError::Io { path: path.to_owned(), source })?;
-        Ok(Self::from_bytes(key))
+        Ok(Self::from_bytes(key, audit_seed))
     }
 
     /// Loads the key file, creating it first if it does not exist.
@@ -159,12 +200,28 @@ fn aad_bytes(aad: &Aad) -> Vec<u8> {
 }
 
 fn parse(text: &str) -> Result<Kek, &'static str> {
-    let line = text.lines().map(str::trim).find(|l| l.starts_with("kek")).ok_or("no 'kek = ...' line")?;
-    let value = line.split_once('=').map(|(_, v)| v.trim()).ok_or("no '=' on the kek line")?;
-    let mut raw = STANDARD.decode(value).map_err(|_| "the kek is not base64")?;
-    let key = <[u8; 32]>::try_from(raw.as_slice()).map_err(|_| "the kek is not 32 bytes");
-    raw.zeroize();
-    key.map(Kek::from_bytes)
+    let field = |name: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.split_once('=').filter(|(k, _)| k.trim() == name).map(|(_, v)| v.trim().to_owned()))
+    };
+    let decode = |value: String, what: &'static str| -> Result<[u8; 32], &'static str> {
+        let mut raw = STANDARD.decode(value).map_err(|_| what)?;
+        let key = <[u8; 32]>::try_from(raw.as_slice()).map_err(|_| "a key is not 32 bytes");
+        raw.zeroize();
+        key
+    };
+    let key = decode(field("kek").ok_or("no 'kek = ...' line")?, "the kek is not base64")?;
+    let audit_seed =
+        decode(field("audit_signing").ok_or("no 'audit_signing = ...' line")?, "the audit signing key is not base64")?;
+    Ok(Kek::from_bytes(key, audit_seed))
+}
+
+/// Verifies an audit checkpoint signature with an Ed25519 public key.
+pub fn verify_checkpoint(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::ED25519, public_key)
+        .verify(message, signature)
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -188,8 +245,8 @@ mod tests {
 
     #[test]
     fn wrapped_keys_unwrap_only_under_the_same_kek_and_purpose() {
-        let a = Kek::from_bytes([1; 32]);
-        let b = Kek::from_bytes([2; 32]);
+        let a = Kek::from_bytes([1; 32], [9; 32]);
+        let b = Kek::from_bytes([2; 32], [9; 32]);
         let dk = DataKey::generate().unwrap();
         let aad = Aad::field("patient_keys", "wrapped_key", "p1");
         let w = a.wrap(&aad, &dk).unwrap();
@@ -202,6 +259,25 @@ mod tests {
     fn malformed_key_files_are_refused_with_a_reason() {
         assert_eq!(parse("nothing here").unwrap_err(), "no 'kek = ...' line");
         assert_eq!(parse("kek = !!!").unwrap_err(), "the kek is not base64");
-        assert_eq!(parse("kek = AAAA").unwrap_err(), "the kek is not 32 bytes");
+        assert_eq!(parse("kek = AAAA").unwrap_err(), "a key is not 32 bytes");
+        let kek_only = format!("kek = {}", STANDARD.encode([1u8; 32]));
+        assert_eq!(parse(&kek_only).unwrap_err(), "no 'audit_signing = ...' line");
+    }
+
+    #[test]
+    fn checkpoints_verify_under_the_audit_key_and_rotation_keeps_it() {
+        let dir = std::env::temp_dir().join(format!("portico-audit-kf-{}", hex(&sha256(b"audit-kf"))));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let first = Kek::create(&dir.join("a.key")).unwrap();
+        let sig = first.sign_checkpoint(b"size=10").unwrap();
+        assert!(verify_checkpoint(&first.audit_public_key(), b"size=10", &sig));
+        assert!(!verify_checkpoint(&first.audit_public_key(), b"size=11", &sig));
+        let next = first.create_successor(&dir.join("b.key")).unwrap();
+        assert_ne!(next.id(), first.id(), "a new KEK");
+        assert!(next.same_audit_key(&first));
+        assert!(verify_checkpoint(&next.audit_public_key(), b"size=10", &sig));
+        assert!(!Kek::create(&dir.join("c.key")).unwrap().same_audit_key(&first));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

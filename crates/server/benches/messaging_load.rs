@@ -54,6 +54,7 @@ async fn main() {
         data_dir: Some(dir.path().join("data")),
         key_file: Some(dir.path().join("bench.key")),
         listen: Some("127.0.0.1:0".into()),
+        audit_dir: Some(dir.path().join("audit")),
         ..ConnArgs::default()
     };
     conn.database_url = db_url.clone();
@@ -92,6 +93,7 @@ async fn main() {
     let mut args = vec!["serve".to_string(), "--listen".into(), "127.0.0.1:0".into()];
     args.extend(["--data-dir".into(), dir.path().join("data").display().to_string()]);
     args.extend(["--key-file".into(), dir.path().join("bench.key").display().to_string()]);
+    args.extend(["--audit-dir".into(), dir.path().join("audit").display().to_string()]);
     if let Some(url) = &db_url {
         args.extend(["--database-url".into(), url.clone()]);
     }

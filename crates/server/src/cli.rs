@@ -50,6 +50,15 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The tamper-evident audit log.
+    Audit {
+        /// Connection settings.
+        #[command(flatten)]
+        conn: ConnArgs,
+        /// Which.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Key management.
     Keys {
         /// Connection settings.
@@ -132,6 +141,16 @@ pub enum AdminCommand {
     },
 }
 
+/// `portico audit ...`.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check every audit event against the hash chain and the signed checkpoints. Exits 0 when
+    /// intact, 1 naming the first bad sequence number otherwise.
+    Verify,
+    /// Seal committed events into the chain and write a signed checkpoint now.
+    Checkpoint,
+}
+
 /// `portico keys ...`.
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
@@ -159,6 +178,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Serve { conn, demo } => serve(conn, demo).await.map(|()| None),
         Command::Admin { conn, command } => admin(&conn, command).await.map(Some),
         Command::Keys { conn, command } => keys(&conn, command).await.map(Some),
+        Command::Audit { conn, command } => return audit(&conn, command).await,
     };
     let mut out = std::io::stdout().lock();
     match result {
@@ -286,12 +306,75 @@ fn read_password() -> anyhow::Result<String> {
     Ok(pw)
 }
 
+/// Runs an audit command; prints one JSON object on the last line of stdout.
+async fn audit(conn: &ConnArgs, command: AuditCommand) -> i32 {
+    let (code, value) = match audit_inner(conn, command).await {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            (1, json!({"ok": false, "error": {"message": format!("{e:#}")}}))
+        }
+    };
+    let _ = writeln!(std::io::stdout().lock(), "{value}");
+    code
+}
+
+async fn audit_inner(conn: &ConnArgs, command: AuditCommand) -> anyhow::Result<(i32, serde_json::Value)> {
+    use portico_app::audit::Verification;
+    let config = Config::load(conn)?;
+    let (app, _) = crate::open_app(&config, Arc::new(SystemClock)).await?;
+    match command {
+        AuditCommand::Checkpoint => {
+            let cp = app.checkpoint_audit(&config.checkpoint_dir, std::time::Duration::ZERO).await?;
+            Ok((0, json!({"ok": true, "checkpoint": cp})))
+        }
+        AuditCommand::Verify => {
+            let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let progress = |done: u64, total: u64| {
+                if terminal {
+                    let pct = (done * 100).checked_div(total).unwrap_or(100);
+                    let _ = write!(std::io::stderr(), "\rverifying audit events: {done}/{total} ({pct}%)");
+                }
+            };
+            let outcome = app.verify_audit(&config.checkpoint_dir, progress).await?;
+            if terminal {
+                let _ = writeln!(std::io::stderr());
+            }
+            Ok(match outcome {
+                Verification::Intact(v) => (
+                    0,
+                    json!({"ok": true, "events": v.events, "sealed": v.sealed, "checkpoints": v.checkpoints, "unsealed_tail": v.unsealed_tail}),
+                ),
+                Verification::Tampered(t) => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "audit log tampered: first bad sequence number {}: {}",
+                        t.seq,
+                        t.reason
+                    );
+                    (1, json!({"ok": false, "first_bad_seq": t.seq, "reason": t.reason}))
+                }
+            })
+        }
+    }
+}
+
 async fn keys(conn: &ConnArgs, command: KeysCommand) -> anyhow::Result<serde_json::Value> {
     let app = open(conn).await?;
     let (sys, ctx) = (Actor::System, cli_context());
     match command {
         KeysCommand::Rotate { new_key_file } => {
-            let (new_kek, created) = Kek::load_or_create(&new_key_file).context("new_key_file")?;
+            let current = Kek::load(&Config::load(conn)?.key_file).context("key_file")?;
+            let (new_kek, created) = if new_key_file.exists() {
+                (Kek::load(&new_key_file).context("new_key_file")?, false)
+            } else {
+                (current.create_successor(&new_key_file).context("new_key_file")?, true)
+            };
+            if !new_kek.same_audit_key(&current) {
+                anyhow::bail!(
+                    "new_key_file: it holds a different audit signing key; let rotation create the file so earlier checkpoints still verify"
+                );
+            }
             let report = app.rotate_keys(&sys, &new_kek, &ctx).await.map_err(admin_error)?;
             Ok(json!({
                 "rewrapped_patient_keys": report.patient_keys,

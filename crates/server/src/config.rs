@@ -27,6 +27,10 @@ pub struct ConnArgs {
     /// `sqlite://...` or `postgres://...` [default: SQLite in the data directory].
     #[arg(long, global = true, env = "PORTICO_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Where signed audit checkpoints are written; outside the data directory, ideally on other
+    /// storage [default: ./portico-audit].
+    #[arg(long, global = true, env = "PORTICO_AUDIT_DIR")]
+    pub audit_dir: Option<PathBuf>,
 }
 
 /// The TOML file's shape. Unknown keys are refused so a typo cannot silently weaken a setting.
@@ -45,6 +49,15 @@ struct FileConfig {
     metrics: MetricsFile,
     #[serde(default)]
     limits: LimitsFile,
+    #[serde(default)]
+    audit: AuditFile,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    checkpoint_dir: Option<PathBuf>,
+    checkpoint_interval_secs: Option<u64>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -107,6 +120,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Largest request body.
     pub body_limit: usize,
+    /// Where signed audit checkpoints go.
+    pub checkpoint_dir: PathBuf,
+    /// How often a checkpoint is written.
+    pub checkpoint_interval: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -155,7 +172,11 @@ impl Config {
         let database_url =
             args.database_url.clone().or(file.database_url).unwrap_or_else(|| default_sqlite_url(&data_dir));
         validate_database_url(&database_url)?;
-        check_key_outside_data_dir(&key_file, &data_dir)?;
+        check_outside_data_dir("key_file", &key_file, &data_dir)?;
+        let checkpoint_dir =
+            args.audit_dir.clone().or(file.audit.checkpoint_dir).unwrap_or_else(|| PathBuf::from("portico-audit"));
+        check_outside_data_dir("audit.checkpoint_dir", &checkpoint_dir, &data_dir)?;
+        let interval = positive("audit.checkpoint_interval_secs", file.audit.checkpoint_interval_secs.unwrap_or(60))?;
         let public_url = file.clinic.public_url.unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
             bail!("clinic.public_url: must start with https:// (or http:// for local use)");
@@ -187,6 +208,8 @@ impl Config {
             trust_forwarded_for: file.security.trust_forwarded_for.unwrap_or(false),
             metrics_token,
             body_limit: file.limits.body_bytes.unwrap_or(1024 * 1024),
+            checkpoint_dir,
+            checkpoint_interval: std::time::Duration::from_secs(interval),
         })
     }
 
@@ -220,15 +243,16 @@ fn validate_database_url(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Refuses a key file inside the data directory: a backup of the data directory must never
-/// carry the key that opens it.
-fn check_key_outside_data_dir(key_file: &Path, data_dir: &Path) -> anyhow::Result<()> {
-    let key = absolute(key_file)?;
+/// Refuses a key file (or the audit checkpoints) inside the data directory: a backup of the
+/// data must never carry the key that opens it, and whoever can rewrite the data must not be
+/// able to rewrite the checkpoints that anchor the audit log.
+fn check_outside_data_dir(field: &str, path: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let inside = absolute(path)?;
     let data = absolute(data_dir)?;
-    if key.starts_with(&data) {
+    if inside.starts_with(&data) {
         bail!(
-            "key_file: {} lies inside the data directory {}; keep the key outside it so backups of the data never hold the key",
-            key_file.display(),
+            "{field}: {} lies inside the data directory {}; keep it outside, so a copy of the data never holds it",
+            path.display(),
             data_dir.display()
         );
     }
@@ -276,6 +300,13 @@ mod tests {
             ..ConnArgs::default()
         };
         assert!(Config::load(&args).unwrap_err().to_string().starts_with("key_file:"));
+        let args = ConnArgs {
+            data_dir: Some("/tmp/pd".into()),
+            key_file: Some("/tmp/k.key".into()),
+            audit_dir: Some("/tmp/pd/audit".into()),
+            ..ConnArgs::default()
+        };
+        assert!(Config::load(&args).unwrap_err().to_string().starts_with("audit.checkpoint_dir:"));
     }
 
     #[test]

@@ -85,7 +85,13 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let state = AppState { app: app.clone(), config: Arc::new(web) };
     let router = portico_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, mut rx) = tokio::sync::watch::channel(false);
-    let store = app.store().clone();
+    let checkpointer = tokio::spawn(checkpoint_loop(
+        app.clone(),
+        config.checkpoint_dir.clone(),
+        config.checkpoint_interval,
+        tx.subscribe(),
+    ));
+    let (final_app, dir) = (app.clone(), config.checkpoint_dir.clone());
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -93,7 +99,10 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
             })
             .await
             .context("http server")?;
-        store.close().await;
+        let _ = checkpointer.await;
+        // The last checkpoint covers every event committed before shutdown.
+        final_app.checkpoint_audit(&dir, std::time::Duration::ZERO).await.context("final audit checkpoint")?;
+        final_app.store().close().await;
         Ok(())
     });
     Ok(Running { addr, app, key_created, shutdown: tx, task })
@@ -113,6 +122,29 @@ pub async fn serve_until_signal(config: &Config, clock: Arc<dyn Clock>, demo: bo
         let _ = stop.send(true);
     });
     running.wait().await
+}
+
+/// Seals the audit log and writes a signed checkpoint at every interval until shutdown.
+async fn checkpoint_loop(
+    app: App,
+    dir: std::path::PathBuf,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                match app.checkpoint_audit(&dir, portico_app::audit::SETTLE).await {
+                    Ok(Some(cp)) => tracing::info!(audit.position = cp.position, audit.seq = cp.seq, "audit checkpoint written"),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 async fn shutdown_signal() {

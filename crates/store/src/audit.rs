@@ -129,3 +129,73 @@ pub(crate) async fn insert_many(
     }
     Ok(())
 }
+
+/// One access to a patient's data, for reports.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AccessRow {
+    /// Position in the log.
+    pub seq: i64,
+    /// When.
+    pub at: Timestamp,
+    /// Actor id.
+    pub actor_id: String,
+    /// Staff name, when the actor is staff.
+    pub actor_name: Option<String>,
+    /// Actor role.
+    pub actor_role: String,
+    /// What was done.
+    pub action: String,
+    /// On what.
+    pub resource_type: String,
+    /// Which.
+    pub resource_id: Option<String>,
+    /// Why.
+    pub purpose: String,
+    /// Success or failure.
+    pub outcome: String,
+    /// From where.
+    pub source_ip: Option<String>,
+}
+
+impl Store {
+    /// Audit events about a patient in `[from, to)`, oldest first, with staff names;
+    /// `staff_only` keeps accesses by staff (the patient's own view).
+    pub async fn patient_accesses(
+        &self,
+        patient: portico_domain::PatientId,
+        from: Timestamp,
+        to: Timestamp,
+        staff_only: bool,
+    ) -> Result<Vec<AccessRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.at, e.actor_id, s.name AS actor_name, e.actor_role, e.action, e.resource_type, e.resource_id,
+                    e.purpose, e.outcome, e.source_ip
+             FROM audit_events e LEFT JOIN staff s ON s.id = e.actor_id
+             WHERE e.patient_id = $1 AND e.at >= $2 AND e.at < $3 AND ($4 = 0 OR s.id IS NOT NULL)
+             ORDER BY e.seq LIMIT 50000",
+        )
+        .bind(patient.to_string())
+        .bind(from.unix_millis())
+        .bind(to.unix_millis())
+        .bind(i64::from(staff_only))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccessRow {
+                    seq: r.try_get("seq")?,
+                    at: Timestamp::from_unix_millis(r.try_get("at")?),
+                    actor_id: r.try_get("actor_id")?,
+                    actor_name: r.try_get("actor_name")?,
+                    actor_role: r.try_get("actor_role")?,
+                    action: r.try_get("action")?,
+                    resource_type: r.try_get("resource_type")?,
+                    resource_id: r.try_get("resource_id")?,
+                    purpose: r.try_get("purpose")?,
+                    outcome: r.try_get("outcome")?,
+                    source_ip: r.try_get("source_ip")?,
+                })
+            })
+            .collect()
+    }
+}

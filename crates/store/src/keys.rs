@@ -149,6 +149,12 @@ impl Store {
         Ok(RotationReport { patient_keys, system_keys, new_kek_id: new_kek.id().to_owned() })
     }
 
+    /// Whether `other` carries this installation's audit signing key (a rotation must keep it,
+    /// or earlier checkpoints would no longer verify).
+    pub fn same_audit_key(&self, other: &Kek) -> bool {
+        self.keys.kek.same_audit_key(other)
+    }
+
     /// Destroys a patient's data key: every sealed field of theirs becomes unreadable for good.
     /// Retention and erasure work calls this; it is audited in the same transaction.
     pub async fn shred_patient_key(

@@ -11,6 +11,7 @@
 mod accounts;
 mod audit;
 mod batch;
+pub mod chain;
 mod group_commit;
 mod keys;
 pub mod messaging;
@@ -28,7 +29,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 pub use accounts::{AccountAuth, ProxyLink};
-pub use audit::StoredAuditEvent;
+pub use audit::{AccessRow, StoredAuditEvent};
 pub use keys::RotationReport;
 pub use patients::{EnrollOutcome, InvitationIssued, NewAccount};
 pub use sessions::SessionRow;

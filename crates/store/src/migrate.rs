@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_messaging.sql"),
         postgres: include_str!("../migrations/postgres/0002_messaging.sql"),
     },
+    Migration {
+        version: 3,
+        name: "audit_chain",
+        sqlite: include_str!("../migrations/sqlite/0003_audit_chain.sql"),
+        postgres: include_str!("../migrations/postgres/0003_audit_chain.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

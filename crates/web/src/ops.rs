@@ -68,7 +68,9 @@ pub async fn metrics() -> Response {
         api::threads::share_result,
         api::threads::saved_replies,
         api::threads::create_saved_reply,
-        api::threads::misdirected
+        api::threads::misdirected,
+        api::audit::access_report,
+        api::audit::my_access_log
     )
 )]
 pub struct ApiDoc;

@@ -78,6 +78,8 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("GET", "/api/v1/teams/{id}/saved-replies", Staff), get(api::threads::saved_replies)),
         (route("POST", "/api/v1/teams/{id}/saved-replies", Staff), post(api::threads::create_saved_reply)),
         (route("GET", "/api/v1/misdirected-messages", Staff), get(api::threads::misdirected)),
+        (route("GET", "/api/v1/audit/access-report", Staff), get(api::audit::access_report)),
+        (route("GET", "/api/v1/me/access-log", Patient), get(api::audit::my_access_log)),
     ]
 }
 

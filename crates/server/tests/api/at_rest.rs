@@ -177,7 +177,11 @@ async fn key_rotation_rewraps_every_key_and_only_the_new_key_opens_the_data() {
 
     let new_key = dir.path().join("rotated.key");
     let (old_app, _) = portico::open_app(&config, Arc::new(clock.clone())).await.unwrap();
-    let new_kek = portico_crypto::Kek::create(&new_key).unwrap();
+    let current = portico_crypto::Kek::load(&config.key_file).unwrap();
+    let stranger = portico_crypto::Kek::create(&dir.path().join("stranger.key")).unwrap();
+    let refused = old_app.rotate_keys(&Actor::System, &stranger, &portico_app::cli_context()).await;
+    assert!(refused.is_err(), "a key file with another audit signing key would orphan the checkpoints");
+    let new_kek = current.create_successor(&new_key).unwrap();
     let report = old_app.rotate_keys(&Actor::System, &new_kek, &portico_app::cli_context()).await.unwrap();
     assert_eq!(report.patient_keys, 2);
     assert_eq!(report.system_keys, 2);

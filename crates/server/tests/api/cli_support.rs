@@ -13,6 +13,8 @@ pub fn database_args(dir: &std::path::Path) -> Vec<String> {
         dir.join("data").display().to_string(),
         "--key-file".into(),
         dir.join("k.key").display().to_string(),
+        "--audit-dir".into(),
+        dir.join("audit").display().to_string(),
     ];
     if let Ok(url) = std::env::var("TEST_DATABASE_URL")
         && !url.is_empty()

@@ -112,6 +112,7 @@ pub async fn test_config(dir: &std::path::Path) -> Config {
         data_dir: Some(dir.join("data")),
         key_file: Some(dir.join("portico.key")),
         database_url: Some(fresh_database(dir).await),
+        audit_dir: Some(dir.join("audit")),
     };
     let mut config = Config::load(&args).expect("test config");
     config.metrics_token = Some("metrics-token-for-tests-0123456789".into());

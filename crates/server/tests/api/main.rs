@@ -8,6 +8,7 @@
 )]
 
 mod at_rest;
+mod audit;
 mod auth;
 mod cli;
 mod cli_support;

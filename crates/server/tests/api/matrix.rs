@@ -110,6 +110,20 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET", "/api/v1/audit/access-report") => {
+            if is(PrivacyOfficer) {
+                200
+            } else {
+                403
+            }
+        }
+        ("GET", "/api/v1/me/access-log") => {
+            if patient_side {
+                200
+            } else {
+                403
+            }
+        }
         (m, p) => panic!("{m} {p} has no expectation in the authorization matrix: declare its policy here"),
     }
 }
@@ -256,7 +270,8 @@ async fn concrete_path(
             _ => missing,
         }
     };
-    spec.path.replace("{id}", &id)
+    let path = spec.path.replace("{id}", &id);
+    if spec.path == "/api/v1/audit/access-report" { format!("{path}?patient_id={}", f.patient_id) } else { path }
 }
 
 async fn fresh_message(app: &TestApp, client: &reqwest::Client, thread: &str) -> String {

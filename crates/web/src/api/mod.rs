@@ -1,5 +1,6 @@
 //! JSON API handlers under `/api/v1`. Each is thin: typed input, one use case, mapped result.
 
+pub mod audit;
 pub mod auth;
 pub mod enroll;
 pub mod me;

@@ -1,0 +1,264 @@
+//! The audit log seen from outside the database: signed checkpoints written to a directory
+//! outside the data directory, verification of the whole log against them, the privacy
+//! officer's access report and the patient's own access log.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
+use portico_domain::{Actor, PatientId, StaffRole, Timestamp};
+use portico_store::AccessRow;
+use portico_store::chain::{Checkpoint, Tampered, Verified};
+use serde::Serialize;
+
+use crate::{App, Unexpected};
+
+/// How long a committed event is left before it is sealed into the chain, so that transactions
+/// holding earlier sequence numbers have committed.
+pub const SETTLE: Duration = Duration::from_secs(5);
+
+/// Why checkpoints could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// A checkpoint file is unreadable, malformed or not signed by this installation's key.
+    #[error("checkpoint {0} is corrupted or not signed by this key file")]
+    Corrupted(String),
+    /// The directory could not be read or written.
+    #[error("checkpoint directory {0}: {1}")]
+    Io(String, std::io::Error),
+    /// Something unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+/// The outcome of `audit verify`.
+#[derive(Debug)]
+pub enum Verification {
+    /// Every event and checkpoint holds.
+    Intact(Verified),
+    /// The first problem.
+    Tampered(Tampered),
+}
+
+fn checkpoint_files(dir: &Path) -> Result<Vec<PathBuf>, CheckpointError> {
+    let io = |e| CheckpointError::Io(dir.display().to_string(), e);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("checkpoint-") && n.ends_with(".json"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Every checkpoint in `dir`, each checked against `public_key`.
+pub fn load_checkpoints(dir: &Path, public_key: &[u8]) -> Result<Vec<Checkpoint>, CheckpointError> {
+    checkpoint_files(dir)?
+        .into_iter()
+        .map(|path| {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|_| CheckpointError::Corrupted(name.clone()))?;
+            let cp: Checkpoint = serde_json::from_str(&text).map_err(|_| CheckpointError::Corrupted(name.clone()))?;
+            if cp.is_signed_by(public_key) { Ok(cp) } else { Err(CheckpointError::Corrupted(name)) }
+        })
+        .collect()
+}
+
+impl App {
+    /// Seals committed events into the chain and, if the chain grew, writes a signed checkpoint
+    /// into `dir` (atomically: a temporary file renamed into place). `settle` is how old an
+    /// event must be to be sealed; zero at shutdown. Returns the new checkpoint, if any.
+    pub async fn checkpoint_audit(&self, dir: &Path, settle: Duration) -> Result<Option<Checkpoint>, CheckpointError> {
+        let now = self.now();
+        let cutoff = Timestamp::from_unix_millis(now.unix_millis() - i64::try_from(settle.as_millis()).unwrap_or(0));
+        let Some(head) = self.store.seal_audit(cutoff).await.map_err(Unexpected::from)? else { return Ok(None) };
+        let public_key = self.store.audit_public_key();
+        let last = load_checkpoints(dir, &public_key)?.into_iter().map(|c| c.position).max().unwrap_or(0);
+        if head.position <= last {
+            return Ok(None);
+        }
+        let (hash, at) = (portico_crypto::hex(&head.hash), now.to_rfc3339());
+        let signature = self
+            .store
+            .sign_checkpoint(&Checkpoint::message(head.position, head.seq, &hash, &at))
+            .map_err(Unexpected::from)?;
+        let cp = Checkpoint {
+            position: head.position,
+            seq: head.seq,
+            hash,
+            at,
+            public_key: portico_crypto::hex(&public_key),
+            signature: portico_crypto::hex(&signature),
+        };
+        let io = |e| CheckpointError::Io(dir.display().to_string(), e);
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let path = dir.join(format!("checkpoint-{:015}.json", cp.position));
+        let tmp = dir.join(format!(".checkpoint-{:015}.tmp", cp.position));
+        let body = serde_json::to_vec_pretty(&cp).map_err(|e| Unexpected(e.into()))?;
+        std::fs::write(&tmp, body).and_then(|()| std::fs::rename(&tmp, &path)).map_err(io)?;
+        Ok(Some(cp))
+    }
+
+    /// Verifies every event against the chain and the checkpoints in `dir`.
+    pub async fn verify_audit(
+        &self,
+        dir: &Path,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<Verification, CheckpointError> {
+        let checkpoints = load_checkpoints(dir, &self.store.audit_public_key())?;
+        let anchors = checkpoints.into_iter().map(|c| (c.position, c.seq, c.hash)).collect();
+        Ok(match self.store.verify_audit(anchors, progress).await.map_err(Unexpected::from)? {
+            Ok(v) => Verification::Intact(v),
+            Err(t) => Verification::Tampered(t),
+        })
+    }
+}
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Not the privacy officer (or not a patient, for the own log).
+    #[error("not permitted")]
+    Forbidden,
+    /// Something unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+impl From<portico_store::StoreError> for ReportError {
+    fn from(e: portico_store::StoreError) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// An access shown to the patient: who (name and role), when, and what kind of access.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatientAccess {
+    /// When.
+    pub at: Timestamp,
+    /// Staff name.
+    pub who: String,
+    /// Their role.
+    pub role: String,
+    /// What they did, in words.
+    pub what: &'static str,
+    /// Why (purpose of use).
+    pub purpose: String,
+}
+
+/// Plain words for an audited action, as a patient would read them.
+fn describe(action: &str) -> &'static str {
+    match action {
+        "thread.read" | "thread.list" => "viewed your messages",
+        "message.create" => "wrote in your messages",
+        "thread.create" => "started a conversation with you",
+        "thread.mark_read" => "marked your messages as read",
+        "thread.update" => "assigned or closed a conversation",
+        "attachment.download" => "opened a file in your messages",
+        "result.share" => "shared a result with you",
+        "message.recall" => "withdrew a message",
+        "patient.read" => "viewed your details",
+        "patient.create" => "registered you",
+        "invitation.issue" => "issued you an invitation code",
+        "proxy.link" => "linked a parent or caregiver to your record",
+        _ => "accessed your record",
+    }
+}
+
+impl App {
+    /// Who accessed a patient's data, when, what, why and from where (privacy officer only).
+    /// Making the report is itself audited.
+    pub async fn access_report(
+        &self,
+        actor: &Actor,
+        patient: PatientId,
+        from: Timestamp,
+        to: Timestamp,
+        ctx: &RequestContext,
+    ) -> Result<Vec<AccessRow>, ReportError> {
+        if !matches!(actor, Actor::Staff(s) if s.role == StaffRole::PrivacyOfficer) {
+            return Err(ReportError::Forbidden);
+        }
+        let rows = self.store.patient_accesses(patient, from, to, false).await?;
+        let rec = AuditRecord::new(actor, "audit.access_report", "patient", Purpose::Operations, ctx)
+            .patient(patient)
+            .resource(patient);
+        self.store.append_audit(self.now(), &rec).await?;
+        Ok(rows)
+    }
+
+    /// The staff accesses to the signed-in patient's own record (their own actions excluded).
+    pub async fn my_access_log(&self, actor: &Actor) -> Result<Vec<PatientAccess>, ReportError> {
+        let Actor::Patient(p) = actor else { return Err(ReportError::Forbidden) };
+        let rows = self
+            .store
+            .patient_accesses(
+                p.patient_id,
+                Timestamp::from_unix_millis(0),
+                self.now().plus(Duration::from_secs(1)),
+                true,
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .rev()
+            .map(|r| PatientAccess {
+                at: r.at,
+                who: r.actor_name.unwrap_or_else(|| "Clinic staff".into()),
+                role: r.actor_role,
+                what: describe(&r.action),
+                purpose: r.purpose,
+            })
+            .collect())
+    }
+}
+
+/// A report as CSV; cells that a spreadsheet would run as a formula are neutralised.
+pub fn access_report_csv(rows: &[AccessRow]) -> String {
+    let mut out = String::from(
+        "seq,at,actor_id,actor_name,actor_role,action,resource_type,resource_id,purpose,outcome,source_ip\n",
+    );
+    for r in rows {
+        let cells = [
+            r.seq.to_string(),
+            r.at.to_rfc3339(),
+            r.actor_id.clone(),
+            r.actor_name.clone().unwrap_or_default(),
+            r.actor_role.clone(),
+            r.action.clone(),
+            r.resource_type.clone(),
+            r.resource_id.clone().unwrap_or_default(),
+            r.purpose.clone(),
+            r.outcome.clone(),
+            r.source_ip.clone().unwrap_or_default(),
+        ];
+        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-1"), "'-1");
+    }
+}

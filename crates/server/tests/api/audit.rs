@@ -1,0 +1,140 @@
+//! The tamper-evident audit log end to end: checkpoints at shutdown, `portico audit verify`
+//! on an intact and on a tampered database, corrupted checkpoints, access reports.
+
+use portico_domain::StaffRole;
+use serde_json::{Value, json};
+
+use crate::cli_support::{last_json, portico};
+use crate::helpers::{TestApp, spawn_app};
+
+fn conn_args(config: &portico::config::Config) -> Vec<String> {
+    vec![
+        "--data-dir".into(),
+        config.data_dir.display().to_string(),
+        "--key-file".into(),
+        config.key_file.display().to_string(),
+        "--database-url".into(),
+        config.database_url.clone(),
+        "--audit-dir".into(),
+        config.checkpoint_dir.display().to_string(),
+    ]
+}
+
+fn verify(config: &portico::config::Config) -> (i32, Value, String) {
+    let mut args = vec!["audit".to_string(), "verify".into()];
+    args.extend(conn_args(config));
+    let (code, stdout, stderr) = portico(&args, None);
+    (code, last_json(&stdout), stderr)
+}
+
+/// Some clinical activity: a thread, replies, reads.
+async fn activity(app: &TestApp) {
+    let c = app.clinic().await;
+    let patient = app.signed_in_patient(&c.patient).await;
+    let thread = app.open_thread(&patient, c.team, "Audit me", "hello").await;
+    let doctor = app.signed_in_staff(&c.clinician).await;
+    app.get_json(&doctor, &format!("/api/v1/threads/{thread}")).await;
+    app.send(&doctor, &thread, json!({"body": "reply"})).await;
+    app.get_json(&patient, &format!("/api/v1/threads/{thread}")).await;
+}
+
+async fn sqlite_or_pg(url: &str) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_intact_log_verifies_and_a_changed_event_is_named() {
+    let app = spawn_app().await;
+    activity(&app).await;
+    let (_dir, config, _clock) = app.stop().await;
+    let files: Vec<_> = std::fs::read_dir(&config.checkpoint_dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "the shutdown wrote a checkpoint outside the data directory");
+
+    let (code, out, stderr) = verify(&config);
+    assert_eq!(code, 0, "{out} {stderr}");
+    assert_eq!(out["ok"], true);
+    assert!(out["events"].as_u64().unwrap() > 10);
+    assert_eq!(out["sealed"], out["events"]);
+    assert_eq!(out["checkpoints"], 1);
+
+    // Someone with database access removes the guard and edits one event.
+    let mut db = sqlite_or_pg(&config.database_url).await;
+    let drop = if config.is_sqlite() {
+        "DROP TRIGGER audit_events_no_update"
+    } else {
+        "DROP TRIGGER audit_events_no_update ON audit_events"
+    };
+    sqlx::query(drop).execute(&mut db).await.unwrap();
+    let target: i64 =
+        sqlx::query_scalar("SELECT seq FROM audit_events WHERE action = 'thread.read' ORDER BY seq LIMIT 1")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE audit_events SET actor_id = 'someone-else' WHERE seq = $1")
+        .bind(target)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let (code, out, stderr) = verify(&config);
+    assert_eq!(code, 1);
+    assert_eq!(out["first_bad_seq"], target, "{out}");
+    assert!(stderr.contains(&format!("first bad sequence number {target}")), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_corrupted_checkpoint_is_rejected() {
+    let app = spawn_app().await;
+    activity(&app).await;
+    let (_dir, config, _clock) = app.stop().await;
+    let file = std::fs::read_dir(&config.checkpoint_dir).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut cp: Value = serde_json::from_str(&text).unwrap();
+    cp["position"] = json!(cp["position"].as_i64().unwrap() - 1);
+    std::fs::write(&file, serde_json::to_string(&cp).unwrap()).unwrap();
+    let (code, out, _) = verify(&config);
+    assert_eq!(code, 1);
+    assert!(out["error"]["message"].as_str().unwrap().contains("corrupted or not signed"), "{out}");
+}
+
+#[tokio::test]
+async fn the_privacy_officer_sees_who_accessed_a_patient_and_the_patient_sees_it_too() {
+    let app = spawn_app().await;
+    let c = app.clinic().await;
+    let patient = app.signed_in_patient(&c.patient).await;
+    let thread = app.open_thread(&patient, c.team, "Who looked", "hello").await;
+    let doctor = app.signed_in_staff(&c.clinician).await;
+    app.get_json(&doctor, &format!("/api/v1/threads/{thread}")).await;
+
+    let officer = app.create_staff(StaffRole::PrivacyOfficer, vec![]).await;
+    let officer = app.signed_in_staff(&officer).await;
+    let path = format!("/api/v1/audit/access-report?patient_id={}", c.patient.patient_id);
+    let (status, report) = app.get_json(&officer, &path).await;
+    assert_eq!(status, 200);
+    let reads: Vec<&Value> =
+        report["accesses"].as_array().unwrap().iter().filter(|a| a["action"] == "thread.read").collect();
+    assert!(
+        reads.iter().any(|a| a["actor_name"] == "Test clinician"
+            && a["purpose"] == "treatment"
+            && a["source_ip"] == "127.0.0.1")
+    );
+    assert!(!report.to_string().contains("Who looked"), "no PHI in the report");
+    let csv = officer.get(app.url(&format!("{path}&format=csv"))).send().await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("seq,at,actor_id,actor_name,actor_role,action"));
+    assert!(csv.contains(",Test clinician,clinician,thread.read,"));
+    let (status, _) = app.get_json(&doctor, &path).await;
+    assert_eq!(status, 403, "only the privacy officer");
+    assert!(app.audit_actions().await.contains(&("audit.access_report".into(), "success".into())));
+
+    let (status, mine) = app.get_json(&patient, "/api/v1/me/access-log").await;
+    assert_eq!(status, 200);
+    let accesses = mine["accesses"].as_array().unwrap();
+    assert!(
+        accesses
+            .iter()
+            .any(|a| a["who"] == "Test clinician" && a["role"] == "clinician" && a["what"] == "viewed your messages")
+    );
+    assert!(accesses.iter().all(|a| a["role"] != "patient"), "the patient's own actions are not listed");
+}

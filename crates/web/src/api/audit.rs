@@ -1,0 +1,78 @@
+//! Audit reports: the privacy officer's access report and the patient's own access log.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use portico_app::audit::{ReportError, access_report_csv};
+use portico_domain::{PatientId, Timestamp};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::extract::{Ctx, CurrentActor};
+
+fn report_error(e: ReportError) -> ApiError {
+    match e {
+        ReportError::Forbidden => ApiError::new(ErrorCode::Forbidden, "This report is for the privacy officer."),
+        ReportError::Unexpected(e) => ApiError::Internal(e.into()),
+    }
+}
+
+/// Report parameters.
+#[derive(Deserialize, IntoParams, ToSchema)]
+pub struct ReportQuery {
+    /// The patient.
+    pub patient_id: String,
+    /// From (RFC 3339, inclusive); default: the beginning.
+    pub from: Option<String>,
+    /// To (RFC 3339, exclusive); default: now.
+    pub to: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+fn time_param(v: Option<&str>, default: Timestamp, name: &str) -> Result<Timestamp, ApiError> {
+    let Some(v) = v else { return Ok(default) };
+    let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| ApiError::new(ErrorCode::InvalidRequest, format!("{name} must be an RFC 3339 time.")))?;
+    Ok(Timestamp::from_unix_millis(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)))
+}
+
+/// Who accessed a patient's data: when, what, why and from where (privacy officer).
+#[utoipa::path(get, path = "/api/v1/audit/access-report", tag = "privacy", params(ReportQuery),
+    responses((status = 200, description = "`{\"patient_id\",\"accesses\":[...]}` or CSV"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn access_report(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let patient: PatientId =
+        q.patient_id.parse().map_err(|_| ApiError::new(ErrorCode::InvalidRequest, "patient_id is not an id."))?;
+    let from = time_param(q.from.as_deref(), Timestamp::from_unix_millis(0), "from")?;
+    let to = time_param(q.to.as_deref(), s.app.now().plus(std::time::Duration::from_secs(1)), "to")?;
+    let rows = s.app.access_report(&actor, patient, from, to, &ctx).await.map_err(report_error)?;
+    Ok(match q.format.as_deref() {
+        Some("csv") => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"access-report.csv\""),
+            ],
+            access_report_csv(&rows),
+        )
+            .into_response(),
+        None | Some("json") => {
+            axum::Json(serde_json::json!({ "patient_id": patient, "accesses": rows })).into_response()
+        }
+        Some(_) => return Err(ApiError::new(ErrorCode::InvalidRequest, "format must be json or csv.")),
+    })
+}
+
+/// Who at the clinic accessed my record, when, and how (patients; their own actions excluded).
+#[utoipa::path(get, path = "/api/v1/me/access-log", tag = "account",
+    responses((status = 200, description = "`{\"accesses\":[{\"at\",\"who\",\"role\",\"what\",\"purpose\"}]}`"), (status = 403, body = ErrorBody)))]
+pub async fn my_access_log(State(s): State<AppState>, CurrentActor(actor): CurrentActor) -> Result<Response, ApiError> {
+    let accesses = s.app.my_access_log(&actor).await.map_err(report_error)?;
+    Ok(axum::Json(serde_json::json!({ "accesses": accesses })).into_response())
+}
