@@ -45,6 +45,7 @@ pub(crate) async fn apply_posts(
     conn: &mut AnyConnection,
     keys: &Keyring,
     jobs: &[&PostJob],
+    with_audit: bool,
 ) -> Result<Vec<Result<Posted, StoreError>>, StoreError> {
     let mut earlier = earlier_messages(conn, jobs).await?;
     let data_keys = data_keys(conn, keys, jobs).await?;
@@ -80,7 +81,9 @@ pub(crate) async fn apply_posts(
         bump_threads(conn, &fresh).await?;
         let events: Vec<(Timestamp, portico_domain::audit::AuditRecord)> =
             fresh.iter().map(|(job, p, _)| (job.at, message_audit(&job.audit, job.patient, p.message_id))).collect();
-        crate::audit::insert_many(conn, &events).await?;
+        if with_audit {
+            crate::audit::insert_many(conn, &events).await?;
+        }
     }
     Ok(results)
 }

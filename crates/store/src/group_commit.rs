@@ -97,7 +97,7 @@ async fn fast_batch(
     jobs: &[&PostJob],
 ) -> Result<Vec<Result<Posted, StoreError>>, StoreError> {
     let mut tx = pool.begin_with(begin).await?;
-    let results = crate::batch::apply_posts(&mut tx, keys, jobs).await?;
+    let results = crate::batch::apply_posts(&mut tx, keys, jobs, true).await?;
     tx.commit().await?;
     Ok(results)
 }

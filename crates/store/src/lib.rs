@@ -11,6 +11,8 @@
 mod accounts;
 mod audit;
 mod batch;
+#[cfg(feature = "bench-internals")]
+pub mod bench_internals;
 pub mod chain;
 mod group_commit;
 mod keys;

@@ -1,0 +1,154 @@
+//! Audit benchmarks (`cargo bench -p portico --bench audit`), on SQLite (`synchronous=FULL`):
+//!
+//! 1. The audit share of the message-send unit of work: batches of 64 sends written as the
+//!    group commit writes them, with and without their audit events.
+//! 2. `portico audit verify` over a log of `EVENTS` events (default 1,000,000): building the
+//!    log, sealing the chain, writing a checkpoint, then the verification itself.
+#![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a benchmark program")]
+#![expect(clippy::disallowed_methods, reason = "durations are measured on the monotonic clock")]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use portico::config::{Config, ConnArgs};
+use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
+use portico_domain::messaging::{MessageBody, Party, ThreadFacts};
+use portico_domain::patient::{DateOfBirth, Language, Mrn, NewPatient, PersonName};
+use portico_domain::time::SystemClock;
+use portico_domain::{Actor, Clock, PatientId, ThreadId, Timestamp};
+use portico_store::messaging::NewMessage;
+
+fn record(patient: Option<PatientId>, i: u64) -> AuditRecord {
+    let ctx = RequestContext {
+        source_ip: Some("10.1.2.3".into()),
+        session_hash: Some(format!("{i:064x}")),
+        request_id: Some(format!("req-{i}")),
+    };
+    let mut r = AuditRecord::new(&Actor::System, "thread.read", "thread", Purpose::Treatment, &ctx)
+        .resource(format!("res-{i}"));
+    r.patient_id = patient;
+    r
+}
+
+#[tokio::main]
+async fn main() {
+    let events: u64 = std::env::var("EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let args = ConnArgs {
+        data_dir: Some(dir.path().join("data")),
+        key_file: Some(dir.path().join("k.key")),
+        audit_dir: Some(dir.path().join("audit")),
+        ..ConnArgs::default()
+    };
+    let config = Config::load(&args).unwrap();
+    let (app, _) = portico::open_app(&config, Arc::new(SystemClock)).await.unwrap();
+    let store = app.store().clone();
+    let ctx = portico_app::cli_context();
+
+    // A patient and a thread to send into.
+    let team = app.create_team(&Actor::System, "Bench", &ctx).await.unwrap();
+    let today = SystemClock.now().utc_date().unwrap();
+    let new = NewPatient {
+        name: PersonName::parse("Bench Patient").unwrap(),
+        date_of_birth: DateOfBirth::parse("1970-01-01", today).unwrap(),
+        mrn: Mrn::parse("BENCH-AUDIT").unwrap(),
+        email: None,
+        phone: None,
+        language: Language::default(),
+    };
+    let patient = app.create_patient(&Actor::System, &new, &ctx).await.unwrap().id;
+    let facts = ThreadFacts { patient, team };
+    let first = NewMessage {
+        author: Party::Staff(portico_domain::StaffId::generate(SystemClock.now())),
+        body: MessageBody::parse("first").unwrap(),
+        internal: false,
+        release_at: None,
+        attachments: vec![],
+        idempotency_key: None,
+    };
+    let subject = portico_domain::messaging::Subject::parse("bench").unwrap();
+    let thread: ThreadId = store
+        .open_thread(
+            facts,
+            &subject,
+            portico_domain::messaging::Category::General,
+            &first,
+            SystemClock.now(),
+            &record(Some(patient), 0),
+        )
+        .await
+        .unwrap()
+        .thread_id;
+
+    // 1. Audit share of the send unit of work.
+    let rounds = 300u64;
+    let mut key = 0u64;
+    let mut run = |with_audit: bool| {
+        let store = store.clone();
+        let first = first.clone();
+        let batches: Vec<Vec<_>> = (0..rounds)
+            .map(|_| {
+                (0..64)
+                    .map(|_| {
+                        key += 1;
+                        let msg = NewMessage {
+                            body: MessageBody::parse("How is my blood pressure reading today? Benchmark message text.")
+                                .unwrap(),
+                            idempotency_key: Some(format!("k{key}")),
+                            ..first.clone()
+                        };
+                        (thread, patient, msg, SystemClock.now(), record(Some(patient), key))
+                    })
+                    .collect()
+            })
+            .collect();
+        async move {
+            let t0 = Instant::now();
+            for b in &batches {
+                store.bench_write_sends(b, with_audit).await.unwrap();
+            }
+            t0.elapsed()
+        }
+    };
+    // Warm up, then alternate so neither side profits from a warmer cache.
+    run(true).await;
+    let (mut with, mut without) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..3 {
+        with += run(true).await;
+        without += run(false).await;
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / (3 * rounds * 64) as f64;
+    println!(
+        "send unit of work, 64 per commit: {:.1} us/msg with audit, {:.1} us/msg without: audit share {:.1}%",
+        per(with),
+        per(without),
+        (per(with) - per(without)) / per(with) * 100.0
+    );
+
+    // 2. Verify over a large log.
+    let t0 = Instant::now();
+    let base = SystemClock.now().unix_millis() - 60_000;
+    let mut i = 0u64;
+    while i < events {
+        let chunk: Vec<(Timestamp, AuditRecord)> = (i..(i + 4096).min(events))
+            .map(|k| (Timestamp::from_unix_millis(base), record(Some(patient), k)))
+            .collect();
+        i += chunk.len() as u64;
+        store.bench_append_audit(&chunk).await.unwrap();
+    }
+    let built = t0.elapsed();
+    let t1 = Instant::now();
+    let cp = app.checkpoint_audit(&config.checkpoint_dir, Duration::ZERO).await.unwrap().unwrap();
+    let sealed = t1.elapsed();
+    let t2 = Instant::now();
+    let outcome = app.verify_audit(&config.checkpoint_dir, |_, _| {}).await.unwrap();
+    let verified = t2.elapsed();
+    let ok = matches!(outcome, portico_app::audit::Verification::Intact(_));
+    println!(
+        "audit log of {} events: built in {:.1}s, sealed + checkpointed in {:.1}s, verified in {:.2}s (intact: {ok})",
+        cp.position,
+        built.as_secs_f64(),
+        sealed.as_secs_f64(),
+        verified.as_secs_f64()
+    );
+}

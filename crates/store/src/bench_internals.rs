@@ -1,0 +1,38 @@
+//! Measurement hooks for the benchmarks (feature `bench-internals`, never in the product):
+//! the send unit of work with and without its audit events, and bulk audit appends.
+
+use portico_domain::audit::AuditRecord;
+use portico_domain::{PatientId, ThreadId, Timestamp};
+
+use crate::messaging::{NewMessage, PostJob};
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Writes the sends as one group-commit transaction; `with_audit: false` leaves out their
+    /// audit events so a benchmark can price them.
+    pub async fn bench_write_sends(
+        &self,
+        sends: &[(ThreadId, PatientId, NewMessage, Timestamp, AuditRecord)],
+        with_audit: bool,
+    ) -> Result<(), StoreError> {
+        let jobs: Vec<PostJob> = sends
+            .iter()
+            .map(|(t, p, m, at, a)| PostJob { thread: *t, patient: *p, msg: m.clone(), at: *at, audit: a.clone() })
+            .collect();
+        let refs: Vec<&PostJob> = jobs.iter().collect();
+        let mut tx = self.begin_write().await?;
+        for r in crate::batch::apply_posts(&mut tx, &self.keys, &refs, with_audit).await? {
+            r?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Appends audit events in one transaction (to build large logs for benchmarks).
+    pub async fn bench_append_audit(&self, events: &[(Timestamp, AuditRecord)]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        crate::audit::insert_many(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
