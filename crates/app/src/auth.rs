@@ -287,11 +287,26 @@ impl App {
     async fn actor_of(&self, kind: AccountKind, id: &str) -> Result<Option<Actor>, AuthError> {
         let bad = |_| AuthError::NotSignedIn;
         Ok(match kind {
-            AccountKind::Staff => self.store.staff_actor(id.parse::<StaffId>().map_err(bad)?).await?.map(Actor::Staff),
+            AccountKind::Staff => {
+                let id = id.parse::<StaffId>().map_err(bad)?;
+                match self.store.staff_actor(id).await? {
+                    Some(mut staff) => {
+                        staff.emergency = self.store.emergency_patients(id, self.now()).await?;
+                        Some(Actor::Staff(staff))
+                    }
+                    None => None,
+                }
+            }
             AccountKind::Patient => {
                 self.store.patient_actor(id.parse::<AccountId>().map_err(bad)?, self.now()).await?.map(Actor::Patient)
             }
         })
+    }
+
+    /// Drops a session from the in-process cache so a change to its actor (a new break-glass
+    /// grant) applies to its next request.
+    pub(crate) fn refresh_session(&self, session: &TokenHash) {
+        self.caches.forget_session(session.as_bytes());
     }
 
     /// Signs out: the session is deleted server-side.

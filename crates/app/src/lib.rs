@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod break_glass;
 mod cache;
 pub mod enrollment;
 pub mod messaging;

@@ -213,6 +213,17 @@ fn audit(actor: &Actor, action: &'static str, resource: &'static str, ctx: &Requ
     AuditRecord::new(actor, action, resource, Purpose::of(actor), ctx)
 }
 
+/// An audit record for an access to one thread (purpose `emergency` under break-glass).
+fn thread_audit(
+    actor: &Actor,
+    facts: ThreadFacts,
+    action: &'static str,
+    resource: &'static str,
+    ctx: &RequestContext,
+) -> AuditRecord {
+    AuditRecord::new(actor, action, resource, Purpose::for_thread(actor, facts), ctx)
+}
+
 /// What a reader is shown of one message.
 #[derive(Debug, PartialEq, Eq)]
 enum Shown {
@@ -326,16 +337,26 @@ impl App {
 
     /// Threads visible to the actor, newest activity first, with unread counts.
     pub async fn list_threads(&self, actor: &Actor, ctx: &RequestContext) -> Result<Vec<ThreadView>, MessagingError> {
-        let scope = match actor {
-            Actor::Patient(p) => {
-                ThreadScope::Patients(std::iter::once(p.patient_id).chain(p.acts_for.iter().copied()).collect())
-            }
-            Actor::Staff(s) if s.role.is_care_team() => ThreadScope::Teams(s.teams.clone()),
+        let reader = party_of(actor)?;
+        let now = self.now();
+        let (scope, emergency) = match actor {
+            Actor::Patient(p) => (
+                ThreadScope::Patients(std::iter::once(p.patient_id).chain(p.acts_for.iter().copied()).collect()),
+                vec![],
+            ),
+            Actor::Staff(s) if s.role.is_care_team() => (ThreadScope::Teams(s.teams.clone()), s.emergency.clone()),
             _ => return Err(MessagingError::Forbidden),
         };
         let staff = matches!(actor, Actor::Staff(_));
-        let rec = audit(actor, "thread.list", "thread", ctx);
-        let list = self.store.list_threads(&scope, party_of(actor)?, self.now(), &rec).await?;
+        let mut list =
+            self.store.list_threads(&scope, reader, now, &audit(actor, "thread.list", "thread", ctx)).await?;
+        if !emergency.is_empty() {
+            let rec = AuditRecord::new(actor, "thread.list", "thread", Purpose::Emergency, ctx);
+            let extra = self.store.list_threads(&ThreadScope::Patients(emergency), reader, now, &rec).await?;
+            list.extend(extra.into_iter().filter(|t| permits(actor, &Action::ReadThread(t.meta.facts()))));
+            list.sort_by(|a, b| b.meta.last_activity_at.cmp(&a.meta.last_activity_at).then(b.meta.id.cmp(&a.meta.id)));
+            list.dedup_by_key(|t| t.meta.id);
+        }
         Ok(list.into_iter().map(|t| thread_view(t.meta, t.subject, t.team_name, Some(t.unread), staff)).collect())
     }
 
@@ -349,7 +370,10 @@ impl App {
         let meta = self.readable_thread(actor, id).await?;
         let viewer = party_of(actor)?;
         let now = self.now();
-        let detail = self.store.read_thread(&meta, now, &audit(actor, "thread.read", "thread", ctx)).await?;
+        let detail = self
+            .store
+            .read_thread(&meta, now, &thread_audit(actor, meta.facts(), "thread.read", "thread", ctx))
+            .await?;
         let messages = detail.messages.into_iter().filter_map(|m| message_view(m, viewer, now)).collect();
         let thread = thread_view(detail.meta, detail.subject, detail.team_name, None, viewer.is_staff());
         Ok(ThreadWithMessages { thread, messages })
@@ -441,7 +465,7 @@ impl App {
     ) -> Result<u64, MessagingError> {
         let meta = self.readable_thread(actor, thread).await?;
         let reader = party_of(actor)?;
-        let rec = audit(actor, "thread.mark_read", "thread", ctx);
+        let rec = thread_audit(actor, meta.facts(), "thread.mark_read", "thread", ctx);
         Ok(self.store.mark_thread_read(&meta, reader, reader.is_staff(), self.now(), &rec).await?)
     }
 

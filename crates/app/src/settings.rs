@@ -38,6 +38,8 @@ pub struct Settings {
     pub totp_issuer: String,
     /// Largest accepted attachment, in bytes (default 20 MB).
     pub attachment_max_bytes: usize,
+    /// How long a break-glass grant lasts (default 60 minutes).
+    pub break_glass: Duration,
 }
 
 impl Default for Settings {
@@ -50,6 +52,7 @@ impl Default for Settings {
             throttle: ThrottlePolicy::default(),
             totp_issuer: "Portico".to_owned(),
             attachment_max_bytes: 20 * 1024 * 1024,
+            break_glass: Duration::from_secs(60 * 60),
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct StaffActor {
     pub role: StaffRole,
     /// The teams they belong to.
     pub teams: Vec<TeamId>,
+    /// Patients they hold an unexpired break-glass grant for.
+    pub emergency: Vec<crate::PatientId>,
 }
 
 /// A patient portal account, the record it belongs to, and the records it may act for.

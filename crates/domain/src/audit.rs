@@ -140,3 +140,19 @@ impl Purpose {
         }
     }
 }
+
+impl Purpose {
+    /// The purpose of an access to a thread: `emergency` when a staff member reaches it only
+    /// through a break-glass grant, otherwise the actor's usual purpose.
+    pub fn for_thread(actor: &Actor, facts: crate::messaging::ThreadFacts) -> Purpose {
+        match actor {
+            Actor::Staff(s)
+                if !(s.role.is_care_team() && s.teams.contains(&facts.team))
+                    && s.emergency.contains(&facts.patient) =>
+            {
+                Purpose::Emergency
+            }
+            _ => Purpose::of(actor),
+        }
+    }
+}

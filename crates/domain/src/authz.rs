@@ -48,6 +48,10 @@ pub enum Action {
     UseSavedReplies(TeamId),
     /// Review misdirected-message records.
     ReviewMisdirected,
+    /// Request break-glass emergency access to a patient.
+    BreakGlass,
+    /// Review break-glass grants.
+    ReviewBreakGlass,
 }
 
 /// Whether `actor` may perform `action`. Anything not explicitly allowed is denied.
@@ -64,9 +68,10 @@ pub fn permits(actor: &Actor, action: &Action) -> bool {
             staff_may_read_demographics(s, *care_relationship)
         }
         (Actor::Patient(p), Action::ReadPatientDemographics { patient, .. }) => p.may_act_for(*patient),
-        (Actor::Staff(s), Action::ReadThread(t) | Action::WriteMessage(t) | Action::ManageThread(t)) => {
-            in_care_team(s, t.team)
-        }
+        (Actor::Staff(s), Action::ReadThread(t)) => in_care_team(s, t.team) || has_emergency_access(s, t.patient),
+        (Actor::Staff(s), Action::WriteMessage(t) | Action::ManageThread(t)) => in_care_team(s, t.team),
+        (Actor::Staff(s), Action::BreakGlass) => matches!(s.role, StaffRole::Clinician | StaffRole::Nurse),
+        (Actor::Staff(s), Action::ReviewBreakGlass) => s.role == StaffRole::PrivacyOfficer,
         (Actor::Patient(p), Action::ReadThread(t) | Action::WriteMessage(t)) => p.may_act_for(t.patient),
         (Actor::Staff(s), Action::ShareResult(t)) => {
             matches!(s.role, StaffRole::Clinician | StaffRole::Nurse) && s.teams.contains(&t.team)
@@ -89,6 +94,11 @@ fn in_care_team(s: &StaffActor, team: TeamId) -> bool {
     s.role.is_care_team() && s.teams.contains(&team)
 }
 
+/// A clinician or nurse holding an unexpired break-glass grant for this patient (read only).
+pub fn has_emergency_access(s: &StaffActor, patient: PatientId) -> bool {
+    matches!(s.role, StaffRole::Clinician | StaffRole::Nurse) && s.emergency.contains(&patient)
+}
+
 /// Minimum necessary: care-team roles read demographics of patients they treat; front desk
 /// also needs them to register and find patients. Admins and privacy officers do not.
 fn staff_may_read_demographics(s: &StaffActor, care_relationship: bool) -> bool {
@@ -107,7 +117,12 @@ mod tests {
     use crate::{AccountId, StaffId, Timestamp};
 
     fn staff(role: StaffRole) -> Actor {
-        Actor::Staff(StaffActor { id: StaffId::generate(Timestamp::from_unix_millis(1)), role, teams: vec![] })
+        Actor::Staff(StaffActor {
+            id: StaffId::generate(Timestamp::from_unix_millis(1)),
+            role,
+            teams: vec![],
+            emergency: vec![],
+        })
     }
 
     #[test]
@@ -151,7 +166,8 @@ mod tests {
         let t = Timestamp::from_unix_millis(1);
         let (own, other) = (PatientId::generate(t), PatientId::generate(t));
         let (team, other_team) = (TeamId::generate(t), TeamId::generate(t));
-        let member = |role| Actor::Staff(StaffActor { id: StaffId::generate(t), role, teams: vec![team] });
+        let member =
+            |role| Actor::Staff(StaffActor { id: StaffId::generate(t), role, teams: vec![team], emergency: vec![] });
         let patient =
             Actor::Patient(PatientActor { account_id: AccountId::generate(t), patient_id: own, acts_for: vec![] });
         let mine = ThreadFacts { patient: own, team };
@@ -182,10 +198,37 @@ mod tests {
             (member(PrivacyOfficer), Action::ReviewMisdirected, true),
             (member(Clinician), Action::ReviewMisdirected, false),
             (patient.clone(), Action::ReviewMisdirected, false),
+            (member(Nurse), Action::BreakGlass, true),
+            (member(FrontDesk), Action::BreakGlass, false),
+            (member(Admin), Action::BreakGlass, false),
+            (member(PrivacyOfficer), Action::ReviewBreakGlass, true),
+            (member(Clinician), Action::ReviewBreakGlass, false),
         ];
         for (actor, action, expected) in rows {
             assert_eq!(permits(&actor, &action), expected, "{actor:?} {action:?}");
         }
+    }
+
+    #[test]
+    fn a_break_glass_grant_opens_one_patients_threads_for_reading_only() {
+        let t = Timestamp::from_unix_millis(1);
+        let (patient, other) = (PatientId::generate(t), PatientId::generate(t));
+        let their_team = TeamId::generate(t);
+        let nurse = |emergency: Vec<PatientId>| {
+            Actor::Staff(StaffActor { id: StaffId::generate(t), role: StaffRole::Nurse, teams: vec![], emergency })
+        };
+        let facts = ThreadFacts { patient, team: their_team };
+        assert!(!permits(&nurse(vec![]), &Action::ReadThread(facts)));
+        assert!(permits(&nurse(vec![patient]), &Action::ReadThread(facts)));
+        assert!(!permits(&nurse(vec![patient]), &Action::WriteMessage(facts)));
+        assert!(!permits(&nurse(vec![other]), &Action::ReadThread(facts)));
+        let billing = Actor::Staff(StaffActor {
+            id: StaffId::generate(t),
+            role: StaffRole::Billing,
+            teams: vec![],
+            emergency: vec![patient],
+        });
+        assert!(!permits(&billing, &Action::ReadThread(facts)), "only clinicians and nurses");
     }
 
     #[test]

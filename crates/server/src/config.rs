@@ -75,6 +75,7 @@ struct SecurityFile {
     patient_idle_minutes: Option<u64>,
     absolute_hours: Option<u64>,
     trust_forwarded_for: Option<bool>,
+    break_glass_minutes: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -116,6 +117,8 @@ pub struct Config {
     pub sessions: portico_domain::session::SessionPolicy,
     /// Trust `X-Forwarded-For` from a reverse proxy.
     pub trust_forwarded_for: bool,
+    /// How long a break-glass grant lasts.
+    pub break_glass: std::time::Duration,
     /// Bearer token for `/metrics`.
     pub metrics_token: Option<String>,
     /// Largest request body.
@@ -206,6 +209,10 @@ impl Config {
             require_staff_mfa: file.security.require_staff_mfa.unwrap_or(true),
             sessions,
             trust_forwarded_for: file.security.trust_forwarded_for.unwrap_or(false),
+            break_glass: minutes(positive(
+                "security.break_glass_minutes",
+                file.security.break_glass_minutes.unwrap_or(60),
+            )?),
             metrics_token,
             body_limit: file.limits.body_bytes.unwrap_or(1024 * 1024),
             checkpoint_dir,

@@ -40,6 +40,7 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         sessions: config.sessions,
         require_staff_mfa: config.require_staff_mfa,
         totp_issuer: config.clinic_name.clone(),
+        break_glass: config.break_glass,
         ..Settings::default()
     };
     Ok((App::new(store, clock, settings), created))

@@ -13,6 +13,7 @@ mod audit;
 mod batch;
 #[cfg(feature = "bench-internals")]
 pub mod bench_internals;
+pub mod break_glass;
 pub mod chain;
 mod group_commit;
 mod keys;

@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_audit_chain.sql"),
         postgres: include_str!("../migrations/postgres/0003_audit_chain.sql"),
     },
+    Migration {
+        version: 4,
+        name: "break_glass",
+        sqlite: include_str!("../migrations/sqlite/0004_break_glass.sql"),
+        postgres: include_str!("../migrations/postgres/0004_break_glass.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

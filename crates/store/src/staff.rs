@@ -178,6 +178,7 @@ impl Store {
             id: p.id,
             role: p.role,
             teams: p.teams.iter().map(|t| t.id).collect(),
+            emergency: Vec::new(),
         }))
     }
 
@@ -215,5 +216,22 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("n")?)
+    }
+
+    /// The staff member's confirmed TOTP secret, if any.
+    pub async fn staff_totp_secret(&self, id: StaffId) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT totp_secret FROM staff WHERE id = $1 AND deactivated_at IS NULL")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => self.open_totp(
+                portico_domain::session::AccountKind::Staff,
+                &id.to_string(),
+                "totp_secret",
+                r.try_get("totp_secret")?,
+            ),
+            None => Ok(None),
+        }
     }
 }

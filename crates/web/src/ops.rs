@@ -70,7 +70,10 @@ pub async fn metrics() -> Response {
         api::threads::create_saved_reply,
         api::threads::misdirected,
         api::audit::access_report,
-        api::audit::my_access_log
+        api::audit::my_access_log,
+        api::break_glass::request,
+        api::break_glass::reviews,
+        api::break_glass::review
     )
 )]
 pub struct ApiDoc;

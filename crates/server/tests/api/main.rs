@@ -10,6 +10,7 @@
 mod at_rest;
 mod audit;
 mod auth;
+mod break_glass;
 mod cli;
 mod cli_support;
 mod durability;

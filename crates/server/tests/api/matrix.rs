@@ -124,6 +124,27 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("POST", "/api/v1/break-glass") => {
+            if is(Clinician) || is(Nurse) {
+                400
+            } else {
+                403
+            }
+        }
+        ("GET", "/api/v1/break-glass/reviews") => {
+            if is(PrivacyOfficer) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/v1/break-glass/reviews/{id}") => {
+            if is(PrivacyOfficer) {
+                404
+            } else {
+                403
+            }
+        }
         (m, p) => panic!("{m} {p} has no expectation in the authorization matrix: declare its policy here"),
     }
 }
@@ -158,6 +179,10 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
         ("PATCH", "/api/v1/threads/{id}") => json!({"status": "open"}),
         ("POST", "/api/v1/teams/{id}/saved-replies") => json!({"title": "t", "body": "b"}),
         ("POST", "/api/v1/me/totp/confirm") => json!({"code": "000000"}),
+        ("POST", "/api/v1/break-glass") => {
+            json!({"patient_id": f.patient_id, "reason": "Matrix emergency reason here", "totp": "000000"})
+        }
+        ("POST", "/api/v1/break-glass/reviews/{id}") => json!({"verdict": "appropriate", "note": "n"}),
         _ => json!({}),
     }
 }

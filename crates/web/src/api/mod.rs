@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod break_glass;
 pub mod enroll;
 pub mod me;
 pub mod teams;
