@@ -219,6 +219,14 @@ impl App {
     }
 }
 
+impl App {
+    /// Records that a signed-in actor was refused a route for their role.
+    pub async fn record_denial(&self, actor: &Actor, route: &str, ctx: &RequestContext) -> Result<(), Unexpected> {
+        let rec = AuditRecord::new(actor, "access.denied", "route", Purpose::of(actor), ctx).resource(route).failed();
+        Ok(self.store.append_audit(self.now(), &rec).await?)
+    }
+}
+
 /// A report as CSV; cells that a spreadsheet would run as a formula are neutralised.
 pub fn access_report_csv(rows: &[AccessRow]) -> String {
     let mut out = String::from(

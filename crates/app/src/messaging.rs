@@ -330,9 +330,35 @@ impl App {
     }
 
     /// A thread the actor may read, or not-found (also when it exists but is someone else's).
-    async fn readable_thread(&self, actor: &Actor, id: ThreadId) -> Result<ThreadMeta, MessagingError> {
+    async fn readable_thread(
+        &self,
+        actor: &Actor,
+        id: ThreadId,
+        ctx: &RequestContext,
+    ) -> Result<ThreadMeta, MessagingError> {
         let meta = self.store.thread_meta(id).await?.ok_or(MessagingError::NotFound)?;
-        if permits(actor, &Action::ReadThread(meta.facts())) { Ok(meta) } else { Err(MessagingError::NotFound) }
+        if permits(actor, &Action::ReadThread(meta.facts())) {
+            Ok(meta)
+        } else {
+            Err(self.denied(actor, "thread", &id.to_string(), Some(meta.patient_id), ctx).await)
+        }
+    }
+
+    /// Records a refused access to something that exists (the caller is told "not found").
+    async fn denied(
+        &self,
+        actor: &Actor,
+        resource: &'static str,
+        id: &str,
+        patient: Option<PatientId>,
+        ctx: &RequestContext,
+    ) -> MessagingError {
+        let mut rec = AuditRecord::new(actor, "access.denied", resource, Purpose::of(actor), ctx).resource(id).failed();
+        rec.patient_id = patient;
+        match self.store.append_audit(self.now(), &rec).await {
+            Ok(()) => MessagingError::NotFound,
+            Err(e) => MessagingError::Unexpected(e.into()),
+        }
     }
 
     /// Threads visible to the actor, newest activity first, with unread counts.
@@ -367,7 +393,7 @@ impl App {
         id: ThreadId,
         ctx: &RequestContext,
     ) -> Result<ThreadWithMessages, MessagingError> {
-        let meta = self.readable_thread(actor, id).await?;
+        let meta = self.readable_thread(actor, id, ctx).await?;
         let viewer = party_of(actor)?;
         let now = self.now();
         let detail = self
@@ -426,7 +452,7 @@ impl App {
         req: SendMessage,
         ctx: &RequestContext,
     ) -> Result<Posted, MessagingError> {
-        let facts = self.thread_facts(actor, thread).await?;
+        let facts = self.thread_facts(actor, thread, ctx).await?;
         let action = if req.internal { Action::ManageThread(facts) } else { Action::WriteMessage(facts) };
         if !permits(actor, &action) {
             return Err(MessagingError::Forbidden);
@@ -444,7 +470,12 @@ impl App {
     }
 
     /// The facts of a thread the actor may read (cached: they never change), or not-found.
-    async fn thread_facts(&self, actor: &Actor, id: ThreadId) -> Result<ThreadFacts, MessagingError> {
+    async fn thread_facts(
+        &self,
+        actor: &Actor,
+        id: ThreadId,
+        ctx: &RequestContext,
+    ) -> Result<ThreadFacts, MessagingError> {
         let facts = match self.caches.thread(id) {
             Some(f) => f,
             None => {
@@ -453,7 +484,11 @@ impl App {
                 meta.facts()
             }
         };
-        if permits(actor, &Action::ReadThread(facts)) { Ok(facts) } else { Err(MessagingError::NotFound) }
+        if permits(actor, &Action::ReadThread(facts)) {
+            Ok(facts)
+        } else {
+            Err(self.denied(actor, "thread", &id.to_string(), Some(facts.patient), ctx).await)
+        }
     }
 
     /// Marks every message the actor can see in the thread as read by them.
@@ -463,7 +498,7 @@ impl App {
         thread: ThreadId,
         ctx: &RequestContext,
     ) -> Result<u64, MessagingError> {
-        let meta = self.readable_thread(actor, thread).await?;
+        let meta = self.readable_thread(actor, thread, ctx).await?;
         let reader = party_of(actor)?;
         let rec = thread_audit(actor, meta.facts(), "thread.mark_read", "thread", ctx);
         Ok(self.store.mark_thread_read(&meta, reader, reader.is_staff(), self.now(), &rec).await?)
@@ -564,7 +599,7 @@ impl App {
         assignee: Option<Option<StaffId>>,
         ctx: &RequestContext,
     ) -> Result<(), MessagingError> {
-        let meta = self.readable_thread(actor, thread).await?;
+        let meta = self.readable_thread(actor, thread, ctx).await?;
         if !permits(actor, &Action::ManageThread(meta.facts())) {
             return Err(MessagingError::Forbidden);
         }

@@ -90,8 +90,10 @@ pub fn router(state: AppState) -> Router {
     let _ = metrics_handle();
     let mut router = Router::new();
     for (spec, method_router) in routes::table() {
-        let guarded = method_router
-            .route_layer(axum::middleware::from_fn_with_state((state.clone(), spec.access), middleware::guard));
+        let guarded = method_router.route_layer(axum::middleware::from_fn_with_state(
+            (state.clone(), spec.access, spec.path),
+            middleware::guard,
+        ));
         router = router.route(spec.path, guarded);
     }
     router

@@ -98,8 +98,12 @@ fn set_security_headers(state: &AppState, resp: &mut Response, request_id: &str)
 
 /// The access guard of one route: authenticates as the declared [`Access`] needs and puts the
 /// verified session into the request for the handler's extractors.
-pub(crate) async fn guard(State((state, access)): State<(AppState, Access)>, req: Request, next: Next) -> Response {
-    match admit(&state, access, req).await {
+pub(crate) async fn guard(
+    State((state, access, route)): State<(AppState, Access, &'static str)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match admit(&state, access, route, req).await {
         Ok(req) => next.run(req).await,
         Err(resp) => resp,
     }
@@ -109,7 +113,7 @@ pub(crate) async fn guard(State((state, access)): State<(AppState, Access)>, req
 /// authenticated but do not count as activity for idle logoff.
 const BACKGROUND_HEADER: &str = "x-portico-background";
 
-async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request, Response> {
+async fn admit(state: &AppState, access: Access, route: &'static str, req: Request) -> Result<Request, Response> {
     if access == Access::Public {
         return Ok(req);
     }
@@ -140,6 +144,9 @@ async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request
         _ => false,
     };
     if !allowed {
+        if let Err(e) = state.app.record_denial(&auth.actor, route, &ctx).await {
+            return Err(ApiError::Internal(e.into()).into_response());
+        }
         return Err(ApiError::new(ErrorCode::Forbidden, "This account may not do that.").into_response());
     }
     parts.extensions.insert(auth);

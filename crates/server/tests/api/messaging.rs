@@ -77,6 +77,28 @@ async fn nobody_outside_the_thread_can_see_it_and_the_answer_is_404() {
     assert_eq!(list["threads"].as_array().unwrap().len(), 0);
     let (status, _) = app.get_json(&admin, "/api/v1/threads").await;
     assert_eq!(status, 403, "admins do not read messages");
+    // Each refusal of something that exists is audited, with whose record it was.
+    let denials: Vec<_> = app
+        .app
+        .store()
+        .recent_audit(500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "access.denied" && e.outcome == "failure")
+        .collect();
+    assert!(denials.iter().filter(|e| e.patient_id.as_deref() == Some(&c.patient.patient_id.to_string())).count() >= 6);
+    let patient_at_metrics = app.get_json(&stranger, "/metrics").await.0;
+    assert_eq!(patient_at_metrics, 403);
+    assert!(
+        app.app
+            .store()
+            .recent_audit(5)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "access.denied" && e.resource_id.as_deref() == Some("/metrics"))
+    );
 }
 
 #[tokio::test]
