@@ -220,6 +220,24 @@ impl App {
 }
 
 impl App {
+    /// Accesses flagged for review over `[from, to)` (privacy officer); audited.
+    pub async fn alerts(
+        &self,
+        actor: &Actor,
+        from: Timestamp,
+        to: Timestamp,
+        ctx: &RequestContext,
+    ) -> Result<Vec<portico_store::alerts::Alert>, ReportError> {
+        if !matches!(actor, Actor::Staff(s) if s.role == StaffRole::PrivacyOfficer) {
+            return Err(ReportError::Forbidden);
+        }
+        let alerts = self.store.alerts(self.settings.alert_rules, from, to).await?;
+        self.store
+            .append_audit(self.now(), &AuditRecord::new(actor, "audit.alerts", "audit_log", Purpose::Operations, ctx))
+            .await?;
+        Ok(alerts)
+    }
+
     /// Records that a signed-in actor was refused a route for their role.
     pub async fn record_denial(&self, actor: &Actor, route: &str, ctx: &RequestContext) -> Result<(), Unexpected> {
         let rec = AuditRecord::new(actor, "access.denied", "route", Purpose::of(actor), ctx).resource(route).failed();

@@ -40,6 +40,8 @@ pub struct Settings {
     pub attachment_max_bytes: usize,
     /// How long a break-glass grant lasts (default 60 minutes).
     pub break_glass: Duration,
+    /// Thresholds and working hours of the access alerts.
+    pub alert_rules: portico_store::alerts::AlertRules,
 }
 
 impl Default for Settings {
@@ -53,6 +55,12 @@ impl Default for Settings {
             totp_issuer: "Portico".to_owned(),
             attachment_max_bytes: 20 * 1024 * 1024,
             break_glass: Duration::from_secs(60 * 60),
+            alert_rules: portico_store::alerts::AlertRules {
+                patients_per_hour: 20,
+                denials_per_hour: 5,
+                working_minutes: (7 * 60, 19 * 60),
+                utc_offset_minutes: 0,
+            },
         }
     }
 }

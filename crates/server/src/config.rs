@@ -58,6 +58,9 @@ struct FileConfig {
 struct AuditFile {
     checkpoint_dir: Option<PathBuf>,
     checkpoint_interval_secs: Option<u64>,
+    alert_patients_per_hour: Option<i64>,
+    alert_denials_per_hour: Option<i64>,
+    working_hours: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -65,6 +68,7 @@ struct AuditFile {
 struct ClinicFile {
     name: Option<String>,
     public_url: Option<String>,
+    utc_offset_minutes: Option<i64>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -127,6 +131,8 @@ pub struct Config {
     pub checkpoint_dir: PathBuf,
     /// How often a checkpoint is written.
     pub checkpoint_interval: std::time::Duration,
+    /// Access alert thresholds and working hours.
+    pub alert_rules: portico_store::alerts::AlertRules,
 }
 
 impl std::fmt::Debug for Config {
@@ -217,6 +223,12 @@ impl Config {
             body_limit: file.limits.body_bytes.unwrap_or(1024 * 1024),
             checkpoint_dir,
             checkpoint_interval: std::time::Duration::from_secs(interval),
+            alert_rules: portico_store::alerts::AlertRules {
+                patients_per_hour: file.audit.alert_patients_per_hour.unwrap_or(20),
+                denials_per_hour: file.audit.alert_denials_per_hour.unwrap_or(5),
+                working_minutes: working_hours(file.audit.working_hours.as_deref().unwrap_or("07:00-19:00"))?,
+                utc_offset_minutes: file.clinic.utc_offset_minutes.unwrap_or(0),
+            },
         })
     }
 
@@ -229,6 +241,25 @@ impl Config {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// Parses `HH:MM-HH:MM` into minutes after midnight.
+fn working_hours(text: &str) -> anyhow::Result<(i64, i64)> {
+    let bad = || anyhow::anyhow!("audit.working_hours: must look like 07:00-19:00");
+    let minutes = |t: &str| -> anyhow::Result<i64> {
+        let (h, m) = t.trim().split_once(':').ok_or_else(bad)?;
+        let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if !(0..=24).contains(&h) || !(0..60).contains(&m) {
+            return Err(bad());
+        }
+        Ok(h * 60 + m)
+    };
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let (start, end) = (minutes(a)?, minutes(b)?);
+    if start >= end {
+        return Err(bad());
+    }
+    Ok((start, end))
 }
 
 fn positive(field: &str, v: u64) -> anyhow::Result<u64> {

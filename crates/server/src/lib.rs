@@ -41,6 +41,7 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         require_staff_mfa: config.require_staff_mfa,
         totp_issuer: config.clinic_name.clone(),
         break_glass: config.break_glass,
+        alert_rules: config.alert_rules,
         ..Settings::default()
     };
     Ok((App::new(store, clock, settings), created))

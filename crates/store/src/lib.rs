@@ -9,6 +9,7 @@
 //! It knows no HTTP and makes no authorization decisions: callers in `app` do.
 
 mod accounts;
+pub mod alerts;
 mod audit;
 mod batch;
 #[cfg(feature = "bench-internals")]

@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_break_glass.sql"),
         postgres: include_str!("../migrations/postgres/0004_break_glass.sql"),
     },
+    Migration {
+        version: 5,
+        name: "family_index",
+        sqlite: include_str!("../migrations/sqlite/0005_family_index.sql"),
+        postgres: include_str!("../migrations/postgres/0005_family_index.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

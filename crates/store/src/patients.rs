@@ -14,6 +14,12 @@ use crate::{Store, StoreError, audit, conflict, open_text, parse_id, seal_text};
 pub(crate) const MRN_INDEX: &str = "patient.mrn";
 pub(crate) const PATIENT_EMAIL_INDEX: &str = "patient.email";
 pub(crate) const ACCOUNT_EMAIL_INDEX: &str = "account.email";
+pub(crate) const FAMILY_NAME_INDEX: &str = "person.family_name";
+
+/// The family name of a full name, as compared: the last word, lower case.
+pub(crate) fn family_name(full: &str) -> String {
+    full.split_whitespace().rfind(|w| !w.starts_with('(')).unwrap_or("").to_lowercase()
+}
 
 /// An invitation that was issued (the plain code is only with the caller).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,8 +79,8 @@ impl Store {
         let seal = |col: &str, text: &str| seal_text(&key, "patients", col, &row, text);
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO patients (id, name, date_of_birth, mrn, mrn_index, email, email_index, phone, preferred_language, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO patients (id, name, date_of_birth, mrn, mrn_index, email, email_index, phone, preferred_language, created_at, family_index)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&row)
         .bind(seal("name", new.name.expose())?)
@@ -86,6 +92,7 @@ impl Store {
         .bind(new.phone.as_ref().map(|p| seal("phone", p.expose())).transpose()?)
         .bind(seal("preferred_language", new.language.as_str())?)
         .bind(at.unix_millis())
+        .bind(self.keys.blind.index(FAMILY_NAME_INDEX, &family_name(new.name.expose())))
         .execute(&mut *tx)
         .await
         .map_err(conflict("a patient with this MRN"))?;

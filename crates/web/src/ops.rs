@@ -71,6 +71,7 @@ pub async fn metrics() -> Response {
         api::threads::misdirected,
         api::audit::access_report,
         api::audit::my_access_log,
+        api::audit::alerts,
         api::break_glass::request,
         api::break_glass::reviews,
         api::break_glass::review

@@ -80,6 +80,7 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("GET", "/api/v1/misdirected-messages", Staff), get(api::threads::misdirected)),
         (route("GET", "/api/v1/audit/access-report", Staff), get(api::audit::access_report)),
         (route("GET", "/api/v1/me/access-log", Patient), get(api::audit::my_access_log)),
+        (route("GET", "/api/v1/audit/alerts", Staff), get(api::audit::alerts)),
         (route("POST", "/api/v1/break-glass", Staff), post(api::break_glass::request)),
         (route("GET", "/api/v1/break-glass/reviews", Staff), get(api::break_glass::reviews)),
         (route("POST", "/api/v1/break-glass/reviews/{id}", Staff), post(api::break_glass::review)),

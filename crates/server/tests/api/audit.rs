@@ -138,3 +138,51 @@ async fn the_privacy_officer_sees_who_accessed_a_patient_and_the_patient_sees_it
     );
     assert!(accesses.iter().all(|a| a["role"] != "patient"), "the patient's own actions are not listed");
 }
+
+#[tokio::test]
+async fn alerts_flag_many_patients_repeated_refusals_after_hours_and_a_shared_family_name() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.alert_rules.patients_per_hour = 2;
+        c.alert_rules.denials_per_hour = 3;
+        c.alert_rules.working_minutes = (10 * 60, 19 * 60); // the fake clock starts at 09:00 UTC
+    })
+    .await;
+    let c = app.clinic().await;
+    let doctor = app.signed_in_staff(&c.clinician).await;
+    // Three patients' threads, one of them a patient who shares the clinician's family name.
+    let namesake = app.invite_patient("Pat Clinician", "1970-01-01", None).await;
+    let mut threads = Vec::new();
+    for _ in 0..2 {
+        let p = app.enrolled_patient().await;
+        let client = app.signed_in_patient(&p).await;
+        threads.push(app.open_thread(&client, c.team, "Hello", "hello").await);
+    }
+    let resp = app
+        .post_json(&doctor, "/api/v1/threads", json!({"patient_id": namesake.patient_id, "team_id": c.team, "subject": "Hi", "body": "hi", "category": "general"}))
+        .await;
+    threads.push(resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    for t in &threads {
+        app.get_json(&doctor, &format!("/api/v1/threads/{t}")).await;
+    }
+    // Someone outside the team keeps trying.
+    let outsider = app.create_staff(StaffRole::Nurse, vec![]).await;
+    let outsider = app.signed_in_staff(&outsider).await;
+    for t in &threads {
+        assert_eq!(outsider.get(app.url(&format!("/api/v1/threads/{t}"))).send().await.unwrap().status(), 404);
+    }
+
+    let officer = app.create_staff(StaffRole::PrivacyOfficer, vec![]).await;
+    let officer = app.signed_in_staff(&officer).await;
+    let (status, body) = app.get_json(&officer, "/api/v1/audit/alerts").await;
+    assert_eq!(status, 200);
+    let alerts = body["alerts"].as_array().unwrap();
+    let has = |rule: &str, who: &str| alerts.iter().any(|a| a["rule"] == rule && a["actor_name"] == who);
+    assert!(has("many_patients", "Test clinician"), "{body}");
+    assert!(has("repeated_denials", "Test nurse"), "{body}");
+    assert!(has("after_hours", "Test clinician"), "{body}");
+    let family: Vec<&Value> = alerts.iter().filter(|a| a["rule"] == "same_family_name").collect();
+    assert_eq!(family.len(), 1, "{body}");
+    assert_eq!(family[0]["patient_id"], namesake.patient_id.to_string());
+    assert!(!body.to_string().contains("Pat Clinician"), "alerts carry ids, not names of patients");
+    assert_eq!(app.get_json(&doctor, "/api/v1/audit/alerts").await.0, 403);
+}

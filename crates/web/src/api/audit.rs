@@ -76,3 +76,30 @@ pub async fn my_access_log(State(s): State<AppState>, CurrentActor(actor): Curre
     let accesses = s.app.my_access_log(&actor).await.map_err(report_error)?;
     Ok(axum::Json(serde_json::json!({ "accesses": accesses })).into_response())
 }
+
+/// The window of an alerts query.
+#[derive(Deserialize, IntoParams, ToSchema)]
+pub struct AlertsQuery {
+    /// From (RFC 3339); default: seven days ago.
+    pub from: Option<String>,
+    /// To (RFC 3339); default: now.
+    pub to: Option<String>,
+}
+
+/// Accesses flagged for review: many patients in an hour, repeated refusals, after hours, same
+/// family name (privacy officer).
+#[utoipa::path(get, path = "/api/v1/audit/alerts", tag = "privacy", params(AlertsQuery),
+    responses((status = 200, description = "`{\"alerts\":[{\"rule\",\"actor_id\",\"actor_name\",\"patient_id\",\"at\",\"count\"}]}`"), (status = 403, body = ErrorBody)))]
+pub async fn alerts(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Query(q): Query<AlertsQuery>,
+) -> Result<Response, ApiError> {
+    let now = s.app.now();
+    let week_ago = Timestamp::from_unix_millis(now.unix_millis() - 7 * 24 * 3_600_000);
+    let from = time_param(q.from.as_deref(), week_ago, "from")?;
+    let to = time_param(q.to.as_deref(), now.plus(std::time::Duration::from_secs(1)), "to")?;
+    let alerts = s.app.alerts(&actor, from, to, &ctx).await.map_err(report_error)?;
+    Ok(axum::Json(serde_json::json!({ "alerts": alerts })).into_response())
+}
