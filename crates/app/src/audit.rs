@@ -126,6 +126,12 @@ pub enum ReportError {
     /// Not the privacy officer (or not a patient, for the own log).
     #[error("not permitted")]
     Forbidden,
+    /// Input is malformed.
+    #[error(transparent)]
+    Invalid(#[from] portico_domain::patient::FieldError),
+    /// No such patient.
+    #[error("not found")]
+    NotFound,
     /// Something unexpected.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),
@@ -133,7 +139,10 @@ pub enum ReportError {
 
 impl From<portico_store::StoreError> for ReportError {
     fn from(e: portico_store::StoreError) -> Self {
-        Self::Unexpected(e.into())
+        match e {
+            portico_store::StoreError::NotFound(_) => Self::NotFound,
+            other => Self::Unexpected(other.into()),
+        }
     }
 }
 
@@ -242,6 +251,63 @@ impl App {
     pub async fn record_denial(&self, actor: &Actor, route: &str, ctx: &RequestContext) -> Result<(), Unexpected> {
         let rec = AuditRecord::new(actor, "access.denied", "route", Purpose::of(actor), ctx).resource(route).failed();
         Ok(self.store.append_audit(self.now(), &rec).await?)
+    }
+}
+
+/// The accounting period of 45 CFR 164.528: six years.
+const ACCOUNTING_YEARS: i64 = 6;
+
+impl App {
+    /// Records a disclosure outside treatment, payment and operations (privacy officer).
+    pub async fn record_disclosure(
+        &self,
+        actor: &Actor,
+        d: &portico_store::disclosures::NewDisclosure,
+        ctx: &RequestContext,
+    ) -> Result<String, ReportError> {
+        let Actor::Staff(officer) = actor else { return Err(ReportError::Forbidden) };
+        if officer.role != StaffRole::PrivacyOfficer {
+            return Err(ReportError::Forbidden);
+        }
+        for (field, text) in [("recipient", &d.recipient), ("description", &d.description), ("purpose", &d.purpose)] {
+            let n = text.trim().chars().count();
+            if n == 0 || n > 2000 {
+                return Err(
+                    portico_domain::patient::FieldError { field, reason: "must be 1 to 2000 characters" }.into()
+                );
+            }
+        }
+        if d.disclosed_at > self.now() {
+            return Err(portico_domain::patient::FieldError {
+                field: "disclosed_at",
+                reason: "must not be in the future",
+            }
+            .into());
+        }
+        let rec = AuditRecord::new(actor, "disclosure.record", "disclosure", Purpose::Operations, ctx);
+        Ok(self.store.record_disclosure(d, officer.id, self.now(), &rec).await?)
+    }
+
+    /// The accounting of disclosures of the last six years: for the privacy officer (any
+    /// patient) or for a patient (their own record); audited.
+    pub async fn accounting(
+        &self,
+        actor: &Actor,
+        patient: Option<PatientId>,
+        ctx: &RequestContext,
+    ) -> Result<Vec<portico_store::disclosures::Disclosure>, ReportError> {
+        let patient = match (actor, patient) {
+            (Actor::Staff(s), Some(p)) if s.role == StaffRole::PrivacyOfficer => p,
+            (Actor::Patient(p), None) => p.patient_id,
+            _ => return Err(ReportError::Forbidden),
+        };
+        let now = self.now();
+        let since = Timestamp::from_unix_millis(
+            now.unix_millis() - ACCOUNTING_YEARS * 365 * 24 * 3_600_000 - 2 * 24 * 3_600_000,
+        );
+        let purpose = if matches!(actor, Actor::Patient(_)) { Purpose::PatientRequest } else { Purpose::Operations };
+        let rec = AuditRecord::new(actor, "disclosure.accounting", "patient", purpose, ctx);
+        Ok(self.store.disclosures(patient, since, now, &rec).await?)
     }
 }
 

@@ -16,6 +16,7 @@ mod batch;
 pub mod bench_internals;
 pub mod break_glass;
 pub mod chain;
+pub mod disclosures;
 mod group_commit;
 mod keys;
 pub mod messaging;

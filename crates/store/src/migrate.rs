@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_family_index.sql"),
         postgres: include_str!("../migrations/postgres/0005_family_index.sql"),
     },
+    Migration {
+        version: 6,
+        name: "disclosures",
+        sqlite: include_str!("../migrations/sqlite/0006_disclosures.sql"),
+        postgres: include_str!("../migrations/postgres/0006_disclosures.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

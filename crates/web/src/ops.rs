@@ -72,6 +72,9 @@ pub async fn metrics() -> Response {
         api::audit::access_report,
         api::audit::my_access_log,
         api::audit::alerts,
+        api::audit::record_disclosure,
+        api::audit::accounting,
+        api::audit::my_accounting,
         api::break_glass::request,
         api::break_glass::reviews,
         api::break_glass::review

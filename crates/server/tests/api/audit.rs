@@ -186,3 +186,39 @@ async fn alerts_flag_many_patients_repeated_refusals_after_hours_and_a_shared_fa
     assert!(!body.to_string().contains("Pat Clinician"), "alerts carry ids, not names of patients");
     assert_eq!(app.get_json(&doctor, "/api/v1/audit/alerts").await.0, 403);
 }
+
+#[tokio::test]
+async fn disclosures_are_recorded_and_accounted_to_the_patient_for_six_years() {
+    let app = spawn_app().await;
+    let c = app.clinic().await;
+    let officer = app.create_staff(StaffRole::PrivacyOfficer, vec![]).await;
+    let officer = app.signed_in_staff(&officer).await;
+    let record = |at: String| {
+        json!({"patient_id": c.patient.patient_id, "disclosed_at": at, "recipient": "County Health Department, 1 Main St",
+               "description": "Immunization record", "purpose": "Public health reporting required by law"})
+    };
+    let old = app.clock_now().plus(std::time::Duration::ZERO).unix_millis() - 7 * 365 * 24 * 3_600_000;
+    let old = portico_domain::Timestamp::from_unix_millis(old).to_rfc3339();
+    let recent =
+        portico_domain::Timestamp::from_unix_millis(app.clock_now().unix_millis() - 30 * 24 * 3_600_000).to_rfc3339();
+    assert_eq!(app.post_json(&officer, "/api/v1/disclosures", record(old)).await.status(), 201);
+    assert_eq!(app.post_json(&officer, "/api/v1/disclosures", record(recent.clone())).await.status(), 201);
+    let future = app.clock_now().plus(std::time::Duration::from_secs(86_400)).to_rfc3339();
+    assert_eq!(app.post_json(&officer, "/api/v1/disclosures", record(future)).await.status(), 400);
+    let mut empty = record(recent);
+    empty["recipient"] = json!("  ");
+    assert_eq!(app.post_json(&officer, "/api/v1/disclosures", empty).await.status(), 400);
+    let doctor = app.signed_in_staff(&c.clinician).await;
+    let (status, _) = app.get_json(&doctor, &format!("/api/v1/disclosures?patient_id={}", c.patient.patient_id)).await;
+    assert_eq!(status, 403);
+
+    let (status, officer_view) =
+        app.get_json(&officer, &format!("/api/v1/disclosures?patient_id={}", c.patient.patient_id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(officer_view["disclosures"].as_array().unwrap().len(), 1, "only the last six years");
+    let patient = app.signed_in_patient(&c.patient).await;
+    let (status, mine) = app.get_json(&patient, "/api/v1/me/disclosures").await;
+    assert_eq!(status, 200);
+    assert_eq!(mine["disclosures"][0]["recipient"], "County Health Department, 1 Main St");
+    assert_eq!(mine["disclosures"][0]["purpose"], "Public health reporting required by law");
+}

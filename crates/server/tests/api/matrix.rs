@@ -152,6 +152,27 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("POST", "/api/v1/disclosures") => {
+            if is(PrivacyOfficer) {
+                201
+            } else {
+                403
+            }
+        }
+        ("GET", "/api/v1/disclosures") => {
+            if is(PrivacyOfficer) {
+                200
+            } else {
+                403
+            }
+        }
+        ("GET", "/api/v1/me/disclosures") => {
+            if patient_side {
+                200
+            } else {
+                403
+            }
+        }
         (m, p) => panic!("{m} {p} has no expectation in the authorization matrix: declare its policy here"),
     }
 }
@@ -190,6 +211,9 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
             json!({"patient_id": f.patient_id, "reason": "Matrix emergency reason here", "totp": "000000"})
         }
         ("POST", "/api/v1/break-glass/reviews/{id}") => json!({"verdict": "appropriate", "note": "n"}),
+        ("POST", "/api/v1/disclosures") => {
+            json!({"patient_id": f.patient_id, "disclosed_at": "2026-01-01T00:00:00Z", "recipient": "r", "description": "d", "purpose": "p"})
+        }
         _ => json!({}),
     }
 }
@@ -303,7 +327,11 @@ async fn concrete_path(
         }
     };
     let path = spec.path.replace("{id}", &id);
-    if spec.path == "/api/v1/audit/access-report" { format!("{path}?patient_id={}", f.patient_id) } else { path }
+    if matches!(spec.path, "/api/v1/audit/access-report" | "/api/v1/disclosures") && spec.method == "GET" {
+        format!("{path}?patient_id={}", f.patient_id)
+    } else {
+        path
+    }
 }
 
 async fn fresh_message(app: &TestApp, client: &reqwest::Client, thread: &str) -> String {

@@ -15,6 +15,8 @@ use crate::extract::{Ctx, CurrentActor};
 fn report_error(e: ReportError) -> ApiError {
     match e {
         ReportError::Forbidden => ApiError::new(ErrorCode::Forbidden, "This report is for the privacy officer."),
+        ReportError::Invalid(f) => ApiError::new(ErrorCode::InvalidRequest, f.to_string()),
+        ReportError::NotFound => ApiError::not_found(),
         ReportError::Unexpected(e) => ApiError::Internal(e.into()),
     }
 }
@@ -102,4 +104,76 @@ pub async fn alerts(
     let to = time_param(q.to.as_deref(), now.plus(std::time::Duration::from_secs(1)), "to")?;
     let alerts = s.app.alerts(&actor, from, to, &ctx).await.map_err(report_error)?;
     Ok(axum::Json(serde_json::json!({ "alerts": alerts })).into_response())
+}
+
+/// A disclosure to record.
+#[derive(Deserialize, ToSchema)]
+pub struct DisclosureBody {
+    /// Whose PHI.
+    pub patient_id: String,
+    /// When it was disclosed (RFC 3339).
+    pub disclosed_at: String,
+    /// To whom (name, and address if known).
+    pub recipient: String,
+    /// What was disclosed.
+    pub description: String,
+    /// Why.
+    pub purpose: String,
+}
+
+/// Records a disclosure outside treatment, payment and operations (privacy officer).
+#[utoipa::path(post, path = "/api/v1/disclosures", tag = "privacy", request_body = DisclosureBody,
+    responses((status = 201, description = "`{\"id\"}`"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn record_disclosure(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    crate::extract::Json(b): crate::extract::Json<DisclosureBody>,
+) -> Result<Response, ApiError> {
+    let patient: PatientId =
+        b.patient_id.parse().map_err(|_| ApiError::new(ErrorCode::InvalidRequest, "patient_id is not an id."))?;
+    let disclosed_at = time_param(Some(&b.disclosed_at), Timestamp::from_unix_millis(0), "disclosed_at")?;
+    let d = portico_store::disclosures::NewDisclosure {
+        patient,
+        disclosed_at,
+        recipient: b.recipient,
+        description: b.description,
+        purpose: b.purpose,
+    };
+    let id = s.app.record_disclosure(&actor, &d, &ctx).await.map_err(report_error)?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))).into_response())
+}
+
+/// Which patient's accounting.
+#[derive(Deserialize, IntoParams, ToSchema)]
+pub struct AccountingQuery {
+    /// The patient.
+    pub patient_id: String,
+}
+
+/// A patient's accounting of disclosures for the last six years (privacy officer).
+#[utoipa::path(get, path = "/api/v1/disclosures", tag = "privacy", params(AccountingQuery),
+    responses((status = 200, description = "`{\"disclosures\":[...]}`"), (status = 403, body = ErrorBody)))]
+pub async fn accounting(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Query(q): Query<AccountingQuery>,
+) -> Result<Response, ApiError> {
+    let patient: PatientId =
+        q.patient_id.parse().map_err(|_| ApiError::new(ErrorCode::InvalidRequest, "patient_id is not an id."))?;
+    let list = s.app.accounting(&actor, Some(patient), &ctx).await.map_err(report_error)?;
+    Ok(axum::Json(serde_json::json!({ "disclosures": list })).into_response())
+}
+
+/// My accounting of disclosures for the last six years (patients).
+#[utoipa::path(get, path = "/api/v1/me/disclosures", tag = "account",
+    responses((status = 200, description = "`{\"disclosures\":[{\"disclosed_at\",\"recipient\",\"description\",\"purpose\"}]}`"), (status = 403, body = ErrorBody)))]
+pub async fn my_accounting(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    let list = s.app.accounting(&actor, None, &ctx).await.map_err(report_error)?;
+    Ok(axum::Json(serde_json::json!({ "disclosures": list })).into_response())
 }
