@@ -109,7 +109,7 @@ impl App {
     pub async fn verify_audit(
         &self,
         dir: &Path,
-        progress: impl FnMut(u64, u64),
+        progress: impl FnMut(u64, u64) + Send + 'static,
     ) -> Result<Verification, CheckpointError> {
         let checkpoints = load_checkpoints(dir, &self.store.audit_public_key())?;
         let anchors = checkpoints.into_iter().map(|c| (c.position, c.seq, c.hash)).collect();

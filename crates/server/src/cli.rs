@@ -330,7 +330,7 @@ async fn audit_inner(conn: &ConnArgs, command: AuditCommand) -> anyhow::Result<(
         }
         AuditCommand::Verify => {
             let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let progress = |done: u64, total: u64| {
+            let progress = move |done: u64, total: u64| {
                 if terminal {
                     let pct = (done * 100).checked_div(total).unwrap_or(100);
                     let _ = write!(std::io::stderr(), "\rverifying audit events: {done}/{total} ({pct}%)");

@@ -108,6 +108,8 @@ pub struct Store {
     /// busy-polling SQLite's lock. On PostgreSQL the same pool as reads.
     write_pool: AnyPool,
     backend: Backend,
+    /// The SQLite database file (for the read-only side connections that walk the audit log).
+    sqlite_path: Option<std::path::PathBuf>,
     keys: Arc<Keyring>,
     /// The writer that batches message sends into one commit.
     group: group_commit::GroupCommit,
@@ -147,7 +149,8 @@ impl Store {
         };
         let keys = Arc::new(Keyring::load(&pool, backend, kek, now).await?);
         let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone());
-        Ok(Self { pool, write_pool, backend, keys, group })
+        let sqlite_path = (backend == Backend::Sqlite).then(|| sqlite_file(&opts.url));
+        Ok(Self { pool, write_pool, backend, sqlite_path, keys, group })
     }
 
     /// The backend in use.
@@ -176,6 +179,12 @@ impl Store {
             Backend::Postgres => self.write_pool.begin().await?,
         })
     }
+}
+
+/// The file of a `sqlite://path?options` URL.
+fn sqlite_file(url: &str) -> std::path::PathBuf {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    std::path::PathBuf::from(rest.split('?').next().unwrap_or(rest))
 }
 
 fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
