@@ -420,7 +420,7 @@ fn verify_sqlite(
         };
         verifier.push(&e, stored);
         done += 1;
-        if done % 50_000 == 0 {
+        if done.is_multiple_of(50_000) {
             progress(done, total);
         }
         if verifier.failed() {
