@@ -9,26 +9,33 @@ use crate::{Store, StoreError};
 
 /// Appends `rec` at time `at` on the given transaction's connection.
 pub(crate) async fn insert(conn: &mut AnyConnection, at: Timestamp, rec: &AuditRecord) -> Result<(), StoreError> {
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
             purpose, outcome, source_ip, session_hash, request_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(at.unix_millis())
-    .bind(&rec.actor_id)
-    .bind(&rec.actor_role)
-    .bind(rec.action)
-    .bind(rec.patient_id.map(|p| p.to_string()))
-    .bind(rec.resource_type)
-    .bind(rec.resource_id.clone())
-    .bind(rec.purpose.as_str())
-    .bind(rec.outcome.as_str())
-    .bind(rec.context.source_ip.clone())
-    .bind(rec.context.session_hash.clone())
-    .bind(rec.context.request_id.clone())
-    .execute(conn)
-    .await?;
+    );
+    bind_event(q, at, rec).execute(conn).await?;
     Ok(())
+}
+
+/// Binds the twelve columns of one audit event, in table order.
+fn bind_event<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    at: Timestamp,
+    rec: &AuditRecord,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(at.unix_millis())
+        .bind(rec.actor_id.clone())
+        .bind(rec.actor_role.clone())
+        .bind(rec.action)
+        .bind(rec.patient_id.map(|p| p.to_string()))
+        .bind(rec.resource_type)
+        .bind(rec.resource_id.clone())
+        .bind(rec.purpose.as_str())
+        .bind(rec.outcome.as_str())
+        .bind(rec.context.source_ip.clone())
+        .bind(rec.context.session_hash.clone())
+        .bind(rec.context.request_id.clone())
 }
 
 /// An audit event as stored.
@@ -111,19 +118,7 @@ pub(crate) async fn insert_many(
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (at, rec) in chunk {
-            q = q
-                .bind(at.unix_millis())
-                .bind(rec.actor_id.clone())
-                .bind(rec.actor_role.clone())
-                .bind(rec.action)
-                .bind(rec.patient_id.map(|p| p.to_string()))
-                .bind(rec.resource_type)
-                .bind(rec.resource_id.clone())
-                .bind(rec.purpose.as_str())
-                .bind(rec.outcome.as_str())
-                .bind(rec.context.source_ip.clone())
-                .bind(rec.context.session_hash.clone())
-                .bind(rec.context.request_id.clone());
+            q = bind_event(q, *at, rec);
         }
         q.execute(&mut *conn).await?;
     }

@@ -182,12 +182,7 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         patient: PatientId,
     ) -> Result<DataKey, StoreError> {
-        let row = sqlx::query("SELECT wrapped_key, kek_id FROM patient_keys WHERE patient_id = $1")
-            .bind(patient.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::KeyShredded)?;
-        self.keys.unwrap_patient(patient, row.try_get("wrapped_key")?, &row.try_get::<String, _>("kek_id")?)
+        load_patient_key(conn, &self.keys, patient).await
     }
 }
 
