@@ -222,6 +222,35 @@ impl App {
         Ok(self.store.shred_patient_key(patient, &rec, self.now()).await?)
     }
 
+    /// Deactivates a staff account: sign-in stops working and its sessions end.
+    pub async fn deactivate_staff(
+        &self,
+        actor: &Actor,
+        email: &str,
+        ctx: &RequestContext,
+    ) -> Result<StaffId, AdminError> {
+        require(actor, &Action::ManageStaff)?;
+        let email = EmailAddress::parse(email)?;
+        let rec = AuditRecord::new(actor, "staff.deactivate", "staff", Purpose::Operations, ctx);
+        Ok(self.store.deactivate_staff(email.expose(), self.now(), &rec).await?)
+    }
+
+    /// Gives a staff member a new TOTP secret (a lost or replaced phone) and ends their
+    /// sessions; returns the provisioning URI to scan.
+    pub async fn reset_staff_mfa(
+        &self,
+        actor: &Actor,
+        email: &str,
+        ctx: &RequestContext,
+    ) -> Result<String, AdminError> {
+        require(actor, &Action::ManageStaff)?;
+        let email = EmailAddress::parse(email)?;
+        let secret = totp::new_secret()?;
+        let rec = AuditRecord::new(actor, "staff.reset_mfa", "staff", Purpose::Operations, ctx);
+        self.store.reset_staff_totp(email.expose(), &secret, self.now(), &rec).await?;
+        Ok(totp::provisioning_uri(&secret, &self.settings.totp_issuer, email.expose())?)
+    }
+
     /// Whether an active admin exists (first-run guidance).
     pub async fn has_admin(&self) -> Result<bool, Unexpected> {
         Ok(self.store.count_active_admins().await? > 0)

@@ -118,6 +118,18 @@ pub enum AdminCommand {
         #[arg(long)]
         language: Option<String>,
     },
+    /// Deactivate a staff account: sign-in stops and its sessions end.
+    DeactivateStaff {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Give a staff member a new second factor (lost phone); prints the new otpauth URI.
+    ResetMfa {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+    },
     /// Issue a new invitation code for a patient (voids any unused one).
     InvitePatient {
         /// Patient id.
@@ -245,6 +257,14 @@ async fn admin(conn: &ConnArgs, command: AdminCommand) -> anyhow::Result<serde_j
             let new = new_patient(&app, &name, &dob, &mrn, email.as_deref(), phone.as_deref(), language.as_deref())?;
             let created = app.create_patient(&sys, &new, &ctx).await.map_err(admin_error)?;
             Ok(json!({"id": created.id, "invite_code": created.invite_code, "invite_expires_at": created.expires_at}))
+        }
+        AdminCommand::DeactivateStaff { email } => {
+            let id = app.deactivate_staff(&sys, &email, &ctx).await.map_err(admin_error)?;
+            Ok(json!({"id": id, "deactivated": true}))
+        }
+        AdminCommand::ResetMfa { email } => {
+            let uri = app.reset_staff_mfa(&sys, &email, &ctx).await.map_err(admin_error)?;
+            Ok(json!({"totp_uri": uri}))
         }
         AdminCommand::InvitePatient { patient } => {
             let created = app

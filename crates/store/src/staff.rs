@@ -234,4 +234,62 @@ impl Store {
             None => Ok(None),
         }
     }
+
+    /// Deactivates a staff account and ends its sessions; audited. Returns the staff id.
+    pub async fn deactivate_staff(
+        &self,
+        email: &str,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<StaffId, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT id FROM staff WHERE email = $1 AND deactivated_at IS NULL")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("active staff account"))?;
+        let id: StaffId = parse_id(&row, "id")?;
+        sqlx::query("UPDATE staff SET deactivated_at = $1 WHERE id = $2")
+            .bind(at.unix_millis())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_kind = 'staff' AND account_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::insert(&mut tx, at, &audit_rec.clone().resource(id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces a staff member's TOTP secret (a lost phone) and ends their sessions; audited.
+    pub async fn reset_staff_totp(
+        &self,
+        email: &str,
+        secret: &[u8],
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<StaffId, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT id FROM staff WHERE email = $1 AND deactivated_at IS NULL")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("active staff account"))?;
+        let id: StaffId = parse_id(&row, "id")?;
+        let sealed = self.keys.auth_secrets.seal(&totp_aad(id), secret)?;
+        sqlx::query("UPDATE staff SET totp_secret = $1, totp_pending = NULL, totp_last_step = NULL WHERE id = $2")
+            .bind(sealed.into_bytes())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_kind = 'staff' AND account_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::insert(&mut tx, at, &audit_rec.clone().resource(id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
 }

@@ -157,3 +157,38 @@ async fn a_patient_can_enroll_a_second_factor_and_is_then_asked_for_it() {
     let code = totp.generate(secs).to_string();
     assert_eq!(app.post_login(&app.client(), &patient.email, PASSWORD, Some(&code)).await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_deactivated_staff_member_is_signed_out_and_cannot_sign_in_again() {
+    let app = spawn_app().await;
+    let nurse = app.create_staff(StaffRole::Nurse, vec![]).await;
+    let client = app.signed_in_staff(&nurse).await;
+    assert_eq!(app.get_me(&client).await.status(), 200);
+    app.app.deactivate_staff(&portico_domain::Actor::System, &nurse.email, &portico_app::cli_context()).await.unwrap();
+    // Past the in-process session cache (2 s), the ended session is refused.
+    app.advance(Duration::from_secs(3));
+    assert_eq!(app.get_me(&client).await.status(), 401);
+    app.advance(Duration::from_secs(30));
+    let code = app.code(&nurse);
+    let again = app.post_login(&app.client(), &nurse.email, PASSWORD, Some(&code)).await;
+    assert_eq!(error_code(again).await, "invalid_credentials");
+    assert!(app.audit_actions().await.contains(&("staff.deactivate".into(), "success".into())));
+}
+
+#[tokio::test]
+async fn a_second_factor_reset_replaces_the_old_authenticator() {
+    let app = spawn_app().await;
+    let doctor = app.create_staff(StaffRole::Clinician, vec![]).await;
+    let uri = app
+        .app
+        .reset_staff_mfa(&portico_domain::Actor::System, &doctor.email, &portico_app::cli_context())
+        .await
+        .unwrap();
+    let new_totp = totp_rs::Totp::from_url(&uri).unwrap();
+    let old_code = app.code(&doctor);
+    let refused = app.post_login(&app.client(), &doctor.email, PASSWORD, Some(&old_code)).await;
+    assert_eq!(error_code(refused).await, "invalid_credentials", "the lost phone's codes no longer work");
+    let secs = u64::try_from(app.clock_now().unix_millis() / 1000).unwrap();
+    let ok = app.post_login(&app.client(), &doctor.email, PASSWORD, Some(&new_totp.generate(secs).to_string())).await;
+    assert_eq!(ok.status(), 200);
+}
