@@ -36,8 +36,8 @@ pub enum Command {
         /// Connection settings.
         #[command(flatten)]
         conn: ConnArgs,
-        /// Start a demo clinic with fictional staff and patients (own data dir and key file
-        /// unless given; staff second factor off). Never with real patients.
+        /// Start a demo clinic with fictional staff and patients (own data dir, key file and
+        /// audit dir unless given; staff second factor off). Never with real patients.
         #[arg(long)]
         demo: bool,
     },
@@ -211,6 +211,7 @@ async fn serve(mut conn: ConnArgs, demo: bool) -> anyhow::Result<()> {
     if demo {
         conn.data_dir.get_or_insert_with(|| "portico-demo-data".into());
         conn.key_file.get_or_insert_with(|| "portico-demo.key".into());
+        conn.audit_dir.get_or_insert_with(|| "portico-demo-audit".into());
     }
     let mut config = Config::load(&conn)?;
     if demo {

@@ -15,12 +15,14 @@ use portico_domain::{Actor, StaffRole};
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
 /// What `serve --demo` prints.
-pub const BANNER: &str = "\nDEMO MODE: fictional clinic, fictional people (FAKE DATA). Do not enter real patient information.\n\
-  Every demo account's password is: demo-password-2026\n\
-  staff:    admin@demo.portico.test (admin), dr.rivera@demo.portico.test (clinician),\n\
-            nurse.okafor@demo.portico.test (nurse), desk@demo.portico.test (front desk),\n\
-            billing@demo.portico.test (billing), privacy@demo.portico.test (privacy officer)\n\
-  patients: alex.demo@demo.portico.test, sam.demo@demo.portico.test (Sam is also proxy for Riley, a child)";
+pub const BANNER: &str = concat!(
+    "\nDEMO MODE: fictional clinic, fictional people (FAKE DATA). Do not enter real patient information.\n",
+    "  Every demo account's password is: demo-password-2026\n",
+    "  staff:    admin@demo.portico.test (admin), dr.rivera@demo.portico.test (clinician),\n",
+    "            nurse.okafor@demo.portico.test (nurse), desk@demo.portico.test (front desk),\n",
+    "            billing@demo.portico.test (billing), privacy@demo.portico.test (privacy officer)\n",
+    "  patients: alex.demo@demo.portico.test, sam.demo@demo.portico.test (Sam is also proxy for Riley, a child)"
+);
 
 /// Seeds the demo clinic once; a second start finds it there and leaves it.
 pub async fn seed(app: &App) -> anyhow::Result<()> {

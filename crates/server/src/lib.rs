@@ -170,6 +170,7 @@ async fn print_banner(config: &Config, running: &Running, demo: bool) -> anyhow:
     let url = format!("http://{}", running.addr);
     writeln!(out, "Portico is running at {url}")?;
     writeln!(out, "  database: {}", config::redact_url(&config.database_url))?;
+    writeln!(out, "  audit checkpoints: {} (keep on other storage and back up)", config.checkpoint_dir.display())?;
     if running.key_created {
         writeln!(
             out,
