@@ -512,7 +512,7 @@ impl App {
         message: MessageId,
         ctx: &RequestContext,
     ) -> Result<RecallResult, MessagingError> {
-        let meta = self.visible_message(actor, message).await?;
+        let meta = self.visible_message(actor, message, ctx).await?;
         let me = party_of(actor)?;
         let is_author = meta.author.0 == me.kind() && meta.author.1 == me.id();
         if !permits(actor, &Action::RecallMessage { thread: meta.thread.facts(), is_author }) {
@@ -530,13 +530,22 @@ impl App {
 
     /// A message the actor may know about: in a thread they may read (admins: any, for recall),
     /// and not hidden from them.
-    async fn visible_message(&self, actor: &Actor, id: MessageId) -> Result<MessageMeta, MessagingError> {
+    async fn visible_message(
+        &self,
+        actor: &Actor,
+        id: MessageId,
+        ctx: &RequestContext,
+    ) -> Result<MessageMeta, MessagingError> {
         let meta = self.store.message_meta(id).await?.ok_or(MessagingError::NotFound)?;
         let admin = matches!(actor, Actor::Staff(s) if s.role == portico_domain::StaffRole::Admin);
         let readable = permits(actor, &Action::ReadThread(meta.thread.facts()));
         let hidden_from_patient =
             matches!(actor, Actor::Patient(_)) && (meta.internal || meta.release_at.is_some_and(|r| r > self.now()));
-        if (readable || admin) && !hidden_from_patient { Ok(meta) } else { Err(MessagingError::NotFound) }
+        if (readable || admin) && !hidden_from_patient {
+            Ok(meta)
+        } else {
+            Err(self.denied(actor, "message", &id.to_string(), Some(meta.thread.patient_id), ctx).await)
+        }
     }
 
     /// Opens an attachment for download, checking its hash; audited.
@@ -554,7 +563,7 @@ impl App {
         let hidden_from_patient =
             !viewer.is_staff() && (meta.internal || meta.release_at.is_some_and(|r| r > self.now()));
         if !readable || other_side_recalled || hidden_from_patient {
-            return Err(MessagingError::NotFound);
+            return Err(self.denied(actor, "attachment", &id.to_string(), Some(meta.thread.patient_id), ctx).await);
         }
         Ok(self
             .store
