@@ -243,21 +243,13 @@ impl Store {
         audit_rec: &AuditRecord,
     ) -> Result<StaffId, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT id FROM staff WHERE email = $1 AND deactivated_at IS NULL")
-            .bind(email)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound("active staff account"))?;
-        let id: StaffId = parse_id(&row, "id")?;
+        let id = active_staff_by_email(&mut tx, email).await?;
         sqlx::query("UPDATE staff SET deactivated_at = $1 WHERE id = $2")
             .bind(at.unix_millis())
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_kind = 'staff' AND account_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        end_staff_sessions(&mut tx, id).await?;
         audit::insert(&mut tx, at, &audit_rec.clone().resource(id)).await?;
         tx.commit().await?;
         Ok(id)
@@ -272,24 +264,33 @@ impl Store {
         audit_rec: &AuditRecord,
     ) -> Result<StaffId, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT id FROM staff WHERE email = $1 AND deactivated_at IS NULL")
-            .bind(email)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound("active staff account"))?;
-        let id: StaffId = parse_id(&row, "id")?;
+        let id = active_staff_by_email(&mut tx, email).await?;
         let sealed = self.keys.auth_secrets.seal(&totp_aad(id), secret)?;
         sqlx::query("UPDATE staff SET totp_secret = $1, totp_pending = NULL, totp_last_step = NULL WHERE id = $2")
             .bind(sealed.into_bytes())
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_kind = 'staff' AND account_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        end_staff_sessions(&mut tx, id).await?;
         audit::insert(&mut tx, at, &audit_rec.clone().resource(id)).await?;
         tx.commit().await?;
         Ok(id)
     }
+}
+
+async fn active_staff_by_email(conn: &mut sqlx::AnyConnection, email: &str) -> Result<StaffId, StoreError> {
+    let row = sqlx::query("SELECT id FROM staff WHERE email = $1 AND deactivated_at IS NULL")
+        .bind(email)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound("active staff account"))?;
+    parse_id(&row, "id")
+}
+
+async fn end_staff_sessions(conn: &mut sqlx::AnyConnection, id: StaffId) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE account_kind = 'staff' AND account_id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
