@@ -203,8 +203,11 @@ impl App {
     }
 
     /// The staff accesses to the signed-in patient's own record (their own actions excluded).
-    pub async fn my_access_log(&self, actor: &Actor) -> Result<Vec<PatientAccess>, ReportError> {
+    pub async fn my_access_log(&self, actor: &Actor, ctx: &RequestContext) -> Result<Vec<PatientAccess>, ReportError> {
         let Actor::Patient(p) = actor else { return Err(ReportError::Forbidden) };
+        let rec = AuditRecord::new(actor, "audit.my_access_log", "patient", Purpose::PatientRequest, ctx)
+            .patient(p.patient_id);
+        self.store.append_audit(self.now(), &rec).await?;
         let rows = self
             .store
             .patient_accesses(

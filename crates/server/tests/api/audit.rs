@@ -137,6 +137,10 @@ async fn the_privacy_officer_sees_who_accessed_a_patient_and_the_patient_sees_it
             .any(|a| a["who"] == "Test clinician" && a["role"] == "clinician" && a["what"] == "viewed your messages")
     );
     assert!(accesses.iter().all(|a| a["role"] != "patient"), "the patient's own actions are not listed");
+    assert!(
+        app.audit_actions().await.contains(&("audit.my_access_log".into(), "success".into())),
+        "reading it is audited"
+    );
 }
 
 #[tokio::test]

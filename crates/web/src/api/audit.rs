@@ -74,8 +74,12 @@ pub async fn access_report(
 /// Who at the clinic accessed my record, when, and how (patients; their own actions excluded).
 #[utoipa::path(get, path = "/api/v1/me/access-log", tag = "account",
     responses((status = 200, description = "`{\"accesses\":[{\"at\",\"who\",\"role\",\"what\",\"purpose\"}]}`"), (status = 403, body = ErrorBody)))]
-pub async fn my_access_log(State(s): State<AppState>, CurrentActor(actor): CurrentActor) -> Result<Response, ApiError> {
-    let accesses = s.app.my_access_log(&actor).await.map_err(report_error)?;
+pub async fn my_access_log(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    let accesses = s.app.my_access_log(&actor, &ctx).await.map_err(report_error)?;
     Ok(axum::Json(serde_json::json!({ "accesses": accesses })).into_response())
 }
 
