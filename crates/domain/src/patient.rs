@@ -29,10 +29,6 @@ macro_rules! phi_newtype {
             pub fn expose(&self) -> &str {
                 &self.0
             }
-            /// As redacting PHI text.
-            pub fn to_phi(&self) -> PhiText {
-                PhiText::new(self.0.clone())
-            }
         }
 
         impl std::fmt::Debug for $name {

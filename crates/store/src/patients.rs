@@ -3,7 +3,7 @@
 
 use portico_crypto::DataKey;
 use portico_domain::audit::AuditRecord;
-use portico_domain::patient::{DateOfBirth, EmailAddress, Mrn, NewPatient, PatientRecord};
+use portico_domain::patient::{DateOfBirth, EmailAddress, NewPatient, PatientRecord};
 use portico_domain::{AccountId, InvitationId, PatientId, Timestamp};
 use sqlx::{AnyConnection, Row};
 
@@ -136,15 +136,6 @@ impl Store {
         audit::insert(&mut tx, at, &audit_rec.clone().patient(patient).resource(invitation.id)).await?;
         tx.commit().await?;
         Ok(invitation)
-    }
-
-    /// The patient with this MRN, if any (exact match through the blind index).
-    pub async fn find_patient_by_mrn(&self, mrn: &Mrn) -> Result<Option<PatientId>, StoreError> {
-        let row = sqlx::query("SELECT id FROM patients WHERE mrn_index = $1")
-            .bind(self.keys.blind.index(MRN_INDEX, mrn.expose()))
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| parse_id(&r, "id")).transpose()
     }
 
     /// Reads a patient's demographics; the audit event is written before the data is returned,
