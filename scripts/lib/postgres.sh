@@ -14,6 +14,12 @@ ensure_nextest() {
   cargo install cargo-nextest --locked
 }
 
+ensure_cargo_fuzz() {
+  if cargo fuzz --version >/dev/null 2>&1; then return; fi
+  log "installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+}
+
 ensure_postgres() {
   if [ -n "$(pg_bindir)" ] && [ -x "$(pg_bindir)/initdb" ]; then return; fi
   log "installing PostgreSQL from Debian's packages"

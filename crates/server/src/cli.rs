@@ -59,6 +59,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The PHI scanner: finds identifiers and health terms in text (no database needed).
+    Phi {
+        /// Which.
+        #[command(subcommand)]
+        command: crate::phi::PhiCommand,
+    },
     /// Key management.
     Keys {
         /// Connection settings.
@@ -191,6 +197,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Admin { conn, command } => admin(&conn, command).await.map(Some),
         Command::Keys { conn, command } => keys(&conn, command).await.map(Some),
         Command::Audit { conn, command } => return audit(&conn, command).await,
+        Command::Phi { command } => return crate::phi::run(command),
     };
     let mut out = std::io::stdout().lock();
     match result {

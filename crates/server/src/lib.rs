@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod phi;
 
 use std::net::SocketAddr;
 use std::os::unix::fs::DirBuilderExt;

@@ -4,6 +4,9 @@ use clap::Parser;
 
 fn main() {
     let cli = portico::cli::Cli::parse();
+    if let portico::cli::Command::Phi { command } = cli.command {
+        std::process::exit(portico::phi::run(command)); // plain text in and out: no runtime, no logs
+    }
     let default_level = if matches!(cli.command, portico::cli::Command::Serve { .. }) { "info" } else { "warn" };
     portico::init_telemetry(default_level);
     let code = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

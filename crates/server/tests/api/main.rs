@@ -18,5 +18,6 @@ mod enrollment;
 mod helpers;
 mod matrix;
 mod messaging;
+mod phi;
 mod security;
 mod sessions;

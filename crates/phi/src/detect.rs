@@ -1,0 +1,1558 @@
+//! Recognizers over the token stream, and the resolution of overlapping candidates.
+
+use crate::lexicon::{Cue, Lexicon, flag};
+use crate::token::{Kind, Summary, Tok};
+use crate::{Label, Span};
+
+/// A span some recognizer proposes; `prio` decides between overlapping proposals.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cand {
+    pub start: usize,
+    pub end: usize,
+    pub label: Label,
+    pub conf: f32,
+    pub prio: u8,
+}
+
+/// Priorities, highest first: the more specific evidence wins an overlap.
+mod prio {
+    pub const EMAIL: u8 = 40;
+    pub const URL: u8 = 38;
+    pub const CUED_ID: u8 = 30;
+    pub const VIN: u8 = 28;
+    pub const SSN: u8 = 27;
+    pub const CUED_ZIP: u8 = 26;
+    pub const ADDRESS: u8 = 25;
+    pub const DOB: u8 = 24;
+    pub const PHONE: u8 = 23;
+    pub const NUMERIC: u8 = 22;
+    pub const CARD: u8 = 21;
+    pub const NAME_CUED: u8 = 20;
+    pub const MONTH_DATE: u8 = 19;
+    pub const CITY: u8 = 19;
+    pub const NAME: u8 = 18;
+    pub const HEALTH: u8 = 15;
+    pub const GENERIC_ID: u8 = 14;
+    pub const MONTH_ALONE: u8 = 12;
+    pub const ALNUM_ID: u8 = 6;
+    pub const LONG_NUMBER: u8 = 5;
+}
+
+const TLDS: &[&str] = &[
+    "com", "org", "net", "edu", "gov", "io", "co", "us", "info", "biz", "me", "ly", "app", "health", "care", "clinic",
+    "ca", "uk", "mx",
+];
+const FILLER: &[&str] = &[
+    "is", "was", "number", "no", "num", "nbr", "of", "my", "the", "it's", "its", "are", "be", "will", "on", "file",
+    "ending", "in", "card", "id", "code", "it", "should", "say", "says", "if", "that", "helps", "es", "mi", "es:",
+];
+const STREET_STOP: &[&str] = &[
+    "the", "a", "an", "my", "to", "on", "in", "of", "down", "up", "at", "and", "or", "for", "from", "with", "by",
+    "near", "across", "is", "was", "i", "we", "you", "it", "this", "that", "your", "our",
+];
+const AGE_PERSON: &[&str] = &["she", "he", "i", "who", "mom", "dad", "grandma", "grandpa", "mother", "father"];
+const AGE_BEFORE: &[&str] = &["age", "aged", "turned", "turning", "turns", "i'm", "im", "she's", "he's", "shes", "hes"];
+const NAME_INTRO_ONE: &[&str] =
+    &["i'm", "im", "its", "it's", "named", "called", "soy", "llamo", "name's", "names", "dear", "hi", "hello", "hey"];
+const NAME_INTRO_TWO: &[(&str, &str)] = &[
+    ("name", "is"),
+    ("i", "am"),
+    ("this", "is"),
+    ("call", "me"),
+    ("nombre", "es"),
+    ("it", "is"),
+    ("it's", ""),
+    ("is", "with"),
+    ("saw", "dr"),
+];
+/// Lower-case words that follow a title without being a name ("the doctor said").
+const AFTER_TITLE_NOT_NAME: &[&str] = &[
+    "said",
+    "says",
+    "told",
+    "tells",
+    "office",
+    "offices",
+    "appointment",
+    "appointments",
+    "visit",
+    "wants",
+    "will",
+    "would",
+    "was",
+    "is",
+    "has",
+    "had",
+    "can",
+    "could",
+    "should",
+    "recommended",
+    "ordered",
+    "prescribed",
+    "called",
+    "gave",
+    "thinks",
+    "thought",
+    "and",
+    "or",
+    "but",
+    "my",
+    "your",
+    "his",
+    "her",
+    "the",
+    "a",
+    "an",
+    "who",
+    "that",
+    "asked",
+    "wrote",
+    "note",
+    "notes",
+    "orders",
+    "visits",
+    "on",
+    "at",
+    "in",
+    "for",
+    "to",
+    "about",
+    "again",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "please",
+    "here",
+    "there",
+    "did",
+    "does",
+    "do",
+    "just",
+    "also",
+    "never",
+    "always",
+];
+const DATE_LEAD: &[&str] = &["on", "since", "dob", "by", "until", "before", "after", "from", "born", "date"];
+const SURNAME_PARTICLES: &[&str] = &["de", "del", "la", "van", "von", "da", "dos", "das", "di", "le", "y", "st"];
+const AMBIGUOUS_MONTHS: &[&str] = &["may", "march", "jan", "sat", "sun", "dec", "mar", "jun", "aug", "sept", "sep"];
+/// Words before a month alone that make it part of someone's history ("since April").
+const MONTH_LEAD: &[&str] = &["since", "last"];
+const ORDINALS: &[&str] = &["st", "nd", "rd", "th"];
+const ORDINAL_WORDS: &[&str] = &[
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "thirtieth",
+];
+/// Verbs whose object is usually a person: "tell Will", "ask Grace".
+const PERSON_VERBS: &[&str] =
+    &["tell", "ask", "thank", "thanks", "call", "text", "email", "message", "remind", "let", "with"];
+const MED_SUFFIXES: &[&str] =
+    &["itis", "osis", "ectomy", "otomy", "ostomy", "oscopy", "emia", "algia", "opathy", "plasty"];
+const DOSE_UNITS: &[&str] = &["mg", "mcg", "ml", "units", "iu", "milligrams"];
+const PLACE_LEAD: &[(&str, &str)] = &[
+    ("live", "in"),
+    ("living", "in"),
+    ("lives", "in"),
+    ("moved", "to"),
+    ("moving", "to"),
+    ("i'm", "from"),
+    ("im", "from"),
+    ("am", "from"),
+    ("we're", "from"),
+    ("we're", "in"),
+    ("are", "in"),
+    ("i'm", "in"),
+    ("im", "in"),
+    ("stay", "in"),
+    ("staying", "in"),
+];
+
+struct Ctx<'a> {
+    text: &'a str,
+    t: &'a [Tok],
+    lex: &'a Lexicon,
+    key: &'a mut Vec<u8>,
+    out: &'a mut Vec<Cand>,
+    fax_cues: Vec<usize>,
+}
+
+/// Runs every recognizer over `t` (the tokens of `text`), appending candidates to `out`.
+/// Recognizers that the text's [`Summary`] shows have nothing to find are skipped.
+pub(crate) fn run(text: &str, t: &[Tok], summary: Summary, lex: &Lexicon, key: &mut Vec<u8>, out: &mut Vec<Cand>) {
+    let mut cx = Ctx { text, t, lex, key, out, fax_cues: Vec::new() };
+    let any = |f: u32| summary.flags & f != 0;
+    if summary.address_marks {
+        cx.contacts();
+    }
+    if any(flag::CUE) {
+        cx.cues();
+    }
+    if summary.digits {
+        cx.numbers();
+        cx.chunks();
+    }
+    if any(flag::AGE_WORD) {
+        cx.age_words();
+    }
+    if summary.digits || any(flag::STATE | flag::PLACE_LEAD) {
+        cx.addresses(summary.digits);
+    }
+    if any(flag::MONTH) {
+        cx.months();
+    }
+    cx.names();
+    cx.health();
+    if !cx.fax_cues.is_empty() {
+        cx.apply_fax_cues();
+    }
+}
+
+/// Keeps the best non-overlapping candidates (priority, then length), sorted by start.
+pub(crate) fn resolve(cands: &mut [Cand], spans: &mut Vec<Span>) {
+    spans.clear();
+    cands.sort_unstable_by(|a, b| {
+        b.prio.cmp(&a.prio).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
+    });
+    for c in cands.iter() {
+        if c.end <= c.start {
+            continue;
+        }
+        // `spans` stays sorted by start: the neighbours decide whether `c` overlaps.
+        let at = spans.partition_point(|s| s.start < c.start);
+        let clash_before = at > 0 && spans[at - 1].end > c.start;
+        let clash_after = spans.get(at).is_some_and(|s| s.start < c.end);
+        if !clash_before && !clash_after {
+            spans.insert(at, Span { start: c.start, end: c.end, label: c.label, confidence: c.conf });
+        }
+    }
+}
+
+fn is_word_in(s: &str, list: &[&str]) -> bool {
+    list.iter().any(|w| s.eq_ignore_ascii_case(w))
+}
+
+fn luhn(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (k, d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(d - b'0');
+        if k % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum.is_multiple_of(10)
+}
+
+fn parse(s: &str) -> u32 {
+    s.bytes().fold(0u32, |acc, b| acc.saturating_mul(10).saturating_add(u32::from(b.wrapping_sub(b'0'))))
+}
+
+fn valid_day(month: u32, day: u32) -> bool {
+    let max = match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => 0,
+    };
+    (1..=max).contains(&day)
+}
+
+fn valid_year(s: &str) -> bool {
+    s.len() == 2 || (s.len() == 4 && (1900..=2099).contains(&parse(s)))
+}
+
+/// SSN rules: area not 000, 666 or 9xx; group not 00; serial not 0000.
+fn valid_ssn(area: &str, group: &str, serial: &str) -> bool {
+    let a = parse(area);
+    a != 0 && a != 666 && a < 900 && parse(group) != 0 && parse(serial) != 0
+}
+
+/// ISO 3779 check digit of a 17-character VIN.
+fn valid_vin(vin: &[u8]) -> bool {
+    const WEIGHTS: [u32; 17] = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+    if vin.len() != 17 || !vin.iter().any(u8::is_ascii_digit) || !vin.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let mut sum = 0;
+    for (c, w) in vin.iter().zip(WEIGHTS) {
+        let v = match c.to_ascii_uppercase() {
+            d @ b'0'..=b'9' => u32::from(d - b'0'),
+            b'A' | b'J' => 1,
+            b'B' | b'K' | b'S' => 2,
+            b'C' | b'L' | b'T' => 3,
+            b'D' | b'M' | b'U' => 4,
+            b'E' | b'N' | b'V' => 5,
+            b'F' | b'W' => 6,
+            b'G' | b'P' | b'X' => 7,
+            b'H' | b'Y' => 8,
+            b'R' | b'Z' => 9,
+            _ => return false, // I, O, Q and anything else
+        };
+        sum += v * w;
+    }
+    let check = match sum % 11 {
+        10 => b'X',
+        r => b'0' + r as u8,
+    };
+    vin[8].to_ascii_uppercase() == check
+}
+
+impl Ctx<'_> {
+    fn s(&self, i: usize) -> &str {
+        let t = &self.t[i];
+        &self.text[t.start..t.end]
+    }
+
+    fn is_p(&self, i: usize, c: u8) -> bool {
+        self.t.get(i).is_some_and(|t| t.kind == Kind::Punct && self.text.as_bytes()[t.start] == c)
+    }
+
+    fn is_w(&self, i: usize, w: &str) -> bool {
+        self.t.get(i).is_some_and(|t| t.kind == Kind::Word) && self.s(i).eq_ignore_ascii_case(w)
+    }
+
+    fn word_in(&self, i: usize, list: &[&str]) -> bool {
+        self.t.get(i).is_some_and(|t| t.kind == Kind::Word) && is_word_in(self.s(i), list)
+    }
+
+    fn has(&self, i: usize, f: u32) -> bool {
+        self.t.get(i).is_some_and(|t| t.kind == Kind::Word && t.has(f))
+    }
+
+    /// Token `i` exists and touches the one before it.
+    fn glued(&self, i: usize) -> bool {
+        self.t.get(i).is_some_and(|t| !t.space_before)
+    }
+
+    fn kind(&self, i: usize) -> Option<Kind> {
+        self.t.get(i).map(|t| t.kind)
+    }
+
+    fn emit(&mut self, start: usize, end: usize, label: Label, conf: f32, prio: u8) {
+        self.out.push(Cand { start, end, label, conf, prio });
+    }
+
+    fn emit_toks(&mut self, a: usize, b: usize, label: Label, conf: f32, prio: u8) {
+        let (start, end) = (self.t[a].start, self.t[b].end);
+        self.emit(start, end, label, conf, prio);
+    }
+
+    /// The previous word before token `i`, skipping up to `skip` punctuation tokens.
+    fn prev_word(&self, i: usize, skip: usize) -> Option<usize> {
+        let mut k = i;
+        for _ in 0..=skip {
+            k = k.checked_sub(1)?;
+            if self.t[k].kind == Kind::Word {
+                return Some(k);
+            }
+            if self.t[k].kind == Kind::Num {
+                return None;
+            }
+        }
+        None
+    }
+
+    // ---- e-mail addresses and URLs --------------------------------------------------------
+
+    fn contacts(&mut self) {
+        let b = self.text.as_bytes();
+        for i in 0..self.t.len() {
+            let tk = self.t[i];
+            if tk.kind == Kind::Punct && b[tk.start] == b'@' {
+                let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
+                let mut s = tk.start;
+                while s > 0 && local(b[s - 1]) {
+                    s -= 1;
+                }
+                let mut e = tk.end;
+                while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'.' || b[e] == b'-') {
+                    e += 1;
+                }
+                while e > tk.end && matches!(b[e - 1], b'.' | b'-') {
+                    e -= 1;
+                }
+                let domain = &self.text[tk.end..e];
+                let tld_ok = domain.rsplit_once('.').is_some_and(|(h, tld)| {
+                    !h.is_empty() && tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic())
+                });
+                if s < tk.start && tld_ok {
+                    self.emit(s, e, Label::Email, 0.99, prio::EMAIL);
+                }
+                continue;
+            }
+            // Only a word glued to "." or ":" can start a web address.
+            if tk.kind != Kind::Word || !self.glued(i + 1) || !(self.is_p(i + 1, b'.') || self.is_p(i + 1, b':')) {
+                continue;
+            }
+            let scheme = (self.is_w(i, "http") || self.is_w(i, "https")) && self.is_p(i + 1, b':') && self.glued(i + 1);
+            let www = self.is_w(i, "www") && self.is_p(i + 1, b'.') && self.glued(i + 1);
+            let domain = self.is_p(i + 1, b'.')
+                && self.glued(i + 1)
+                && self.glued(i + 2)
+                && self.word_in(i + 2, TLDS)
+                && !(self.glued(i + 3) && self.kind(i + 3) == Some(Kind::Word))
+                && (tk.space_before || i == 0 || !self.is_p(i - 1, b'@'));
+            if scheme || www || domain {
+                let mut s = tk.start;
+                while s > 0 && !b[s - 1].is_ascii_whitespace() && !b"(<\"'".contains(&b[s - 1]) {
+                    s -= 1;
+                }
+                let mut e = tk.end;
+                while e < b.len() && !b[e].is_ascii_whitespace() {
+                    e += 1;
+                }
+                while e > tk.end && b".,;:!?)]}'\"".contains(&b[e - 1]) {
+                    e -= 1;
+                }
+                if !self.text.is_char_boundary(s) || !self.text.is_char_boundary(e) {
+                    continue;
+                }
+                if self.text[s..e].contains('@') && !scheme {
+                    continue; // an e-mail address
+                }
+                self.emit(s, e, Label::Url, if domain { 0.85 } else { 0.95 }, prio::URL);
+            }
+        }
+    }
+
+    // ---- cued identifiers -------------------------------------------------------------------
+
+    /// If a cue phrase starts at token `i`, what it announces and the index of its last token.
+    fn cue_at(&self, i: usize) -> Option<(Cue, usize)> {
+        let tk = self.t[i];
+        if !tk.has(flag::CUE) {
+            return None;
+        }
+        let mut buf = [0u8; 16];
+        let first = self.s(i).as_bytes();
+        let lower = buf.get_mut(..first.len())?;
+        for (d, c) in lower.iter_mut().zip(first) {
+            *d = c.to_ascii_lowercase();
+        }
+        'cues: for (rest, cue) in self.lex.cues(lower) {
+            let mut k = i;
+            for w in rest {
+                k += 1;
+                while self.is_p(k, b'.') && w.as_ref() != b"." {
+                    k += 1;
+                }
+                match self.t.get(k) {
+                    Some(_) if self.s(k).as_bytes().eq_ignore_ascii_case(w) => {}
+                    _ => continue 'cues,
+                }
+            }
+            return Some((*cue, k));
+        }
+        None
+    }
+
+    /// The first token after a cue that can hold its value, skipping filler words and marks.
+    fn after_filler(&self, mut k: usize) -> usize {
+        for _ in 0..5 {
+            let Some(tk) = self.t.get(k) else { break };
+            let filler = match tk.kind {
+                Kind::Punct => b":#-=.(".contains(&self.text.as_bytes()[tk.start]),
+                Kind::Word => is_word_in(self.s(k), FILLER),
+                Kind::Num => false,
+            };
+            if !filler {
+                break;
+            }
+            k += 1;
+        }
+        k
+    }
+
+    /// An identifier starting at token `v`: glued words, digits, '-' and '/', then more digit
+    /// groups after single spaces. Returns its last token and how many digits it holds.
+    fn id_chunk(&self, v: usize) -> Option<(usize, usize)> {
+        let tk = self.t.get(v)?;
+        if tk.kind == Kind::Punct {
+            return None;
+        }
+        let mut end = v;
+        let mut digits = if tk.kind == Kind::Num { tk.len() } else { 0 };
+        let mut k = v + 1;
+        while let Some(n) = self.t.get(k) {
+            let joins = !n.space_before
+                && match n.kind {
+                    Kind::Word | Kind::Num => true,
+                    Kind::Punct => {
+                        b"-/".contains(&self.text.as_bytes()[n.start])
+                            && self.glued(k + 1)
+                            && self.kind(k + 1).is_some_and(|k| k != Kind::Punct)
+                    }
+                };
+            let spaced_group = n.space_before
+                && n.kind == Kind::Num
+                && self.t[end].kind == Kind::Num
+                && n.start == self.t[end].end + 1
+                && n.len() >= 3;
+            if !(joins || spaced_group) {
+                break;
+            }
+            if n.kind == Kind::Num {
+                digits += n.len();
+            }
+            end = k;
+            k += 1;
+        }
+        (digits > 0).then_some((end, digits))
+    }
+
+    fn cues(&mut self) {
+        let mut i = 0;
+        while i < self.t.len() {
+            let Some((cue, last)) = self.cue_at(i) else {
+                i += 1;
+                continue;
+            };
+            let v = self.after_filler(last + 1);
+            match cue {
+                Cue::Id(label) => {
+                    if let Some((v, end, digits)) = self.cued_value(v, label) {
+                        let generic = label == Label::OtherId;
+                        let chars = self.t[end].end - self.t[v].start;
+                        if (!generic || digits >= 3) && chars >= 3 && !self.unit_after(end) {
+                            let (conf, p) = if generic { (0.75, prio::GENERIC_ID) } else { (0.9, prio::CUED_ID) };
+                            self.emit_toks(v, end, label, conf, p);
+                            i = end + 1;
+                            continue;
+                        }
+                    }
+                }
+                Cue::Dob => {
+                    if let Some(tk) = self.t.get(v)
+                        && tk.kind == Kind::Num
+                        && (tk.len() == 6 || tk.len() == 8)
+                        && !self.glued(v + 1)
+                    {
+                        self.emit_toks(v, v, Label::Date, 0.85, prio::DOB);
+                    }
+                }
+                Cue::Fax => self.fax_cues.push(self.t[last].end),
+                Cue::Zip => {
+                    if let Some(tk) = self.t.get(v)
+                        && tk.kind == Kind::Num
+                        && tk.len() == 5
+                    {
+                        let end = if self.is_p(v + 1, b'-') && self.t.get(v + 2).is_some_and(|t| t.len() == 4) {
+                            v + 2
+                        } else {
+                            v
+                        };
+                        self.emit_toks(v, end, Label::Zip, 0.9, prio::CUED_ZIP);
+                    }
+                }
+            }
+            i = last + 1;
+        }
+    }
+
+    /// The value a cue announces: the first identifier within a few words of it, in the same
+    /// sentence ("the serial number on my insulin pump is PMP-77120-A").
+    fn cued_value(&self, v: usize, label: Label) -> Option<(usize, usize, usize)> {
+        let mut k = v;
+        while k < self.t.len() && k <= v + 6 {
+            let tk = self.t[k];
+            if tk.kind == Kind::Punct
+                && b".?!;,".contains(&self.text.as_bytes()[tk.start])
+                && !(self.glued(k) && self.glued(k + 1))
+            {
+                return None;
+            }
+            if k > v && self.cue_at(k).is_some() {
+                return None;
+            }
+            if let Some((end, digits)) = self.id_chunk(k) {
+                // Plates are often letters, a space, digits: "BXT 4471"
+                let letters_before = k > v
+                    && self.t[k - 1].kind == Kind::Word
+                    && self.t[k - 1].upper
+                    && self.t[k - 1].len() <= 4
+                    && self.t[k].start == self.t[k - 1].end + 1;
+                let start = if label == Label::Vehicle && letters_before { k - 1 } else { k };
+                return Some((start, end, digits));
+            }
+            k += 1;
+        }
+        None
+    }
+
+    fn apply_fax_cues(&mut self) {
+        for &at in &self.fax_cues {
+            if let Some(c) = self
+                .out
+                .iter_mut()
+                .filter(|c| c.label == Label::Phone && c.start >= at && c.start - at <= 40)
+                .min_by_key(|c| c.start)
+            {
+                c.label = Label::Fax;
+            }
+        }
+    }
+
+    fn unit_after(&self, i: usize) -> bool {
+        let k = i + 1;
+        self.has(k, flag::UNIT) || self.is_p(k, b'%')
+    }
+
+    // ---- numbers: phones, dates, SSNs, IPs, cards, ZIPs, ages ------------------------------
+
+    fn numbers(&mut self) {
+        let mut i = 0;
+        while i < self.t.len() {
+            if self.t[i].kind != Kind::Num {
+                i += 1;
+                continue;
+            }
+            let next = self.number_run(i);
+            self.age(i);
+            self.ordinal_day(i);
+            i = next.max(i + 1);
+        }
+    }
+
+    /// Collects the digit groups starting at `i` and emits the longest prefix that is
+    /// something; returns the token after what it consumed.
+    fn number_run(&mut self, i: usize) -> usize {
+        // Money and glued words ("B12", "x2") are not identifiers.
+        let money = i > 0 && (self.is_p(i - 1, b'$') || (self.glued(i) && self.t[i - 1].kind == Kind::Word));
+        if money {
+            let mut k = i + 1;
+            while self.glued(k) && self.kind(k) != Some(Kind::Word) {
+                k += 1;
+            }
+            return k;
+        }
+        let mut groups: [usize; 6] = [i; 6];
+        let mut seps: [u8; 6] = [0; 6];
+        let mut n = 1;
+        let open_paren = i > 0 && self.is_p(i - 1, b'(') && self.glued(i);
+        let plus = i > 0 && self.is_p(i - 1, b'+') && self.glued(i);
+        let mut j = i;
+        while n < 6 {
+            let k = j + 1;
+            let Some(tk) = self.t.get(k) else { break };
+            if tk.kind == Kind::Punct && !tk.space_before {
+                let c = self.text.as_bytes()[tk.start];
+                let paren = c == b')' && open_paren && n == 1;
+                let gap_ok = if paren { true } else { self.glued(k + 1) };
+                if (b"-./".contains(&c) || paren) && gap_ok && self.kind(k + 1) == Some(Kind::Num) {
+                    seps[n] = c;
+                    groups[n] = k + 1;
+                    n += 1;
+                    j = k + 1;
+                    continue;
+                }
+                // "(555) 123-4567": a space after the closing parenthesis
+                break;
+            }
+            if tk.kind == Kind::Num && tk.start == self.t[j].end + 1 && self.text.as_bytes()[self.t[j].end] == b' ' {
+                seps[n] = b' ';
+                groups[n] = k;
+                n += 1;
+                j = k;
+                continue;
+            }
+            break;
+        }
+        for k in (1..=n).rev() {
+            if let Some((label, conf, p)) = self.classify(&groups[..k], &seps[..k], plus, open_paren) {
+                let last = groups[k - 1];
+                let mut start = self.t[i].start;
+                if (open_paren && seps.get(1) == Some(&b')') && k > 1) || plus {
+                    start = self.t[i - 1].start;
+                }
+                if plus && i >= 2 && self.is_p(i - 1, b'+') {
+                    start = self.t[i - 1].start;
+                }
+                self.emit(start, self.t[last].end, label, conf, p);
+                return last + 1;
+            }
+        }
+        i + 1
+    }
+
+    fn classify(&self, g: &[usize], seps: &[u8], plus: bool, paren: bool) -> Option<(Label, f32, u8)> {
+        let d: Vec<&str> = g.iter().map(|&k| self.s(k)).collect();
+        let lens: Vec<usize> = d.iter().map(|s| s.len()).collect();
+        let total: usize = lens.iter().sum();
+        let last = *g.last()?;
+        let same_sep = seps[1..].windows(2).all(|w| w[0] == w[1]);
+        let sep = seps.get(1).copied().unwrap_or(0);
+        let followed_by_num = self.glued(last + 1)
+            && self.is_p(last + 1, b'.')
+            && self.kind(last + 2) == Some(Kind::Num)
+            && self.glued(last + 2);
+        if followed_by_num || (self.glued(last + 1) && self.is_p(last + 1, b':')) {
+            return None; // a decimal or a time
+        }
+        let all = |f: &dyn Fn(usize) -> bool| lens.iter().all(|&l| f(l));
+        // IP address
+        if g.len() == 4 && sep == b'.' && same_sep && all(&|l| l <= 3) && d.iter().all(|s| parse(s) <= 255) {
+            return Some((Label::Ip, 0.95, prio::NUMERIC));
+        }
+        // Dates: m/d/y, d/m/y, y-m-d, m/d, m/yyyy
+        if g.len() == 3 && same_sep && b"/-.".contains(&sep) {
+            let (a, b, c) = (parse(d[0]), parse(d[1]), parse(d[2]));
+            if lens[0] <= 2 && lens[1] <= 2 && valid_year(d[2]) && (valid_day(a, b) || valid_day(b, a)) {
+                return Some((Label::Date, 0.95, prio::NUMERIC));
+            }
+            if lens[0] == 4 && valid_year(d[0]) && lens[1] <= 2 && lens[2] <= 2 && valid_day(b, c) {
+                return Some((Label::Date, 0.95, prio::NUMERIC));
+            }
+        }
+        if g.len() == 2 && sep == b'/' && lens[0] <= 2 {
+            let (a, b) = (parse(d[0]), parse(d[1]));
+            let lead = self.prev_word(g[0], 1).is_some_and(|p| self.word_in(p, DATE_LEAD));
+            let fraction = matches!(b, 2 | 3 | 4 | 8) && a < b;
+            let rating = matches!(b, 5 | 10) && a <= b;
+            if lens[1] <= 2 && valid_day(a, b) && (lead || !fraction && !rating) && !self.unit_after(last) {
+                return Some((Label::Date, 0.75, prio::NUMERIC));
+            }
+            if lens[1] == 4 && (1..=12).contains(&a) && valid_year(d[1]) {
+                return Some((Label::Date, 0.8, prio::NUMERIC));
+            }
+        }
+        // SSN
+        if g.len() == 3 && lens == [3, 2, 4] && same_sep && (sep == b'-' || sep == b' ') {
+            if valid_ssn(d[0], d[1], d[2]) {
+                return Some((Label::Ssn, 0.95, prio::SSN));
+            }
+            return Some((Label::OtherId, 0.6, prio::NUMERIC));
+        }
+        // Payment cards
+        if (13..=19).contains(&total) && (g.len() == 1 || all(&|l| l == 4 || l >= 3)) && sep != b'/' && sep != b'.' {
+            let digits: Vec<u8> = d.iter().flat_map(|s| s.bytes()).collect();
+            if luhn(&digits) && (g.len() > 1 || total >= 15) {
+                return Some((Label::Account, 0.85, prio::CARD));
+            }
+        }
+        // Phones (NANP and international)
+        let first = d[0].as_bytes()[0];
+        let phone_seps = sep != b'/';
+        if plus && (8..=15).contains(&total) && phone_seps {
+            return Some((Label::Phone, 0.9, prio::PHONE));
+        }
+        if phone_seps && lens == [3, 3, 4] && first >= b'2' && (sep != b' ' || same_sep || paren) {
+            return Some((Label::Phone, 0.95, prio::PHONE));
+        }
+        if phone_seps && lens == [1, 3, 3, 4] && d[0] == "1" {
+            return Some((Label::Phone, 0.95, prio::PHONE));
+        }
+        if g.len() == 1 && lens[0] == 10 && first >= b'2' && !self.unit_after(last) {
+            return Some((Label::Phone, 0.8, prio::PHONE));
+        }
+        if g.len() == 1 && lens[0] == 10 && first == b'1' && luhn(format!("80840{}", d[0]).as_bytes()) {
+            return Some((Label::License, 0.7, prio::PHONE)); // an NPI
+        }
+        if g.len() == 1 && lens[0] == 11 && first == b'1' {
+            return Some((Label::Phone, 0.75, prio::PHONE));
+        }
+        if g.len() == 2 && lens == [3, 4] && (sep == b'-' || sep == b'.') && first >= b'2' {
+            return Some((Label::Phone, 0.7, prio::PHONE));
+        }
+        // ZIP after a state ("Springfield, IL 62704")
+        if (g.len() == 1 && lens[0] == 5) || (g.len() == 2 && lens == [5, 4] && sep == b'-') {
+            let before = self.prev_word(g[0], 1);
+            if before.is_some_and(|w| {
+                let t = self.t[w];
+                t.has(flag::STATE) && (t.upper || t.len() > 2 || self.is_p(g[0] - 1, b','))
+            }) {
+                return Some((Label::Zip, 0.9, prio::NUMERIC));
+            }
+        }
+        // Long bare numbers
+        if g.len() == 1 && lens[0] >= 7 && !self.unit_after(last) {
+            return Some((Label::OtherId, 0.5, prio::LONG_NUMBER));
+        }
+        if g.len() >= 2 && total >= 8 && sep == b'-' {
+            return Some((Label::OtherId, 0.5, prio::LONG_NUMBER));
+        }
+        None
+    }
+
+    /// "on Tuesday the 14th", "the 3rd at 10": a day of the month.
+    fn ordinal_day(&mut self, i: usize) {
+        let Some(suffix) = (self.glued(i + 1) && self.word_in(i + 1, ORDINALS)).then_some(i + 1) else { return };
+        if !(1..=31).contains(&parse(self.s(i))) || !self.prev_word(i, 0).is_some_and(|p| self.is_w(p, "the")) {
+            return;
+        }
+        let weekday =
+            self.prev_word(i, 0).and_then(|p| self.prev_word(p, 0)).is_some_and(|w| self.has(w, flag::WEEKDAY));
+        let next_ok = match self.t.get(suffix + 1) {
+            None => true,
+            Some(n) if n.kind == Kind::Punct => !self.is_p(suffix + 1, b'-'),
+            Some(_) => self.word_in(
+                suffix + 1,
+                &["at", "and", "or", "for", "if", "so", "but", "please", "instead", "then", "ok", "works", "is"],
+            ),
+        };
+        if weekday || next_ok {
+            self.emit_toks(i, suffix, Label::Date, 0.6, prio::MONTH_ALONE);
+        }
+    }
+
+    fn age(&mut self, i: usize) {
+        let tk = self.t[i];
+        let v = parse(self.s(i));
+        if !(90..=125).contains(&v)
+            || tk.len() > 3
+            || (i > 0 && self.glued(i) && self.t[i - 1].kind == Kind::Punct && !self.is_p(i - 1, b'('))
+        {
+            return;
+        }
+        let mut k = i + 1;
+        if self.is_p(k, b'-') {
+            k += 1;
+        }
+        let years_after = self.has(k, flag::YEARS)
+            || (self.is_w(k, "y") && self.is_p(k + 1, b'/') && self.is_w(k + 2, "o"))
+            || (self.glued(i + 1) && self.is_w(i + 1, "yo"));
+        if years_after || self.age_context(i, i) {
+            self.emit_toks(i, i, Label::AgeOver89, if years_after { 0.9 } else { 0.75 }, prio::NUMERIC);
+        }
+    }
+
+    /// Words around an age written without "years": "she is 93", "aged 91", "grandpa (92)",
+    /// "at 97 he". `a..=b` are the tokens of the number.
+    fn age_context(&self, a: usize, b: usize) -> bool {
+        if self.unit_after(b) || (self.glued(b + 1) && self.kind(b + 1) != Some(Kind::Punct)) {
+            return false;
+        }
+        let person = |p: usize| self.word_in(p, AGE_PERSON) || self.has(p, flag::RELATION | flag::TITLE | flag::GIVEN);
+        let before = self.prev_word(a, 0);
+        let cued = before.is_some_and(|w| {
+            self.word_in(w, AGE_BEFORE)
+                || (self.word_in(w, &["is", "am", "was"]) && self.prev_word(w, 0).is_some_and(person))
+        });
+        let paren = self.is_p(b + 1, b')')
+            && (a.saturating_sub(6)..a).rev().find(|&k| self.is_p(k, b'(')).is_some_and(|open| {
+                (open + 1..a).all(|k| self.t[k].kind != Kind::Num) && self.prev_word(open, 0).is_some_and(person)
+            });
+        let at =
+            before.is_some_and(|w| self.is_w(w, "at")) && self.word_in(b + 1, &["he", "she", "i", "my", "her", "his"]);
+        cued || paren || at
+    }
+
+    /// Ages in words: "ninety-one", "ninety three years old".
+    fn age_words(&mut self) {
+        for i in 0..self.t.len() {
+            if !self.has(i, flag::AGE_WORD)
+                || self.is_w(i, "hundred") && !self.prev_word(i, 0).is_some_and(|p| self.word_in(p, &["a", "one"]))
+            {
+                continue;
+            }
+            let mut end = i;
+            if self.is_p(i + 1, b'-') && self.glued(i + 1) && self.glued(i + 2) && self.kind(i + 2) == Some(Kind::Word)
+            {
+                end = i + 2;
+            } else if self.word_in(i + 1, &["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]) {
+                end = i + 1;
+            }
+            let mut k = end + 1;
+            if self.is_p(k, b'-') {
+                k += 1;
+            }
+            if self.has(k, flag::YEARS) || self.age_context(i, end) {
+                self.emit_toks(i, end, Label::AgeOver89, 0.8, prio::NUMERIC);
+            }
+        }
+    }
+
+    // ---- alphanumeric identifiers without a cue ---------------------------------------------
+
+    fn chunks(&mut self) {
+        let mut i = 0;
+        while i < self.t.len() {
+            let tk = self.t[i];
+            let starts = tk.kind != Kind::Punct && (i == 0 || tk.space_before || self.t[i - 1].kind == Kind::Punct);
+            // A mixed identifier has a number and something glued to it.
+            let mixed = self.glued(i + 1)
+                && (tk.kind == Kind::Num || self.kind(i + 1) == Some(Kind::Num) || self.is_p(i + 1, b'-'));
+            if !starts || !mixed {
+                i += 1;
+                continue;
+            }
+            let mut end = i;
+            let (mut letters, mut digits) = (0, 0);
+            let mut k = i;
+            while let Some(n) = self.t.get(k) {
+                if k > i && n.space_before {
+                    break;
+                }
+                match n.kind {
+                    Kind::Word if n.start == n.end || self.text[n.start..n.end].is_ascii() => letters += n.len(),
+                    Kind::Num => digits += n.len(),
+                    Kind::Punct if self.text.as_bytes()[n.start] == b'-' && self.glued(k + 1) => {}
+                    _ => break,
+                }
+                end = k;
+                k += 1;
+            }
+            let (s, e) = (tk.start, self.t[end].end);
+            if letters > 0 && digits > 0 {
+                if valid_vin(&self.text.as_bytes()[s..e]) {
+                    self.emit(s, e, Label::Vehicle, 0.85, prio::VIN);
+                } else if digits >= 5 && e - s >= 6 {
+                    self.emit(s, e, Label::OtherId, 0.6, prio::ALNUM_ID);
+                }
+            }
+            i = end + 1;
+        }
+    }
+
+    // ---- addresses ----------------------------------------------------------------------------
+
+    fn addresses(&mut self, digits: bool) {
+        for i in 0..self.t.len() {
+            let tk = self.t[i];
+            if !digits {
+                if tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
+                    self.city(i);
+                }
+                continue;
+            }
+            if tk.len() == 3 && self.kind(i + 1) == Some(Kind::Num) && self.is_w(i, "box") {
+                let po = if self.is_w(i.wrapping_sub(1), "po") {
+                    Some(i - 1)
+                } else if i >= 3 && self.is_w(i - 3, "p") && self.is_w(i - 1, "o") {
+                    Some(i - 3)
+                } else if i >= 4 && self.is_w(i - 4, "p") && self.is_p(i - 1, b'.') && self.is_w(i - 2, "o") {
+                    Some(i - 4)
+                } else {
+                    None
+                };
+                if let Some(s) = po {
+                    let end = self.city_after(i + 1);
+                    self.emit_toks(s, end, Label::Address, 0.9, prio::ADDRESS);
+                }
+            }
+            if tk.kind == Kind::Num && tk.len() <= 6 && (tk.space_before || i == 0) {
+                self.street(i);
+            }
+            if tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
+                self.city(i);
+            }
+        }
+    }
+
+    fn street(&mut self, i: usize) {
+        if self.glued(i + 1) && self.word_in(i + 1, ORDINALS) {
+            return; // "5th Street" names a street, not an address
+        }
+        let mut k = i + 1;
+        if self.glued(k) && self.kind(k) == Some(Kind::Word) && self.t[k].len() == 1 {
+            k += 1; // "12B"
+        }
+        let first = k;
+        let mut street = None;
+        while k < self.t.len() && k < first + 6 {
+            let tk = self.t[k];
+            match tk.kind {
+                Kind::Word => {
+                    if tk.has(flag::STREET) && k > first {
+                        street = Some(k);
+                        let risky = self.word_in(
+                            k,
+                            &["way", "place", "court", "drive", "circle", "square", "row", "loop", "trail", "dr", "pl"],
+                        );
+                        let capitalized = (first..k).all(|j| self.t[j].kind != Kind::Word || self.t[j].cap);
+                        if risky && !capitalized && self.t[i].len() < 3 {
+                            street = None;
+                        }
+                        break;
+                    }
+                    if self.word_in(k, STREET_STOP) || tk.has(flag::UNIT) || (k == first && tk.has(flag::YEARS)) {
+                        break;
+                    }
+                }
+                Kind::Num => {
+                    // "West 5th Ave": a number glued to an ordinal
+                    if !(tk.space_before && self.glued(k + 1) && self.word_in(k + 1, ORDINALS)) {
+                        break;
+                    }
+                    k += 1;
+                }
+                Kind::Punct if self.text.as_bytes()[tk.start] == b'.' && self.t[k - 1].len() == 1 => {}
+                Kind::Punct => break,
+            }
+            k += 1;
+        }
+        let Some(st) = street else { return };
+        let mut end = st;
+        if self.is_p(end + 1, b'.') && self.glued(end + 1) {
+            end += 1;
+        }
+        // Unit: ", Apt 4B", "#12", "suite 200"
+        let mut k = end + 1;
+        if self.is_p(k, b',') {
+            k += 1;
+        }
+        if self.word_in(k, &["apt", "apartment", "unit", "suite", "ste", "lot", "fl", "floor"]) || self.is_p(k, b'#') {
+            let mut v = k + 1;
+            if self.is_p(v, b'.') || self.is_p(v, b'#') {
+                v += 1;
+            }
+            if let Some((e, _)) = self
+                .id_chunk(v)
+                .or_else(|| (self.kind(v) == Some(Kind::Word) && self.t[v].len() <= 2).then_some((v, 0)))
+            {
+                end = e;
+            }
+        }
+        let end = self.city_after(end);
+        self.emit(self.t[i].start, self.t[end].end, Label::Address, 0.9, prio::ADDRESS);
+        // "... in Hillsboro"
+        if self.is_w(end + 1, "in")
+            && self.t.get(end + 2).is_some_and(|t| {
+                t.kind == Kind::Word && t.cap && !t.has(flag::COMMON | flag::COUNTRY | flag::STATE | flag::NOT_NAME)
+            })
+        {
+            self.emit_toks(end + 2, end + 2, Label::Address, 0.7, prio::CITY);
+        }
+        // A ZIP code right after the street, without a state: "3150 West 5th Ave 43204"
+        let mut z = end + 1;
+        if self.is_p(z, b',') {
+            z += 1;
+        }
+        if self.t.get(z).is_some_and(|t| t.kind == Kind::Num && t.len() == 5) && !self.glued(z + 1) {
+            self.emit_toks(z, z, Label::Zip, 0.8, prio::NUMERIC);
+        }
+    }
+
+    /// Extends an address ending at token `end` over a city that a state follows
+    /// (", Springfield, IL"); returns the new last token.
+    fn city_after(&self, end: usize) -> usize {
+        let mut k = end + 1;
+        if self.is_p(k, b',') {
+            k += 1;
+        }
+        let city_start = k;
+        while k < self.t.len() && k < city_start + 3 && self.kind(k) == Some(Kind::Word) && !self.state_at(k) {
+            k += 1;
+        }
+        if k > city_start {
+            let mut s = k;
+            if self.is_p(s, b',') {
+                s += 1;
+            }
+            if self.state_at(s) {
+                return k - 1;
+            }
+        }
+        end
+    }
+
+    /// A state: a full name, or a two-letter code in upper case or followed by a ZIP code.
+    fn state_at(&self, k: usize) -> bool {
+        let Some(tk) = self.t.get(k) else { return false };
+        if tk.kind != Kind::Word || !tk.has(flag::STATE) {
+            return false;
+        }
+        if tk.len() > 2 {
+            return !tk.has(flag::COMMON) || tk.cap;
+        }
+        let zip_after = self.t.get(k + 1).is_some_and(|n| n.kind == Kind::Num && n.len() == 5);
+        tk.upper || zip_after
+    }
+
+    fn city(&mut self, i: usize) {
+        let prev_is_cap_word = i > 0 && self.t[i - 1].kind == Kind::Word && self.t[i - 1].cap && self.t[i].space_before;
+        if prev_is_cap_word {
+            return; // only from the first word of a city
+        }
+        let bad =
+            |t: &Tok| t.has(flag::NOT_NAME | flag::COUNTRY | flag::TITLE | flag::MONTH | flag::WEEKDAY | flag::SIGNOFF);
+        let mut k = i;
+        while k < i + 3 && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.cap && !bad(t)) && !self.state_at(k)
+        {
+            k += 1;
+        }
+        if k == i {
+            return;
+        }
+        let state_after = self.is_p(k, b',') && self.state_at(k + 1);
+        let lead = self
+            .prev_word(i, 0)
+            .filter(|&p| self.t[p].len() <= 4)
+            .and_then(|p| Some((self.s(p), self.s(self.prev_word(p, 0)?))));
+        let after_lead = lead.is_some_and(|(w1, w0)| {
+            PLACE_LEAD.iter().any(|(a, b)| w0.eq_ignore_ascii_case(a) && w1.eq_ignore_ascii_case(b))
+        });
+        if state_after || (after_lead && !self.t[i].has(flag::STATE)) {
+            let conf = if state_after { 0.8 } else { 0.6 };
+            self.emit_toks(i, k - 1, Label::Address, conf, prio::CITY);
+        }
+    }
+
+    // ---- dates with month names -------------------------------------------------------------
+
+    fn day_at(&self, k: usize) -> Option<usize> {
+        let tk = self.t.get(k)?;
+        if self.word_in(k, ORDINAL_WORDS) {
+            return Some(k);
+        }
+        if self.word_in(k, &["twenty", "thirty"]) && self.is_p(k + 1, b'-') && self.word_in(k + 2, ORDINAL_WORDS) {
+            return Some(k + 2);
+        }
+        if tk.kind != Kind::Num || tk.len() > 2 || !(1..=31).contains(&parse(self.s(k))) {
+            return None;
+        }
+        if self.glued(k + 1) && self.word_in(k + 1, ORDINALS) {
+            return Some(k + 1);
+        }
+        if self.glued(k + 1) && self.kind(k + 1) != Some(Kind::Punct) {
+            return None;
+        }
+        Some(k)
+    }
+
+    fn year_at(&self, k: usize) -> Option<usize> {
+        let mut k = k;
+        if self.is_p(k, b',') || self.word_in(k, &["de", "of"]) {
+            k += 1;
+        }
+        if self.is_p(k, b'\'') && self.t.get(k + 1).is_some_and(|t| t.kind == Kind::Num && t.len() == 2) {
+            return Some(k + 1);
+        }
+        let tk = self.t.get(k)?;
+        (tk.kind == Kind::Num
+            && tk.len() == 4
+            && valid_year(self.s(k))
+            && !(self.glued(k + 1) && self.kind(k + 1) == Some(Kind::Num)))
+        .then_some(k)
+    }
+
+    fn months(&mut self) {
+        for i in 0..self.t.len() {
+            let tk = self.t[i];
+            if tk.kind != Kind::Word || !tk.has(flag::MONTH) {
+                continue;
+            }
+            let mut m_end = i;
+            if self.is_p(i + 1, b'.') && self.glued(i + 1) && tk.len() <= 4 {
+                m_end = i + 1;
+            }
+            // "March 3rd, 1971", "March 3", "March 1971"
+            let mut after = m_end + 1;
+            if self.is_p(after, b',') {
+                after += 1;
+            }
+            let ambiguous_word_day = self.word_in(after, ORDINAL_WORDS)
+                && (!tk.cap || self.word_in(i, AMBIGUOUS_MONTHS) && tk.sentence_start);
+            if let Some(d) = self.day_at(after).filter(|_| !ambiguous_word_day) {
+                let end = self.year_at(d + 1).unwrap_or(d);
+                self.emit_toks(i, end, Label::Date, 0.9, prio::MONTH_DATE);
+                continue;
+            }
+            if let Some(y) = self.year_at(m_end + 1) {
+                self.emit_toks(i, y, Label::Date, 0.85, prio::MONTH_DATE);
+                continue;
+            }
+            // "3rd of March 1971", "3 de marzo de 2020", "the 14 March"
+            let mut k = i;
+            if self.word_in(k.wrapping_sub(1), &["of", "de"]) {
+                k -= 1;
+            }
+            let day = k
+                .checked_sub(1)
+                .and_then(|p| if self.word_in(p, ORDINALS) && self.glued(p) { p.checked_sub(1) } else { Some(p) });
+            if let Some(d) = day
+                && self.word_in(d, ORDINAL_WORDS)
+                && k < i
+            {
+                let end = self.year_at(m_end + 1).unwrap_or(m_end);
+                let start = if self.is_w(d.wrapping_sub(1), "the") { d - 1 } else { d };
+                self.emit_toks(start, end, Label::Date, 0.85, prio::MONTH_DATE);
+                continue;
+            }
+            if let Some(d) = day
+                && self.t[d].kind == Kind::Num
+                && self.t[d].len() <= 2
+                && (1..=31).contains(&parse(self.s(d)))
+                && !(d > 0 && self.glued(d) && self.t[d - 1].kind != Kind::Word)
+            {
+                let end = self.year_at(m_end + 1).unwrap_or(m_end);
+                self.emit_toks(d, end, Label::Date, 0.9, prio::MONTH_DATE);
+                continue;
+            }
+            // A month alone: "since April", "in March"
+            let ambiguous = self.word_in(i, AMBIGUOUS_MONTHS) || tk.len() <= 3;
+            let lead = self.prev_word(i, 0).is_some_and(|p| self.word_in(p, MONTH_LEAD));
+            if lead && (!ambiguous || tk.cap && !tk.sentence_start && tk.len() > 3) {
+                self.emit_toks(i, i, Label::Date, 0.6, prio::MONTH_ALONE);
+            }
+        }
+    }
+
+    // ---- names ------------------------------------------------------------------------------
+
+    /// How strongly the words before token `i` announce a name.
+    fn name_context(&self, i: usize) -> Option<u8> {
+        // A signature dash at the start of a line: "- Maria"
+        if i > 0
+            && (self.is_p(i - 1, b'-') || self.s(i - 1) == "\u{2014}" || self.is_p(i - 1, b'~'))
+            && self.t[i - 1].sentence_start
+        {
+            return Some(1);
+        }
+        let p = self.prev_word(i, 2)?;
+        let between = |ok: &[u8]| (p + 1..i).all(|k| ok.contains(&self.text.as_bytes()[self.t[k].start]));
+        // "Dr. Lee", "Dr Lee"; but "my doctor. Fax ..." ends a sentence.
+        if self.is_title(p) && (i == p + 1 || between(b".") && self.t[p].len() <= 4) {
+            return Some(2);
+        }
+        if self.t[p].has(flag::RELATION) && between(b",") {
+            return Some(1);
+        }
+        if self.t[p].has(flag::SIGNOFF) && between(b",!.-") {
+            return Some(1);
+        }
+        if self.is_w(p, "you") && self.prev_word(p, 0).is_some_and(|q| self.is_w(q, "thank")) && i > p + 1 {
+            return Some(1);
+        }
+        if between(b":") {
+            if self.word_in(p, NAME_INTRO_ONE)
+                || (i == p + 2 && self.word_in(p, &["name", "patient", "pt", "from", "signed", "child"]))
+            {
+                return Some(1);
+            }
+            if let Some(q) = self.prev_word(p, 0) {
+                let (a, b) = (self.s(q), self.s(p));
+                if NAME_INTRO_TWO.iter().any(|(x, y)| a.eq_ignore_ascii_case(x) && b.eq_ignore_ascii_case(y)) {
+                    return Some(1);
+                }
+            }
+        }
+        None
+    }
+
+    /// "Dr Brown", "dr. brown": a title just before token `i`.
+    fn title_before(&self, i: usize) -> bool {
+        (i >= 1 && self.is_title(i - 1))
+            || (i >= 2 && self.is_p(i - 1, b'.') && self.is_title(i - 2) && self.t[i - 2].len() <= 4)
+    }
+
+    /// A title before a name. In lower case only the unambiguous ones count: "dr smith", but
+    /// not "ms word" or "pa state".
+    fn is_title(&self, p: usize) -> bool {
+        self.has(p, flag::TITLE)
+            && (self.t[p].cap || self.word_in(p, &["dr", "doctor", "doc", "nurse", "mr", "mrs", "dra"]))
+    }
+
+    /// Whether token `k` can be (part of) a name, and how sure: 0 = no.
+    fn name_word(&self, k: usize, context: Option<u8>, first: bool) -> f32 {
+        let Some(tk) = self.t.get(k) else { return 0.0 };
+        if tk.kind != Kind::Word || tk.len() < 2 && !tk.cap {
+            return 0.0;
+        }
+        let never =
+            flag::NOT_NAME | flag::TITLE | flag::RELATION | flag::WEEKDAY | flag::UNIT | flag::SIGNOFF | flag::YEARS;
+        if tk.has(never) {
+            return 0.0;
+        }
+        let (given, family, common) = (tk.has(flag::GIVEN), tk.has(flag::FAMILY), tk.has(flag::COMMON));
+        let health = tk.has(flag::COND | flag::MED);
+        let place = tk.has(flag::MONTH | flag::STATE | flag::COUNTRY | flag::STREET);
+        let unknown = tk.flags == 0 || tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
+        let ascii_letters = self.s(k).bytes().all(|b| b.is_ascii_alphabetic() || b >= 0x80 || b == b'\'');
+        if !ascii_letters {
+            return 0.0;
+        }
+        match context {
+            Some(2) => {
+                // After a title: any capitalized word, or a listed name, or an unknown word.
+                if tk.cap || (given || family || unknown) && !self.word_in(k, AFTER_TITLE_NOT_NAME) {
+                    return 0.9;
+                }
+                0.0
+            }
+            Some(_) if first => {
+                if health || place && !tk.cap {
+                    return 0.0;
+                }
+                if (given || family) && (!common || tk.cap) || tk.cap && unknown {
+                    return 0.85;
+                }
+                0.0
+            }
+            _ => {
+                if health || place {
+                    return 0.0;
+                }
+                if first {
+                    if given && !common && !tk.upper {
+                        return if tk.cap { 0.85 } else { 0.7 };
+                    }
+                    if given && tk.cap && !tk.upper && self.name_word(k + 1, None, false) > 0.0 && self.t[k + 1].cap {
+                        return 0.75;
+                    }
+                    // "Mark and I", "Hope and Faith", "tell Will thanks"
+                    if given && tk.cap && !tk.upper {
+                        let and_next = self.is_w(k + 1, "and")
+                            && (self.t.get(k + 2).is_some_and(|n| n.cap && n.has(flag::GIVEN))
+                                || self.is_w(k + 2, "i")
+                                || self.is_w(k + 2, "me"));
+                        let and_prev = self.prev_word(k, 0).is_some_and(|p| {
+                            self.is_w(p, "and")
+                                && self.prev_word(p, 0).is_some_and(|q| self.t[q].cap && self.t[q].has(flag::GIVEN))
+                        });
+                        let verb = self.prev_word(k, 0).is_some_and(|p| self.word_in(p, PERSON_VERBS));
+                        if and_next || and_prev || verb {
+                            return 0.7;
+                        }
+                    }
+                    if family && !given && tk.cap && !common && !tk.sentence_start && !tk.upper {
+                        return 0.6;
+                    }
+                    // Names the lists miss, in scripts with diacritics: "Kateřina Dvořák"
+                    let foreign = |t: &Tok, s: &str| {
+                        t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0 && !s.is_ascii()
+                    };
+                    if foreign(tk, self.s(k))
+                        && self
+                            .t
+                            .get(k + 1)
+                            .is_some_and(|n| n.cap && n.kind == Kind::Word && n.flags & flag::COMMON == 0)
+                    {
+                        return 0.6;
+                    }
+                    return 0.0;
+                }
+                // Continuing a name: a surname.
+                if tk.cap && !tk.upper && (family || given || !common) || !tk.cap && family && !common {
+                    return 0.85;
+                }
+                0.0
+            }
+        }
+    }
+
+    /// "St. Mary's": a hospital or a place, not a person.
+    fn after_saint(&self, k: usize) -> bool {
+        self.prev_word(k, 1).is_some_and(|p| self.t[p].len() <= 5 && self.word_in(p, &["st", "saint", "san", "santa"]))
+    }
+
+    fn names(&mut self) {
+        let mut i = 0;
+        while i < self.t.len() {
+            if self.t[i].kind != Kind::Word {
+                i += 1;
+                continue;
+            }
+            let tk = self.t[i];
+            let listed = tk.has(flag::GIVEN | flag::FAMILY);
+            let unknown = tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
+            let maybe = if tk.cap { listed || unknown || tk.len() == 1 } else { listed && !tk.has(flag::COMMON) };
+            if !maybe && !self.title_before(i) {
+                i += 1; // the common case: an everyday word
+                continue;
+            }
+            let context = self.name_context(i);
+            // Initials before a surname: "J.R. Whitaker", "J. Smith"
+            if self.t[i].cap && self.t[i].len() == 1 && self.is_p(i + 1, b'.') {
+                let mut k = i + 2;
+                if self.t.get(k).is_some_and(|t| t.cap && t.len() == 1 && t.kind == Kind::Word)
+                    && self.is_p(k + 1, b'.')
+                {
+                    k += 2;
+                }
+                if self.t.get(k).is_some_and(|t| t.cap && t.has(flag::FAMILY) && !t.upper)
+                    && !self.t[k].has(flag::NOT_NAME | flag::MONTH)
+                {
+                    self.emit(self.t[i].start, self.t[k].stem_end, Label::Name, 0.75, prio::NAME);
+                    i = k + 1;
+                    continue;
+                }
+            }
+            let conf = self.name_word(i, context, true);
+            if conf == 0.0 || self.after_saint(i) {
+                i += 1;
+                continue;
+            }
+            let mut last = i;
+            let mut k = i + 1;
+            let mut surnames = 0;
+            while surnames < 3 {
+                // Middle initial: "J." or "J"
+                if self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.len() == 1 && t.cap) && surnames == 0 {
+                    let after = if self.is_p(k + 1, b'.') { k + 2 } else { k + 1 };
+                    if self.name_word(after, None, false) > 0.0 {
+                        k = after;
+                        continue;
+                    }
+                }
+                if self.is_p(k, b'-') && self.glued(k) && self.glued(k + 1) && self.name_word(k + 1, None, false) > 0.0
+                {
+                    last = k + 1;
+                    k += 2;
+                    continue;
+                }
+                if self.word_in(k, SURNAME_PARTICLES)
+                    && self.t.get(k + 1).is_some_and(|t| t.cap)
+                    && self.name_word(k + 1, None, false) > 0.0
+                    && self.t[i].cap
+                {
+                    last = k + 1;
+                    k += 2;
+                    surnames += 1;
+                    continue;
+                }
+                let lower_ok = !self.t[i].cap || context.is_some();
+                let next_ok = self.t.get(k).is_some_and(|t| t.cap || lower_ok) && self.name_word(k, None, false) > 0.0;
+                if !next_ok || self.t[k].sentence_start {
+                    break;
+                }
+                last = k;
+                k += 1;
+                surnames += 1;
+            }
+            let p = if context.is_some() { prio::NAME_CUED } else { prio::NAME };
+            let (start, end) = (self.t[i].start, self.t[last].stem_end);
+            self.emit(start, end, Label::Name, conf, p);
+            i = last + 1;
+        }
+    }
+
+    // ---- health terms -----------------------------------------------------------------------
+
+    fn phrase_at(&mut self, i: usize) -> Option<(usize, Label)> {
+        let lengths = self.t[i].flags >> flag::PHRASE_LENGTHS;
+        for len in (2..=flag::MAX_PHRASE).rev() {
+            if lengths & (1 << (len - 2)) == 0 {
+                continue;
+            }
+            let j = i + len - 1;
+            if j >= self.t.len() {
+                continue;
+            }
+            self.key.clear();
+            let mut ok = true;
+            for k in i..=j {
+                let tk = self.t[k];
+                if k > i && tk.space_before {
+                    self.key.push(b' ');
+                }
+                if tk.kind == Kind::Punct && !b"-'/".contains(&self.text.as_bytes()[tk.start]) {
+                    ok = false;
+                    break;
+                }
+                let s = &self.text[tk.start..tk.end];
+                if s.is_ascii() {
+                    self.key.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
+                } else {
+                    self.key.extend_from_slice(s.to_lowercase().as_bytes());
+                }
+            }
+            if ok && let Some(label) = self.lex.phrase(self.key) {
+                return Some((j, label));
+            }
+        }
+        None
+    }
+
+    fn health(&mut self) {
+        let mut i = 0;
+        while i < self.t.len() {
+            let tk = self.t[i];
+            if tk.kind != Kind::Word {
+                i += 1;
+                continue;
+            }
+            if tk.has(flag::PHRASE)
+                && let Some((j, label)) = self.phrase_at(i)
+            {
+                self.emit_toks(i, j, label, 0.9, prio::HEALTH);
+                i = j + 1;
+                continue;
+            }
+            if tk.has(flag::ORGAN) && self.has(i + 1, flag::PROBLEM_HEAD) {
+                self.emit_toks(i, i + 1, Label::Condition, 0.8, prio::HEALTH);
+                i += 2;
+                continue;
+            }
+            let found = if tk.has(flag::COND) {
+                Some((Label::Condition, 0.85))
+            } else if tk.has(flag::MED) {
+                Some((Label::Medication, 0.9))
+            } else if tk.upper && tk.len() <= 5 {
+                self.lex.upper_term(self.s(i).as_bytes()).map(|l| (l, 0.8))
+            } else if tk.flags & !(flag::FAMILY) == 0 && tk.len() >= 5 {
+                self.fuzzy(i)
+            } else {
+                None
+            };
+            if let Some((label, conf)) = found {
+                self.emit_toks(i, i, label, conf, prio::HEALTH);
+            } else if self.is_dose_after(i) && !tk.has(flag::COMMON) {
+                self.emit_toks(i, i, Label::Medication, 0.7, prio::HEALTH);
+            }
+            i += 1;
+        }
+    }
+
+    /// A misspelled health term: one deletion, insertion, substitution or transposition away.
+    fn fuzzy(&mut self, i: usize) -> Option<(Label, f32)> {
+        let s = self.s(i);
+        let mut buf = [0u8; 40];
+        if !s.is_ascii() || s.len() > buf.len() {
+            return None;
+        }
+        let lower = &mut buf[..s.len()];
+        for (d, c) in lower.iter_mut().zip(s.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        let lower = &*lower;
+        if let Some(l) = self.lex.fuzzy(lower) {
+            return Some((l, 0.65));
+        }
+        for skip in 0..lower.len() {
+            self.key.clear();
+            self.key.extend_from_slice(&lower[..skip]);
+            self.key.extend_from_slice(&lower[skip + 1..]);
+            let f = self.lex.flags(self.key);
+            if f & flag::MED != 0 {
+                return Some((Label::Medication, 0.65));
+            }
+            if f & flag::COND != 0 {
+                return Some((Label::Condition, 0.65));
+            }
+            if let Some(l) = self.lex.fuzzy(self.key) {
+                return Some((l, 0.6));
+            }
+        }
+        if lower.len() >= 7 && MED_SUFFIXES.iter().any(|suf| lower.ends_with(suf.as_bytes())) {
+            return Some((Label::Condition, 0.55));
+        }
+        None
+    }
+
+    fn is_dose_after(&self, i: usize) -> bool {
+        self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Num)
+            && self.word_in(i + 2, DOSE_UNITS)
+            && self.t[i].len() >= 4
+    }
+}

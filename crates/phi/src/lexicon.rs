@@ -1,0 +1,967 @@
+//! The word lists, loaded once into hash tables keyed by lower-cased bytes.
+
+use crate::Label;
+use rustc_hash::FxHashMap;
+
+/// Bits of a word's entry.
+pub(crate) mod flag {
+    pub const GIVEN: u32 = 1 << 0;
+    pub const FAMILY: u32 = 1 << 1;
+    /// An everyday English word in lower case ("will", "mark", "brown").
+    pub const COMMON: u32 = 1 << 2;
+    /// A one-word condition, symptom or procedure.
+    pub const COND: u32 = 1 << 3;
+    /// A one-word medication.
+    pub const MED: u32 = 1 << 4;
+    /// First word of a multi-word health term; the lengths are in [`PHRASE_LENGTHS`].
+    pub const PHRASE: u32 = 1 << 5;
+    /// "Dr", "Mrs", "nurse".
+    pub const TITLE: u32 = 1 << 6;
+    /// "son", "wife", "mom": a name may follow.
+    pub const RELATION: u32 = 1 << 7;
+    pub const MONTH: u32 = 1 << 8;
+    pub const WEEKDAY: u32 = 1 << 9;
+    /// A US state's name, or its two-letter code (which counts only in upper case).
+    pub const STATE: u32 = 1 << 10;
+    /// "street", "ave", "blvd".
+    pub const STREET: u32 = 1 << 11;
+    /// First word of an identifier cue ("mrn", "member", "#").
+    pub const CUE: u32 = 1 << 12;
+    /// Capitalized, but never a person ("Facebook", "Medicare", "Christmas").
+    pub const NOT_NAME: u32 = 1 << 13;
+    /// "thanks", "sincerely": a signature may follow.
+    pub const SIGNOFF: u32 = 1 << 14;
+    /// "mg", "dollars", "minutes": the number before is a quantity.
+    pub const UNIT: u32 = 1 << 15;
+    /// "years", "yrs", "yo".
+    pub const YEARS: u32 = 1 << 16;
+    /// A country or a nationality: not smaller than a state.
+    pub const COUNTRY: u32 = 1 << 17;
+    /// Listed as not a health term, whatever a generated list says ("online").
+    pub const NOT_HEALTH: u32 = 1 << 18;
+    /// A body part or system: with a [`PROBLEM_HEAD`] after it, a condition ("kidney issues").
+    pub const ORGAN: u32 = 1 << 19;
+    /// "problems", "issues", "infection".
+    pub const PROBLEM_HEAD: u32 = 1 << 20;
+    /// "ninety", "hundred": an age in words may start here.
+    pub const AGE_WORD: u32 = 1 << 21;
+    /// "live", "moved", "staying": a place may follow ("live in Salem").
+    pub const PLACE_LEAD: u32 = 1 << 22;
+    /// Bits 25..32: bit k set when a multi-word health term of k+2 tokens starts here.
+    pub const PHRASE_LENGTHS: u32 = 25;
+    /// The longest multi-word health term, in tokens.
+    pub const MAX_PHRASE: usize = 8;
+}
+
+/// What an identifier cue announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cue {
+    /// The identifier that follows has this label.
+    Id(Label),
+    /// A date of birth follows.
+    Dob,
+    /// The phone number that follows is a fax.
+    Fax,
+    /// A ZIP code follows.
+    Zip,
+}
+
+/// Lower-cased word → flags. Words of up to 15 bytes (nearly all) are packed into the key
+/// itself, so a lookup is one hash of two machine words and one probe, no pointer to follow.
+#[derive(Default)]
+struct WordTable {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<[u8]>, u32>,
+}
+
+fn pack(word: &[u8]) -> Option<u128> {
+    let mut key = [0u8; 16];
+    key.get_mut(..word.len())?.copy_from_slice(word);
+    key[15] = u8::try_from(word.len()).ok().filter(|&l| l <= 15)?;
+    Some(u128::from_le_bytes(key))
+}
+
+impl WordTable {
+    fn get(&self, word: &[u8]) -> u32 {
+        match pack(word) {
+            Some(k) => self.short.get(&k).copied().unwrap_or(0),
+            None => self.long.get(word).copied().unwrap_or(0),
+        }
+    }
+
+    fn get_mut(&mut self, word: &[u8]) -> Option<&mut u32> {
+        match pack(word) {
+            Some(k) => self.short.get_mut(&k),
+            None => self.long.get_mut(word),
+        }
+    }
+
+    fn or_insert(&mut self, word: &[u8]) -> &mut u32 {
+        match pack(word) {
+            Some(k) => self.short.entry(k).or_insert(0),
+            None => self.long.entry(word.to_vec().into_boxed_slice()).or_insert(0),
+        }
+    }
+}
+
+/// The words of a cue after its first, and what the cue announces.
+type CuePhrase = (Vec<Box<[u8]>>, Cue);
+
+pub(crate) struct Lexicon {
+    words: WordTable,
+    /// Multi-word health terms, lower case with single spaces.
+    phrases: FxHashMap<Box<[u8]>, Label>,
+    /// Health terms that count only in upper case ("ADD", "MS").
+    upper: FxHashMap<Box<[u8]>, Label>,
+    /// Each one-word health term of six letters or more (five when curated), and each of its
+    /// one-letter deletions.
+    fuzzy: FxHashMap<Box<[u8]>, Label>,
+    /// Cue phrases by first word: the remaining words, and what they announce.
+    cues: FxHashMap<Box<[u8]>, Vec<CuePhrase>>,
+}
+
+const COMMON: &str = include_str!("../data/gen_common.txt");
+const GIVEN: &str = include_str!("../data/gen_given.txt");
+const FAMILY: &str = include_str!("../data/gen_family.txt");
+const GEN_CONDITIONS: &str = include_str!("../data/gen_conditions.txt");
+const GEN_MEDICATIONS: &str = include_str!("../data/gen_medications.txt");
+const CURATED_CONDITIONS: &str = include_str!("../data/curated_conditions.txt");
+const CURATED_MEDICATIONS: &str = include_str!("../data/curated_medications.txt");
+const NOT_NAMES: &str = include_str!("../data/curated_not_names.txt");
+const NOT_HEALTH: &str = include_str!("../data/curated_not_health.txt");
+const NAME_FIRST: &str = include_str!("../data/curated_name_first.txt");
+
+const TITLES: &[&str] = &[
+    "dr",
+    "doctor",
+    "doc",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "nurse",
+    "prof",
+    "professor",
+    "sr",
+    "sra",
+    "dra",
+    "srta",
+    "señor",
+    "señora",
+    "np",
+    "rn",
+    "pa",
+    "dentist",
+    "therapist",
+    "physician",
+    "surgeon",
+    "coach",
+    "pastor",
+    "aunt",
+    "uncle",
+    "grandma",
+    "grandpa",
+    "nana",
+    "papa",
+    "mama",
+    "abuela",
+    "abuelo",
+    "tia",
+    "tio",
+    "fr",
+    "rev",
+];
+const RELATIONS: &[&str] = &[
+    "son",
+    "daughter",
+    "husband",
+    "wife",
+    "mom",
+    "mother",
+    "dad",
+    "father",
+    "brother",
+    "sister",
+    "grandson",
+    "granddaughter",
+    "grandmother",
+    "grandfather",
+    "baby",
+    "kid",
+    "child",
+    "niece",
+    "nephew",
+    "cousin",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "friend",
+    "patient",
+    "neighbor",
+    "stepson",
+    "stepdaughter",
+    "fiance",
+    "fiancé",
+    "fiancee",
+    "toddler",
+    "infant",
+    "newborn",
+    "twins",
+    "mum",
+    "hija",
+    "hijo",
+    "esposo",
+    "esposa",
+    "madre",
+    "padre",
+    "roommate",
+    "coworker",
+    "boss",
+    "caregiver",
+    "spouse",
+    "sibling",
+    "stepmom",
+    "stepdad",
+];
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "tonight",
+];
+const STATES: &[&str] = &[
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "wisconsin",
+    "wyoming",
+    "al",
+    "ak",
+    "az",
+    "ar",
+    "ca",
+    "co",
+    "ct",
+    "de",
+    "dc",
+    "fl",
+    "ga",
+    "hi",
+    "id",
+    "il",
+    "in",
+    "ia",
+    "ks",
+    "ky",
+    "la",
+    "me",
+    "md",
+    "ma",
+    "mi",
+    "mn",
+    "ms",
+    "mo",
+    "mt",
+    "ne",
+    "nv",
+    "nh",
+    "nj",
+    "nm",
+    "ny",
+    "nc",
+    "nd",
+    "oh",
+    "ok",
+    "or",
+    "pa",
+    "ri",
+    "sc",
+    "sd",
+    "tn",
+    "tx",
+    "ut",
+    "vt",
+    "va",
+    "wa",
+    "wv",
+    "wi",
+    "wy",
+    "pr",
+];
+const STREETS: &[&str] = &[
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "av",
+    "road",
+    "rd",
+    "boulevard",
+    "blvd",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "court",
+    "ct",
+    "way",
+    "place",
+    "pl",
+    "terrace",
+    "ter",
+    "circle",
+    "cir",
+    "highway",
+    "hwy",
+    "parkway",
+    "pkwy",
+    "trail",
+    "trl",
+    "square",
+    "sq",
+    "loop",
+    "pike",
+    "alley",
+    "crescent",
+    "cres",
+    "row",
+    "plaza",
+    "calle",
+    "avenida",
+];
+const SIGNOFFS: &[&str] = &[
+    "thanks",
+    "thank",
+    "thx",
+    "sincerely",
+    "regards",
+    "best",
+    "cheers",
+    "love",
+    "signed",
+    "gracias",
+    "respectfully",
+    "warmly",
+    "blessings",
+    "ty",
+];
+const UNITS: &[&str] = &[
+    "mg",
+    "mcg",
+    "ml",
+    "milligrams",
+    "units",
+    "unit",
+    "iu",
+    "cc",
+    "tablets",
+    "tablet",
+    "pills",
+    "pill",
+    "capsules",
+    "dollars",
+    "usd",
+    "bucks",
+    "cents",
+    "minutes",
+    "min",
+    "mins",
+    "hours",
+    "hour",
+    "hrs",
+    "days",
+    "day",
+    "weeks",
+    "week",
+    "months",
+    "month",
+    "lbs",
+    "lb",
+    "pounds",
+    "kg",
+    "degrees",
+    "percent",
+    "am",
+    "pm",
+    "times",
+    "miles",
+    "feet",
+    "ft",
+    "inches",
+    "steps",
+    "calories",
+    "people",
+    "patients",
+    "reviews",
+    "stars",
+    "points",
+    "floor",
+];
+const YEARS: &[&str] = &["years", "year", "yrs", "yr", "yo", "yrs.", "años", "yro"];
+const COUNTRIES: &[&str] = &[
+    "america",
+    "usa",
+    "us",
+    "mexico",
+    "canada",
+    "guatemala",
+    "honduras",
+    "salvador",
+    "cuba",
+    "haiti",
+    "jamaica",
+    "colombia",
+    "venezuela",
+    "peru",
+    "brazil",
+    "china",
+    "india",
+    "vietnam",
+    "philippines",
+    "korea",
+    "japan",
+    "nigeria",
+    "ghana",
+    "ethiopia",
+    "somalia",
+    "kenya",
+    "ukraine",
+    "russia",
+    "poland",
+    "germany",
+    "france",
+    "italy",
+    "spain",
+    "england",
+    "ireland",
+    "scotland",
+    "europe",
+    "asia",
+    "africa",
+    "puerto",
+    "rico",
+    "dominican",
+    "republic",
+    "american",
+    "mexican",
+    "english",
+    "spanish",
+    "chinese",
+    "vietnamese",
+    "filipino",
+];
+
+/// Body parts and systems that make a condition with a problem word: "kidney issues".
+const ORGANS: &[&str] = &[
+    "heart",
+    "kidney",
+    "liver",
+    "lung",
+    "lungs",
+    "thyroid",
+    "stomach",
+    "bladder",
+    "prostate",
+    "breast",
+    "skin",
+    "eye",
+    "eyes",
+    "ear",
+    "ears",
+    "knee",
+    "knees",
+    "hip",
+    "hips",
+    "back",
+    "neck",
+    "shoulder",
+    "tooth",
+    "teeth",
+    "bowel",
+    "colon",
+    "brain",
+    "blood",
+    "bone",
+    "joint",
+    "joints",
+    "chest",
+    "head",
+    "sinus",
+    "throat",
+    "foot",
+    "feet",
+    "leg",
+    "legs",
+    "arm",
+    "wrist",
+    "ankle",
+    "breathing",
+    "memory",
+    "sleep",
+    "urinary",
+    "heel",
+    "gum",
+    "gums",
+];
+const PROBLEM_HEADS: &[&str] = &[
+    "problem",
+    "problems",
+    "issue",
+    "issues",
+    "disease",
+    "infection",
+    "infections",
+    "surgery",
+    "pain",
+    "pains",
+    "cancer",
+    "failure",
+    "condition",
+    "trouble",
+    "troubles",
+    "disorder",
+    "injury",
+    "damage",
+];
+
+/// Identifier cues: words that announce an identifier of a known kind.
+const CUES: &[(&str, Cue)] = &[
+    ("mrn", Cue::Id(Label::Mrn)),
+    ("medical record number", Cue::Id(Label::Mrn)),
+    ("medical record #", Cue::Id(Label::Mrn)),
+    ("medical record no", Cue::Id(Label::Mrn)),
+    ("medical record", Cue::Id(Label::Mrn)),
+    ("record number", Cue::Id(Label::Mrn)),
+    ("record #", Cue::Id(Label::Mrn)),
+    ("chart number", Cue::Id(Label::Mrn)),
+    ("chart #", Cue::Id(Label::Mrn)),
+    ("chart no", Cue::Id(Label::Mrn)),
+    ("patient id", Cue::Id(Label::Mrn)),
+    ("patient number", Cue::Id(Label::Mrn)),
+    ("patient #", Cue::Id(Label::Mrn)),
+    ("pt id", Cue::Id(Label::Mrn)),
+    ("hospital number", Cue::Id(Label::Mrn)),
+    ("member id", Cue::Id(Label::HealthPlanId)),
+    ("member number", Cue::Id(Label::HealthPlanId)),
+    ("member #", Cue::Id(Label::HealthPlanId)),
+    ("member no", Cue::Id(Label::HealthPlanId)),
+    ("insurance id", Cue::Id(Label::HealthPlanId)),
+    ("insurance number", Cue::Id(Label::HealthPlanId)),
+    ("insurance #", Cue::Id(Label::HealthPlanId)),
+    ("insurance card number", Cue::Id(Label::HealthPlanId)),
+    ("policy number", Cue::Id(Label::HealthPlanId)),
+    ("policy #", Cue::Id(Label::HealthPlanId)),
+    ("policy no", Cue::Id(Label::HealthPlanId)),
+    ("policy id", Cue::Id(Label::HealthPlanId)),
+    ("subscriber id", Cue::Id(Label::HealthPlanId)),
+    ("subscriber number", Cue::Id(Label::HealthPlanId)),
+    ("subscriber #", Cue::Id(Label::HealthPlanId)),
+    ("group number", Cue::Id(Label::HealthPlanId)),
+    ("group #", Cue::Id(Label::HealthPlanId)),
+    ("group no", Cue::Id(Label::HealthPlanId)),
+    ("medicaid id", Cue::Id(Label::HealthPlanId)),
+    ("medicaid number", Cue::Id(Label::HealthPlanId)),
+    ("medicaid #", Cue::Id(Label::HealthPlanId)),
+    ("medicaid", Cue::Id(Label::HealthPlanId)),
+    ("medicare id", Cue::Id(Label::HealthPlanId)),
+    ("medicare number", Cue::Id(Label::HealthPlanId)),
+    ("medicare #", Cue::Id(Label::HealthPlanId)),
+    ("medicare", Cue::Id(Label::HealthPlanId)),
+    ("mbi", Cue::Id(Label::HealthPlanId)),
+    ("plan id", Cue::Id(Label::HealthPlanId)),
+    ("beneficiary id", Cue::Id(Label::HealthPlanId)),
+    ("account number", Cue::Id(Label::Account)),
+    ("account #", Cue::Id(Label::Account)),
+    ("account no", Cue::Id(Label::Account)),
+    ("acct", Cue::Id(Label::Account)),
+    ("acct #", Cue::Id(Label::Account)),
+    ("acct no", Cue::Id(Label::Account)),
+    ("account", Cue::Id(Label::Account)),
+    ("billing account", Cue::Id(Label::Account)),
+    ("card number", Cue::Id(Label::Account)),
+    ("card ending", Cue::Id(Label::Account)),
+    ("card ending in", Cue::Id(Label::Account)),
+    ("ending in", Cue::Id(Label::Account)),
+    ("credit card", Cue::Id(Label::Account)),
+    ("debit card", Cue::Id(Label::Account)),
+    ("routing number", Cue::Id(Label::Account)),
+    ("invoice number", Cue::Id(Label::Account)),
+    ("invoice #", Cue::Id(Label::Account)),
+    ("statement number", Cue::Id(Label::Account)),
+    ("license number", Cue::Id(Label::License)),
+    ("license #", Cue::Id(Label::License)),
+    ("license no", Cue::Id(Label::License)),
+    ("licence number", Cue::Id(Label::License)),
+    ("driver's license", Cue::Id(Label::License)),
+    ("drivers license", Cue::Id(Label::License)),
+    ("driver license", Cue::Id(Label::License)),
+    ("driving licence", Cue::Id(Label::License)),
+    ("dl", Cue::Id(Label::License)),
+    ("dl #", Cue::Id(Label::License)),
+    ("dea", Cue::Id(Label::License)),
+    ("dea number", Cue::Id(Label::License)),
+    ("dea #", Cue::Id(Label::License)),
+    ("npi", Cue::Id(Label::License)),
+    ("npi number", Cue::Id(Label::License)),
+    ("npi #", Cue::Id(Label::License)),
+    ("certificate number", Cue::Id(Label::License)),
+    ("permit number", Cue::Id(Label::License)),
+    ("license plate", Cue::Id(Label::Vehicle)),
+    ("license plate number", Cue::Id(Label::Vehicle)),
+    ("plate number", Cue::Id(Label::Vehicle)),
+    ("plate #", Cue::Id(Label::Vehicle)),
+    ("plates", Cue::Id(Label::Vehicle)),
+    ("plate", Cue::Id(Label::Vehicle)),
+    ("vin", Cue::Id(Label::Vehicle)),
+    ("vin number", Cue::Id(Label::Vehicle)),
+    ("vin #", Cue::Id(Label::Vehicle)),
+    ("vehicle identification number", Cue::Id(Label::Vehicle)),
+    ("tag number", Cue::Id(Label::Vehicle)),
+    ("serial number", Cue::Id(Label::Device)),
+    ("serial #", Cue::Id(Label::Device)),
+    ("serial no", Cue::Id(Label::Device)),
+    ("serial", Cue::Id(Label::Device)),
+    ("s/n", Cue::Id(Label::Device)),
+    ("sn", Cue::Id(Label::Device)),
+    ("device id", Cue::Id(Label::Device)),
+    ("device number", Cue::Id(Label::Device)),
+    ("device #", Cue::Id(Label::Device)),
+    ("udi", Cue::Id(Label::Device)),
+    ("imei", Cue::Id(Label::Device)),
+    ("ssn", Cue::Id(Label::Ssn)),
+    ("ss#", Cue::Id(Label::Ssn)),
+    ("ss #", Cue::Id(Label::Ssn)),
+    ("social security number", Cue::Id(Label::Ssn)),
+    ("social security #", Cue::Id(Label::Ssn)),
+    ("social security no", Cue::Id(Label::Ssn)),
+    ("social security", Cue::Id(Label::Ssn)),
+    ("social", Cue::Id(Label::Ssn)),
+    ("seguro social", Cue::Id(Label::Ssn)),
+    ("id", Cue::Id(Label::OtherId)),
+    ("id number", Cue::Id(Label::OtherId)),
+    ("id #", Cue::Id(Label::OtherId)),
+    ("id no", Cue::Id(Label::OtherId)),
+    ("#", Cue::Id(Label::OtherId)),
+    ("confirmation number", Cue::Id(Label::OtherId)),
+    ("confirmation #", Cue::Id(Label::OtherId)),
+    ("confirmation code", Cue::Id(Label::OtherId)),
+    ("claim number", Cue::Id(Label::OtherId)),
+    ("claim #", Cue::Id(Label::OtherId)),
+    ("claim", Cue::Id(Label::OtherId)),
+    ("reference number", Cue::Id(Label::OtherId)),
+    ("reference #", Cue::Id(Label::OtherId)),
+    ("ref #", Cue::Id(Label::OtherId)),
+    ("ref", Cue::Id(Label::OtherId)),
+    ("case number", Cue::Id(Label::OtherId)),
+    ("case #", Cue::Id(Label::OtherId)),
+    ("ticket number", Cue::Id(Label::OtherId)),
+    ("ticket #", Cue::Id(Label::OtherId)),
+    ("order number", Cue::Id(Label::OtherId)),
+    ("order #", Cue::Id(Label::OtherId)),
+    ("rx number", Cue::Id(Label::OtherId)),
+    ("rx #", Cue::Id(Label::OtherId)),
+    ("prescription number", Cue::Id(Label::OtherId)),
+    ("prescription #", Cue::Id(Label::OtherId)),
+    ("employee id", Cue::Id(Label::OtherId)),
+    ("student id", Cue::Id(Label::OtherId)),
+    ("passport number", Cue::Id(Label::OtherId)),
+    ("passport #", Cue::Id(Label::OtherId)),
+    ("passport", Cue::Id(Label::OtherId)),
+    ("username", Cue::Id(Label::OtherId)),
+    ("user id", Cue::Id(Label::OtherId)),
+    ("dob", Cue::Dob),
+    ("d o b", Cue::Dob),
+    ("date of birth", Cue::Dob),
+    ("birth date", Cue::Dob),
+    ("birthdate", Cue::Dob),
+    ("birthday", Cue::Dob),
+    ("bday", Cue::Dob),
+    ("b-day", Cue::Dob),
+    ("born", Cue::Dob),
+    ("born on", Cue::Dob),
+    ("fecha de nacimiento", Cue::Dob),
+    ("fax", Cue::Fax),
+    ("fax number", Cue::Fax),
+    ("fax #", Cue::Fax),
+    ("fax no", Cue::Fax),
+    ("faxed", Cue::Fax),
+    ("zip", Cue::Zip),
+    ("zip code", Cue::Zip),
+    ("zipcode", Cue::Zip),
+    ("postal code", Cue::Zip),
+    ("código postal", Cue::Zip),
+];
+
+fn lines(data: &str) -> impl Iterator<Item = &str> {
+    data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Splits a lexicon entry as the tokenizer would: words, digit runs, single other characters.
+pub(crate) fn entry_tokens(entry: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut it = entry.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        let word = c.is_alphabetic();
+        if word || c.is_ascii_digit() {
+            while let Some(&(j, d)) = it.peek() {
+                let inner_apostrophe = word && d == '\'' && entry[j + 1..].starts_with(char::is_alphabetic);
+                let same = if word { d.is_alphabetic() || inner_apostrophe } else { d.is_ascii_digit() };
+                if !same {
+                    break;
+                }
+                end = j + d.len_utf8();
+                it.next();
+            }
+        }
+        out.push(&entry[i..end]);
+    }
+    out
+}
+
+impl Lexicon {
+    pub fn build() -> Lexicon {
+        let mut lex = Lexicon {
+            words: WordTable::default(),
+            phrases: FxHashMap::default(),
+            upper: FxHashMap::default(),
+            fuzzy: FxHashMap::default(),
+            cues: FxHashMap::default(),
+        };
+        lex.words.short.reserve(170_000);
+        for (data, f) in [(COMMON, flag::COMMON), (GIVEN, flag::GIVEN), (FAMILY, flag::FAMILY)] {
+            for w in lines(data) {
+                lex.add(w, f);
+            }
+        }
+        for w in lines(NAME_FIRST) {
+            if let Some(f) = lex.words.get_mut(w.as_bytes()) {
+                *f &= !flag::COMMON;
+            }
+        }
+        for w in lines(NOT_NAMES) {
+            lex.add(&w.to_lowercase(), flag::NOT_NAME);
+        }
+        for (list, f) in [
+            (TITLES, flag::TITLE),
+            (RELATIONS, flag::RELATION),
+            (MONTHS, flag::MONTH),
+            (WEEKDAYS, flag::WEEKDAY),
+            (STATES, flag::STATE),
+            (STREETS, flag::STREET),
+            (SIGNOFFS, flag::SIGNOFF),
+            (UNITS, flag::UNIT),
+            (YEARS, flag::YEARS),
+            (COUNTRIES, flag::COUNTRY),
+            (ORGANS, flag::ORGAN),
+            (PROBLEM_HEADS, flag::PROBLEM_HEAD),
+            (&["ninety", "hundred"], flag::AGE_WORD),
+            (
+                &["live", "living", "lives", "moved", "moving", "i'm", "im", "am", "we're", "are", "stay", "staying"],
+                flag::PLACE_LEAD,
+            ),
+        ] {
+            for w in list {
+                lex.add(w, f);
+            }
+        }
+        for state in ["new hampshire", "new jersey", "new mexico", "new york", "north carolina", "north dakota"] {
+            lex.add(state, flag::STATE); // matched word by word: "new" is common, so only with a ZIP after
+        }
+        let mut fuzzy_terms: Vec<(String, Label)> = Vec::new();
+        for w in lines(CURATED_CONDITIONS) {
+            let term = w.get(2..).unwrap_or("");
+            lex.add_term(term, Label::Condition, true, &mut fuzzy_terms);
+        }
+        for w in lines(CURATED_MEDICATIONS) {
+            lex.add_term(w, Label::Medication, true, &mut fuzzy_terms);
+        }
+        for w in lines(GEN_CONDITIONS) {
+            lex.add_term(w, Label::Condition, false, &mut fuzzy_terms);
+        }
+        for w in lines(GEN_MEDICATIONS) {
+            lex.add_term(w, Label::Medication, false, &mut fuzzy_terms);
+        }
+        for w in lines(NOT_HEALTH) {
+            lex.add(w, 0);
+            if let Some(f) = lex.words.get_mut(w.as_bytes()) {
+                *f = (*f & !(flag::COND | flag::MED)) | flag::NOT_HEALTH;
+            }
+        }
+        for (term, label) in fuzzy_terms {
+            if lex.flags(term.as_bytes()) & (flag::COND | flag::MED) == 0 {
+                continue; // withdrawn by the not-health list
+            }
+            let bytes = term.as_bytes();
+            for skip in 0..bytes.len() {
+                let mut d = Vec::with_capacity(bytes.len() - 1);
+                d.extend_from_slice(&bytes[..skip]);
+                d.extend_from_slice(&bytes[skip + 1..]);
+                lex.fuzzy.entry(d.into_boxed_slice()).or_insert(label);
+            }
+            lex.fuzzy.entry(term.into_bytes().into_boxed_slice()).or_insert(label);
+        }
+        for (phrase, cue) in CUES {
+            let toks: Vec<&str> = entry_tokens(phrase);
+            let Some((first, rest)) = toks.split_first() else { continue };
+            lex.add(first, flag::CUE);
+            let rest = rest.iter().map(|t| t.as_bytes().to_vec().into_boxed_slice()).collect();
+            lex.cues.entry(first.as_bytes().to_vec().into_boxed_slice()).or_default().push((rest, *cue));
+        }
+        for list in lex.cues.values_mut() {
+            list.sort_by_key(|(rest, _)| std::cmp::Reverse(rest.len())); // longest cue first
+        }
+        lex
+    }
+
+    fn add(&mut self, word: &str, f: u32) {
+        *self.words.or_insert(word.as_bytes()) |= f;
+    }
+
+    fn add_term(&mut self, term: &str, label: Label, curated: bool, fuzzy: &mut Vec<(String, Label)>) {
+        let toks = entry_tokens(term);
+        if toks.is_empty() {
+            return;
+        }
+        let upper_only = term.chars().any(char::is_uppercase);
+        if upper_only {
+            self.upper.insert(term.as_bytes().to_vec().into_boxed_slice(), label);
+            return;
+        }
+        let f = if label == Label::Medication { flag::MED } else { flag::COND };
+        if toks.len() == 1 {
+            let common = self.flags(term.as_bytes()) & flag::COMMON != 0;
+            if !curated && common {
+                return; // an everyday word ("today" is also a brand): only the curated list may claim it
+            }
+            self.add(term, f);
+            if term.len() >= if curated { 5 } else { 6 } && term.is_ascii() && (curated || !common) {
+                fuzzy.push((term.to_string(), label));
+            }
+        } else if toks.len() <= flag::MAX_PHRASE {
+            self.add(toks[0], flag::PHRASE | (1 << (flag::PHRASE_LENGTHS + toks.len() as u32 - 2)));
+            self.phrases.entry(term.as_bytes().to_vec().into_boxed_slice()).or_insert(label);
+        }
+    }
+
+    /// Flags of a lower-cased word (0 when unknown).
+    pub fn flags(&self, lower: &[u8]) -> u32 {
+        self.words.get(lower)
+    }
+
+    /// Flags of a punctuation mark: only "#" means something (an identifier follows).
+    pub fn punct_flags(&self, c: u8) -> u32 {
+        if c == b'#' { flag::CUE } else { 0 }
+    }
+
+    pub fn phrase(&self, key: &[u8]) -> Option<Label> {
+        self.phrases.get(key).copied()
+    }
+
+    pub fn upper_term(&self, word: &[u8]) -> Option<Label> {
+        self.upper.get(word).copied()
+    }
+
+    pub fn fuzzy(&self, key: &[u8]) -> Option<Label> {
+        self.fuzzy.get(key).copied()
+    }
+
+    pub fn cues(&self, first: &[u8]) -> &[CuePhrase] {
+        self.cues.get(first).map_or(&[], Vec::as_slice)
+    }
+}

@@ -1,0 +1,227 @@
+//! One pass over the text: words, numbers and punctuation, each word looked up once.
+
+use crate::lexicon::{Lexicon, flag};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Letters (any script), with inner apostrophes.
+    Word,
+    /// ASCII digits.
+    Num,
+    /// Any other single character that is not white space.
+    Punct,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tok {
+    pub start: usize,
+    pub end: usize,
+    /// `end` without a possessive "'s": where a name ends.
+    pub stem_end: usize,
+    /// Lexicon flags of the word (lower-cased), or of the punctuation mark.
+    pub flags: u32,
+    pub kind: Kind,
+    pub space_before: bool,
+    /// A sentence may start here: start of text, a line break, or after . ! ?
+    pub sentence_start: bool,
+    /// First letter upper case.
+    pub cap: bool,
+    /// Every letter upper case, two letters or more.
+    pub upper: bool,
+}
+
+impl Tok {
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// What a text contains, so that recognizers with nothing to find can be skipped.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Summary {
+    /// The union of the words' flags.
+    pub flags: u32,
+    pub digits: bool,
+    /// "@", or "." or ":" between two non-blank characters: maybe an e-mail or web address.
+    pub address_marks: bool,
+}
+
+/// Splits `text` into tokens (into `out`, cleared first) and looks every word up in `lex`.
+pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary {
+    out.clear();
+    let mut summary = Summary::default();
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut space = true;
+    let mut sentence = true;
+    let mut lower = [0u8; 48];
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            space = true;
+            if c == b'\n' {
+                sentence = true;
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let kind;
+        let mut ascii = true;
+        if c.is_ascii_alphabetic() {
+            (i, ascii) = word_end(text, i);
+            kind = Kind::Word;
+        } else if c.is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            kind = Kind::Num;
+        } else if c < 0x80 {
+            i += 1;
+            kind = Kind::Punct;
+        } else {
+            let ch = char_at(text, i);
+            if ch.is_whitespace() {
+                space = true;
+                i += ch.len_utf8();
+                continue;
+            }
+            if ch.is_alphabetic() {
+                (i, ascii) = word_end(text, i);
+                kind = Kind::Word;
+            } else {
+                i += ch.len_utf8();
+                kind = Kind::Punct;
+            }
+        }
+        let mut tok = Tok {
+            start,
+            end: i,
+            stem_end: i,
+            flags: 0,
+            kind,
+            space_before: space,
+            sentence_start: sentence,
+            cap: false,
+            upper: false,
+        };
+        match kind {
+            Kind::Word => {
+                let word = &text[start..i];
+                tok.stem_end = start + possessive_stem(word);
+                tok.cap = if c < 0x80 { c.is_ascii_uppercase() } else { char_at(text, start).is_uppercase() };
+                tok.upper = tok.cap
+                    && word.len() >= 2
+                    && if ascii {
+                        !word.bytes().any(|b| b.is_ascii_lowercase())
+                    } else {
+                        !word.chars().any(char::is_lowercase)
+                    };
+                tok.flags = if ascii && word.len() <= lower.len() {
+                    let n = word.len();
+                    for (d, s) in lower.iter_mut().zip(word.bytes()) {
+                        *d = s.to_ascii_lowercase();
+                    }
+                    lookup_word(lex, &lower[..n], tok.stem_end - start)
+                } else if ascii {
+                    0
+                } else {
+                    let l = word.to_lowercase();
+                    let stem = l.len() - (word.len() - (tok.stem_end - start));
+                    lookup_word(lex, l.as_bytes(), stem)
+                };
+                if tok.flags & flag::COMMON == 0 && is_contraction(word) {
+                    tok.flags |= flag::COMMON; // "i'm", "don't", "we're"; not "O'Brien"
+                }
+            }
+            Kind::Punct => {
+                tok.flags = lex.punct_flags(c);
+                let glued_after = b.get(i).is_some_and(|n| !n.is_ascii_whitespace());
+                summary.address_marks |= c == b'@' || (matches!(c, b'.' | b':') && !space && glued_after);
+            }
+            Kind::Num => summary.digits = true,
+        }
+        summary.flags |= tok.flags;
+        sentence = kind == Kind::Punct && matches!(c, b'.' | b'!' | b'?');
+        space = false;
+        out.push(tok);
+    }
+    summary
+}
+
+fn lookup_word(lex: &Lexicon, lower: &[u8], stem: usize) -> u32 {
+    let f = lex.flags(lower);
+    if f & (flag::COND | flag::MED | flag::NOT_HEALTH) == 0 && lower.len() > 4 && lower.ends_with(b"s") {
+        // A plural of a health term ("vaccines", "seizures")
+        let singular = lex.flags(&lower[..lower.len() - 1]) & (flag::COND | flag::MED);
+        if singular != 0 {
+            return f | singular;
+        }
+    }
+    if f != 0 {
+        return f;
+    }
+    if stem < lower.len() {
+        return lex.flags(&lower[..stem]);
+    }
+    0
+}
+
+/// "i'm", "don't", "we're", "they'll": an apostrophe before a contraction's ending.
+fn is_contraction(word: &str) -> bool {
+    let Some(at) = word.rfind(['\'', '\u{2019}']) else { return false };
+    let tail = &word[at..];
+    let tail = tail.trim_start_matches(['\'', '\u{2019}']);
+    ["m", "re", "s", "t", "ve", "ll", "d"].iter().any(|e| tail.eq_ignore_ascii_case(e))
+}
+
+/// Length of `word` without a possessive "'s" or "’s".
+fn possessive_stem(word: &str) -> usize {
+    if !word.ends_with(['s', 'S']) {
+        return word.len();
+    }
+    for suffix in ["'s", "'S", "\u{2019}s", "\u{2019}S"] {
+        if word.len() > suffix.len() + 1 && word.ends_with(suffix) {
+            return word.len() - suffix.len();
+        }
+    }
+    word.len()
+}
+
+pub(crate) fn char_at(text: &str, i: usize) -> char {
+    text.get(i..).and_then(|s| s.chars().next()).unwrap_or(' ')
+}
+
+/// End of the word starting at `i`, and whether it is all ASCII.
+fn word_end(text: &str, mut i: usize) -> (usize, bool) {
+    let b = text.as_bytes();
+    let mut ascii = true;
+    while i < b.len() {
+        let c = b[i];
+        let inner_apostrophe = c == b'\'' && b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) && i > 0;
+        if c.is_ascii_alphabetic() || inner_apostrophe {
+            i += 1;
+        } else if c >= 0x80 {
+            let ch = char_at(text, i);
+            let apostrophe = ch == '\u{2019}' && char_at(text, i + ch.len_utf8()).is_alphabetic();
+            if ch.is_alphabetic() || apostrophe || is_mark(ch) {
+                ascii = false;
+                i += ch.len_utf8();
+            } else {
+                break;
+            }
+        } else {
+            break;
+        }
+    }
+    (i, ascii)
+}
+
+/// Combining marks (decomposed accents) belong to the word they follow.
+fn is_mark(ch: char) -> bool {
+    matches!(ch, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{20D0}'..='\u{20FF}')
+}

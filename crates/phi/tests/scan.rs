@@ -1,0 +1,163 @@
+//! The scanner's contract: behaviour on realistic text, hard negatives, redaction, and
+//! invariants on any input (property tests).
+
+use portico_phi::{Label, Mode, Span, corpus, redact, scan};
+use proptest::prelude::*;
+
+fn labels(text: &str) -> Vec<(String, Label)> {
+    scan(text).into_iter().map(|s| (text[s.start..s.end].to_string(), s.label)).collect()
+}
+
+fn has(text: &str, piece: &str, label: Label) -> bool {
+    labels(text).iter().any(|(t, l)| *l == label && t.contains(piece))
+}
+
+#[test]
+fn finds_identifiers_in_messy_chat() {
+    let t = "hi this is maria lopez dob 3/14/71 my mrn is 00482913 call me (555) 214-8890 or jane.doe@gmail.com";
+    assert!(has(t, "maria lopez", Label::Name));
+    assert!(has(t, "3/14/71", Label::Date));
+    assert!(has(t, "00482913", Label::Mrn));
+    assert!(has(t, "(555) 214-8890", Label::Phone));
+    assert!(has(t, "jane.doe@gmail.com", Label::Email));
+    let t = "We moved to 1842 Willow Creek Rd, Apt 3B, Fairview, OR 97024. SSN 412-55-9031, grandma is 94";
+    assert!(has(t, "1842 Willow Creek Rd, Apt 3B, Fairview", Label::Address));
+    assert!(has(t, "97024", Label::Zip));
+    assert!(has(t, "412-55-9031", Label::Ssn));
+    assert!(has(t, "94", Label::AgeOver89));
+    assert!(has("Dr. Nguyen said fax it to 212-555-0199", "Nguyen", Label::Name));
+    assert!(has("fax: 212-555-0199", "212-555-0199", Label::Fax));
+    assert!(has("member id XJH449201877", "XJH449201877", Label::HealthPlanId));
+    assert!(has("VIN 1HGCM82633A004352 for the form", "1HGCM82633A004352", Label::Vehicle));
+    assert!(has("born on March 3rd, 1971", "March 3rd, 1971", Label::Date));
+    assert!(has("José García nos visitó el 3 de marzo de 2020", "José García", Label::Name));
+    assert!(has("see http://bit.ly/3xYz12 now", "http://bit.ly/3xYz12", Label::Url));
+    assert!(has("my IP is 192.168.14.201", "192.168.14.201", Label::Ip));
+}
+
+#[test]
+fn finds_health_terms_including_misspellings_and_plurals() {
+    assert!(has("i have diabetis and take metformn", "diabetis", Label::Condition));
+    assert!(has("i have diabetis and take metformn", "metformn", Label::Medication));
+    assert!(has("my migraines are back", "migraines", Label::Condition));
+    assert!(has("he has kidney issues", "kidney issues", Label::Condition));
+    assert!(has("I take lisinopril 10mg", "lisinopril", Label::Medication));
+    assert!(has("mi hija tiene fiebre", "fiebre", Label::Condition));
+    assert!(has("my ADHD meds", "ADHD", Label::Condition));
+}
+
+#[test]
+fn leaves_hard_negatives_alone() {
+    for t in [
+        "If this is an emergency, call 911.",
+        "Our office is open Monday to Friday, 8:00 am to 5:30 pm.",
+        "Copay is $25 and the deductible is $1,500 for 2025.",
+        "Room 302 is down the hall on the left.",
+        "We moved to the new building in 2019.",
+        "Take 1/2 tablet twice a day with food",
+        "It was 98.6 this morning",
+        "Hope you all have a great weekend",
+        "Will you be open tomorrow?",
+        "add sugar to taste, ms word file attached",
+        "10/10 would recommend",
+        "The clinic on 5th Street is closing",
+    ] {
+        assert_eq!(labels(t), vec![], "{t}");
+    }
+}
+
+#[test]
+fn mask_replaces_every_finding() {
+    let out = redact("Call Maria Lopez at 555-867-5309 about her asthma", Mode::Mask);
+    assert_eq!(out, "Call [NAME] at [PHONE] about her [CONDITION]");
+}
+
+#[test]
+fn testimonial_keeps_initials_and_drops_health_details() {
+    let out = redact(
+        "Dr. Smith treated my husband Robert Jones for his diabetes, we are so grateful! Call 555-867-5309.",
+        Mode::Testimonial,
+    );
+    assert_eq!(out, "Dr. S. treated my husband R. J. for his, we are so grateful! Call [PHONE].");
+}
+
+#[test]
+fn held_out_corpus_meets_the_targets() {
+    let docs = corpus::parse(include_str!("../corpus/heldout.txt")).unwrap();
+    assert!(docs.len() >= 100);
+    let r = corpus::score(&docs, portico_phi::Scanner::global());
+    let (id, health) = (r.identifiers, r.health);
+    assert!(id.recall() >= 0.99 && id.precision() >= 0.95, "identifiers:\n{}", r.table());
+    assert!(health.recall() >= 0.90 && health.precision() >= 0.90, "health terms:\n{}", r.table());
+}
+
+#[test]
+fn corpus_markup_errors_name_the_line() {
+    let err = corpus::parse("fine [[NAME|Ann]]\nbroken [[NAME|Bob").unwrap_err();
+    assert!(err.starts_with("line 2"), "{err}");
+    let err = corpus::parse("[[NOPE|x]]").unwrap_err();
+    assert!(err.contains("unknown label NOPE"), "{err}");
+}
+
+fn check_invariants(text: &str, spans: &[Span]) {
+    let mut last_end = 0;
+    for s in spans {
+        assert!(s.start < s.end && s.end <= text.len(), "{s:?} in {text:?}");
+        assert!(s.start >= last_end, "overlap or unsorted: {spans:?} in {text:?}");
+        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{s:?} in {text:?}");
+        assert!((0.0..=1.0).contains(&s.confidence));
+        last_end = s.end;
+    }
+}
+
+/// Chat-like text: words of every kind the scanner knows, digits, punctuation, emoji and
+/// letters of other scripts, in any order.
+fn chatty() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("maria".to_string()),
+        Just("Dr.".to_string()),
+        Just("Smith's".to_string()),
+        Just("O'Brien".to_string()),
+        Just("March".to_string()),
+        Just("3rd".to_string()),
+        Just("diabetes".to_string()),
+        Just("mrn".to_string()),
+        Just("#".to_string()),
+        Just("St".to_string()),
+        Just("@".to_string()),
+        Just("www.".to_string()),
+        Just("ninety-one".to_string()),
+        Just("years old".to_string()),
+        Just("😩".to_string()),
+        Just("José".to_string()),
+        Just("Nguyễn".to_string()),
+        Just("e\u{301}".to_string()),
+        "[0-9]{1,12}".prop_map(|s| s),
+        "[-/.(),:+ ]".prop_map(|s| s),
+        "\\PC{0,6}".prop_map(|s| s),
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|v| v.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn spans_are_sorted_disjoint_and_on_char_boundaries(text in "\\PC{0,200}") {
+        let spans = scan(&text);
+        check_invariants(&text, &spans);
+        let _ = redact(&text, Mode::Testimonial);
+    }
+
+    #[test]
+    fn chat_like_input_keeps_the_invariants(text in chatty()) {
+        let spans = scan(&text);
+        check_invariants(&text, &spans);
+        let masked = redact(&text, Mode::Mask);
+        for s in &spans {
+            let tag = format!("[{}]", s.label);
+            prop_assert!(masked.contains(&tag));
+        }
+        let _ = redact(&text, Mode::Testimonial);
+    }
+}

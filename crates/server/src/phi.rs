@@ -1,0 +1,201 @@
+//! `portico phi ...`: the PHI scanner on the command line.
+//!
+//! `scan` reads JSON Lines (`{"id": ..., "text": ...}`) and writes one line per document,
+//! `{"id": ..., "spans": [{"start", "end", "label"}]}`, with offsets in Unicode code points
+//! (end exclusive). `redact` reads plain text and writes it redacted. `score` prints precision,
+//! recall and F1 of the scanner over labelled corpus files.
+
+use std::borrow::Cow;
+use std::io::{BufRead, BufWriter, Read, Write};
+use std::path::PathBuf;
+
+use clap::{Subcommand, ValueEnum};
+use portico_phi::{Mode, Scanner, Scratch, Span, corpus};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// `portico phi ...`.
+#[derive(Subcommand, Debug)]
+pub enum PhiCommand {
+    /// JSON Lines in (`{"id","text"}`), one `{"id","spans"}` line out per document.
+    Scan,
+    /// Plain text in, redacted text out.
+    Redact {
+        /// `mask` replaces every finding with [LABEL]; `testimonial` turns names into
+        /// initials, removes health terms and masks the rest.
+        #[arg(long, value_enum, default_value_t = RedactMode::Mask)]
+        mode: RedactMode,
+    },
+    /// Precision, recall and F1 over labelled corpus files (`[[LABEL|text]]` markup).
+    Score {
+        /// Corpus files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also list every missed and every extra span.
+        #[arg(long)]
+        errors: bool,
+    },
+}
+
+/// Redaction modes on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RedactMode {
+    /// Replace with [LABEL].
+    Mask,
+    /// De-identify a testimonial.
+    Testimonial,
+}
+
+/// Runs a `phi` command; returns the exit code.
+pub fn run(command: PhiCommand) -> i32 {
+    let result = match command {
+        PhiCommand::Scan => scan(std::io::stdin().lock(), std::io::stdout().lock()),
+        PhiCommand::Redact { mode } => redact(mode),
+        PhiCommand::Score { files, errors } => score(&files, errors),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Doc<'a> {
+    #[serde(borrow)]
+    id: &'a RawValue,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+}
+
+/// Streams JSON Lines; a line that is not a document is reported on stderr (by line number,
+/// never by content) and makes the exit code 1, the others are still answered.
+pub fn scan(mut input: impl BufRead, output: impl Write) -> std::io::Result<i32> {
+    let scanner = Scanner::global();
+    let mut out = BufWriter::with_capacity(1 << 16, output);
+    let mut scratch = Scratch::default();
+    let mut line = Vec::with_capacity(1 << 16);
+    let mut number = 0usize;
+    let mut bad = 0usize;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        number += 1;
+        let trimmed = line.trim_ascii();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let doc: Doc<'_> = match serde_json::from_slice(trimmed) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let why = match e.classify() {
+                    serde_json::error::Category::Data => "wrong or missing fields",
+                    _ => "invalid JSON",
+                };
+                eprintln!("line {number}: not a {{\"id\", \"text\"}} document: {why}");
+                bad += 1;
+                continue;
+            }
+        };
+        let spans = scanner.scan_with(&doc.text, &mut scratch);
+        out.write_all(b"{\"id\":")?;
+        out.write_all(doc.id.get().as_bytes())?;
+        out.write_all(b",\"spans\":[")?;
+        write_spans(&mut out, &doc.text, spans)?;
+        out.write_all(b"]}\n")?;
+    }
+    out.flush()?;
+    Ok(if bad == 0 { 0 } else { 1 })
+}
+
+/// Writes spans with code-point offsets.
+fn write_spans(out: &mut impl Write, text: &str, spans: &[Span]) -> std::io::Result<()> {
+    let ascii = text.is_ascii();
+    let (mut byte, mut chars) = (0usize, 0usize);
+    let mut to_chars = |b: usize| {
+        if ascii {
+            return b;
+        }
+        chars += text.as_bytes()[byte..b].iter().filter(|&&c| (c & 0xC0) != 0x80).count();
+        byte = b;
+        chars
+    };
+    let mut buf = itoa_buf();
+    for (n, s) in spans.iter().enumerate() {
+        let (start, end) = (to_chars(s.start), to_chars(s.end));
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"{\"start\":")?;
+        out.write_all(fmt_usize(&mut buf, start))?;
+        out.write_all(b",\"end\":")?;
+        out.write_all(fmt_usize(&mut buf, end))?;
+        out.write_all(b",\"label\":\"")?;
+        out.write_all(s.label.as_str().as_bytes())?;
+        out.write_all(b"\"}")?;
+    }
+    Ok(())
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+fn fmt_usize(buf: &mut [u8; 20], mut v: usize) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+fn redact(mode: RedactMode) -> std::io::Result<i32> {
+    let mut text = String::new();
+    if std::io::stdin().read_to_string(&mut text).is_err() {
+        eprintln!("error: the input is not UTF-8 text");
+        return Ok(1);
+    }
+    let mode = match mode {
+        RedactMode::Mask => Mode::Mask,
+        RedactMode::Testimonial => Mode::Testimonial,
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(portico_phi::redact(&text, mode).as_bytes())?;
+    out.flush()?;
+    Ok(0)
+}
+
+fn score(files: &[PathBuf], errors: bool) -> std::io::Result<i32> {
+    let mut docs = Vec::new();
+    for f in files {
+        let src =
+            std::fs::read_to_string(f).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", f.display())))?;
+        match corpus::parse(&src) {
+            Ok(d) => docs.extend(d),
+            Err(e) => {
+                eprintln!("error: {}: {e}", f.display());
+                return Ok(1);
+            }
+        }
+    }
+    let report = corpus::score(&docs, Scanner::global());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} documents", docs.len())?;
+    out.write_all(report.table().as_bytes())?;
+    if errors {
+        for (line, label, text, kind) in &report.errors {
+            writeln!(out, "{kind:<6} line {line:>4} {label:<14} {text:?}")?;
+        }
+    }
+    Ok(0)
+}
