@@ -46,14 +46,8 @@ const FILLER: &[&str] = &[
     "is", "was", "number", "no", "num", "nbr", "of", "my", "the", "it's", "its", "are", "be", "will", "on", "file",
     "ending", "in", "card", "id", "code", "it", "should", "say", "says", "if", "that", "helps", "es", "mi", "es:",
 ];
-const STREET_STOP: &[&str] = &[
-    "the", "a", "an", "my", "to", "on", "in", "of", "down", "up", "at", "and", "or", "for", "from", "with", "by",
-    "near", "across", "is", "was", "i", "we", "you", "it", "this", "that", "your", "our",
-];
 const AGE_PERSON: &[&str] = &["she", "he", "i", "who", "mom", "dad", "grandma", "grandpa", "mother", "father"];
 const AGE_BEFORE: &[&str] = &["age", "aged", "turned", "turning", "turns", "i'm", "im", "she's", "he's", "shes", "hes"];
-const NAME_INTRO_ONE: &[&str] =
-    &["i'm", "im", "its", "it's", "named", "called", "soy", "llamo", "name's", "names", "dear", "hi", "hello", "hey"];
 const NAME_INTRO_TWO: &[(&str, &str)] = &[
     ("name", "is"),
     ("i", "am"),
@@ -61,7 +55,6 @@ const NAME_INTRO_TWO: &[(&str, &str)] = &[
     ("call", "me"),
     ("nombre", "es"),
     ("it", "is"),
-    ("it's", ""),
     ("is", "with"),
     ("saw", "dr"),
 ];
@@ -985,7 +978,7 @@ impl Ctx<'_> {
                         }
                         break;
                     }
-                    if self.word_in(k, STREET_STOP) || tk.has(flag::UNIT) || (k == first && tk.has(flag::YEARS)) {
+                    if tk.has(flag::STOPWORD) || tk.has(flag::UNIT) || (k == first && tk.has(flag::YEARS)) {
                         break;
                     }
                 }
@@ -1235,12 +1228,12 @@ impl Ctx<'_> {
             return Some(1);
         }
         if between(b":") {
-            if self.word_in(p, NAME_INTRO_ONE)
+            if self.t[p].has(flag::INTRO)
                 || (i == p + 2 && self.word_in(p, &["name", "patient", "pt", "from", "signed", "child"]))
             {
                 return Some(1);
             }
-            if let Some(q) = self.prev_word(p, 0) {
+            if let Some(q) = self.prev_word(p, 0).filter(|_| self.t[p].len() <= 4) {
                 let (a, b) = (self.s(q), self.s(p));
                 if NAME_INTRO_TWO.iter().any(|(x, y)| a.eq_ignore_ascii_case(x) && b.eq_ignore_ascii_case(y)) {
                     return Some(1);

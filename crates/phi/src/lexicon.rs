@@ -47,6 +47,10 @@ pub(crate) mod flag {
     pub const AGE_WORD: u32 = 1 << 21;
     /// "live", "moved", "staying": a place may follow ("live in Salem").
     pub const PLACE_LEAD: u32 = 1 << 22;
+    /// Function words that never sit inside a street name ("the", "my", "to").
+    pub const STOPWORD: u32 = 1 << 23;
+    /// "i'm", "named", "hello": a name may follow.
+    pub const INTRO: u32 = 1 << 24;
     /// Bits 25..32: bit k set when a multi-word health term of k+2 tokens starts here.
     pub const PHRASE_LENGTHS: u32 = 25;
     /// The longest multi-word health term, in tokens.
@@ -543,6 +547,13 @@ const COUNTRIES: &[&str] = &[
     "filipino",
 ];
 
+const STOPWORDS: &[&str] = &[
+    "the", "a", "an", "my", "to", "on", "in", "of", "down", "up", "at", "and", "or", "for", "from", "with", "by",
+    "near", "across", "is", "was", "i", "we", "you", "it", "this", "that", "your", "our",
+];
+const INTROS: &[&str] =
+    &["i'm", "im", "its", "it's", "named", "called", "soy", "llamo", "name's", "names", "dear", "hi", "hello", "hey"];
+
 /// Body parts and systems that make a condition with a problem word: "kidney issues".
 const ORGANS: &[&str] = &[
     "heart",
@@ -851,6 +862,8 @@ impl Lexicon {
             (ORGANS, flag::ORGAN),
             (PROBLEM_HEADS, flag::PROBLEM_HEAD),
             (&["ninety", "hundred"], flag::AGE_WORD),
+            (STOPWORDS, flag::STOPWORD),
+            (INTROS, flag::INTRO),
             (
                 &["live", "living", "lives", "moved", "moving", "i'm", "im", "am", "we're", "are", "stay", "staying"],
                 flag::PLACE_LEAD,
@@ -942,6 +955,11 @@ impl Lexicon {
     /// Flags of a lower-cased word (0 when unknown).
     pub fn flags(&self, lower: &[u8]) -> u32 {
         self.words.get(lower)
+    }
+
+    /// Flags of a word given as its packed short key (see `token::packed_lower`).
+    pub fn flags_packed(&self, key: u128) -> u32 {
+        self.words.short.get(&key).copied().unwrap_or(0)
     }
 
     /// Flags of a punctuation mark: only "#" means something (an identifier follows).

@@ -121,7 +121,9 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
                     } else {
                         !word.chars().any(char::is_lowercase)
                     };
-                tok.flags = if ascii && word.len() <= lower.len() {
+                tok.flags = if ascii && word.len() <= 15 {
+                    lookup_packed(lex, packed_lower(b, start, word.len()), word.len(), tok.stem_end - start)
+                } else if ascii && word.len() <= lower.len() {
                     let n = word.len();
                     for (d, s) in lower.iter_mut().zip(word.bytes()) {
                         *d = s.to_ascii_lowercase();
@@ -151,6 +153,46 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
         out.push(tok);
     }
     summary
+}
+
+/// An ASCII word of up to 15 bytes (letters and apostrophes), lower-cased and packed as the
+/// lexicon's short key, without copying it byte by byte.
+fn packed_lower(b: &[u8], start: usize, n: usize) -> u128 {
+    let raw = match b.get(start..start + 16) {
+        Some(s) => <[u8; 16]>::try_from(s).map(u128::from_le_bytes).unwrap_or(0),
+        None => {
+            let mut a = [0u8; 16];
+            for (d, s) in a.iter_mut().zip(b.get(start..start + n).unwrap_or(&[])) {
+                *d = *s;
+            }
+            u128::from_le_bytes(a)
+        }
+    };
+    // Setting bit 5 lower-cases an ASCII letter and leaves the apostrophe (0x27) as it is.
+    with_len(raw | 0x2020_2020_2020_2020_2020_2020_2020_2020, n)
+}
+
+/// The first `n` bytes of a packed key, as the key of that shorter word.
+fn with_len(key: u128, n: usize) -> u128 {
+    (key & ((1u128 << (8 * n)) - 1)) | ((n as u128) << 120)
+}
+
+fn lookup_packed(lex: &Lexicon, key: u128, n: usize, stem: usize) -> u32 {
+    let f = lex.flags_packed(key);
+    if f & (flag::COND | flag::MED | flag::NOT_HEALTH) == 0 && n > 4 && (key >> (8 * (n - 1))) as u8 == b's' {
+        // A plural of a health term ("vaccines", "seizures")
+        let singular = lex.flags_packed(with_len(key, n - 1)) & (flag::COND | flag::MED);
+        if singular != 0 {
+            return f | singular;
+        }
+    }
+    if f != 0 {
+        return f;
+    }
+    if stem < n {
+        return lex.flags_packed(with_len(key, stem));
+    }
+    0
 }
 
 fn lookup_word(lex: &Lexicon, lower: &[u8], stem: usize) -> u32 {
