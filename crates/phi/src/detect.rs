@@ -391,6 +391,18 @@ impl Ctx<'_> {
                 });
                 if s < tk.start && tld_ok {
                     self.emit(s, e, Label::Email, 0.99, prio::EMAIL);
+                } else if s == tk.start && tk.space_before || i == 0 {
+                    // A social-media handle: "@jsmith22"
+                    let mut e = tk.end;
+                    while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_' || b[e] == b'.') {
+                        e += 1;
+                    }
+                    while e > tk.end && b[e - 1] == b'.' {
+                        e -= 1;
+                    }
+                    if e - tk.end >= 3 {
+                        self.emit(tk.start, e, Label::OtherId, 0.7, prio::GENERIC_ID);
+                    }
                 }
                 continue;
             }
@@ -651,12 +663,18 @@ impl Ctx<'_> {
             if tk.kind == Kind::Punct && !tk.space_before {
                 let c = self.text.as_bytes()[tk.start];
                 let paren = c == b')' && open_paren && n == 1;
+                // "(555)-123-4567": a dash or dot may follow the closing parenthesis
+                let after = if paren && (self.is_p(k + 1, b'-') || self.is_p(k + 1, b'.')) && self.glued(k + 1) {
+                    k + 1
+                } else {
+                    k
+                };
                 let gap_ok = if paren { true } else { self.glued(k + 1) };
-                if (b"-./".contains(&c) || paren) && gap_ok && self.kind(k + 1) == Some(Kind::Num) {
+                if (b"-./".contains(&c) || paren) && gap_ok && self.kind(after + 1) == Some(Kind::Num) {
                     seps[n] = c;
-                    groups[n] = k + 1;
+                    groups[n] = after + 1;
                     n += 1;
-                    j = k + 1;
+                    j = after + 1;
                     continue;
                 }
                 // "(555) 123-4567": a space after the closing parenthesis

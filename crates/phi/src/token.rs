@@ -152,7 +152,24 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
         space = false;
         out.push(tok);
     }
+    shouting_is_not_capitalization(out);
     summary
+}
+
+/// A text written in capitals ("MY NAME IS JOHN SMITH") says nothing by its case: its words
+/// are read as if in lower case, so that names are found the way they are in lower-case chat.
+fn shouting_is_not_capitalization(toks: &mut [Tok]) {
+    let (mut words, mut upper) = (0usize, 0usize);
+    for t in toks.iter().filter(|t| t.kind == Kind::Word && t.end - t.start >= 2) {
+        words += 1;
+        upper += usize::from(t.upper);
+    }
+    if words >= 3 && upper * 4 >= words * 3 {
+        for t in toks.iter_mut().filter(|t| t.kind == Kind::Word) {
+            t.cap = false;
+            t.upper = false;
+        }
+    }
 }
 
 /// An ASCII word of up to 15 bytes (letters and apostrophes), lower-cased and packed as the
@@ -218,7 +235,8 @@ fn is_contraction(word: &str) -> bool {
     let Some(at) = word.rfind(['\'', '\u{2019}']) else { return false };
     let tail = &word[at..];
     let tail = tail.trim_start_matches(['\'', '\u{2019}']);
-    ["m", "re", "s", "t", "ve", "ll", "d"].iter().any(|e| tail.eq_ignore_ascii_case(e))
+    // Not "'s": a possessive ("Sarah's") is looked up by its stem, which knows what it is.
+    ["m", "re", "t", "ve", "ll", "d"].iter().any(|e| tail.eq_ignore_ascii_case(e))
 }
 
 /// Length of `word` without a possessive "'s" or "’s".
