@@ -11,6 +11,7 @@ pub mod authz;
 pub mod credentials;
 pub mod id;
 pub mod messaging;
+pub mod notify;
 pub mod patient;
 pub mod phi_text;
 pub mod role;

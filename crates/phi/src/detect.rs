@@ -1315,7 +1315,7 @@ impl Ctx<'_> {
                     return 0.0;
                 }
                 if first {
-                    if given && !common && !tk.upper {
+                    if given && !common && !tk.upper && (tk.cap || tk.len() >= 3) {
                         return if tk.cap { 0.85 } else { 0.7 };
                     }
                     if given && tk.cap && !tk.upper && self.name_word(k + 1, None, false) > 0.0 && self.t[k + 1].cap {

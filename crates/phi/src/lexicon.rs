@@ -133,6 +133,7 @@ const CURATED_CONDITIONS: &str = include_str!("../data/curated_conditions.txt");
 const CURATED_MEDICATIONS: &str = include_str!("../data/curated_medications.txt");
 const NOT_NAMES: &str = include_str!("../data/curated_not_names.txt");
 const NOT_HEALTH: &str = include_str!("../data/curated_not_health.txt");
+const CURATED_COMMON: &str = include_str!("../data/curated_common.txt");
 const NAME_FIRST: &str = include_str!("../data/curated_name_first.txt");
 
 const TITLES: &[&str] = &[
@@ -839,6 +840,9 @@ impl Lexicon {
             for w in lines(data) {
                 lex.add(w, f);
             }
+        }
+        for w in lines(CURATED_COMMON) {
+            lex.add(w, flag::COMMON);
         }
         for w in lines(NAME_FIRST) {
             if let Some(f) = lex.words.get_mut(w.as_bytes()) {
