@@ -16,6 +16,7 @@ pub mod messaging;
 pub mod settings;
 pub mod throttle;
 mod totp;
+pub mod vendors;
 
 use std::sync::Arc;
 

@@ -48,6 +48,10 @@ pub enum Action {
     UseSavedReplies(TeamId),
     /// Review misdirected-message records.
     ReviewMisdirected,
+    /// Record vendors and their business associate agreements.
+    ManageVendors,
+    /// See the vendor registry and which agreements need attention.
+    ViewVendors,
     /// Request break-glass emergency access to a patient.
     BreakGlass,
     /// Review break-glass grants.
@@ -81,6 +85,8 @@ pub fn permits(actor: &Actor, action: &Action) -> bool {
         }
         (Actor::Patient(p), Action::RecallMessage { thread, is_author }) => *is_author && p.may_act_for(thread.patient),
         (Actor::Staff(s), Action::UseSavedReplies(team)) => in_care_team(s, *team),
+        (Actor::Staff(s), Action::ManageVendors) => s.role == StaffRole::Admin,
+        (Actor::Staff(s), Action::ViewVendors) => matches!(s.role, StaffRole::Admin | StaffRole::PrivacyOfficer),
         (Actor::Staff(s), Action::ReviewMisdirected) => {
             matches!(s.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
@@ -195,6 +201,12 @@ mod tests {
             (patient.clone(), Action::RecallMessage { thread: theirs, is_author: true }, false),
             (member(Clinician), Action::UseSavedReplies(team), true),
             (member(Clinician), Action::UseSavedReplies(other_team), false),
+            (member(Admin), Action::ManageVendors, true),
+            (member(PrivacyOfficer), Action::ManageVendors, false),
+            (patient.clone(), Action::ManageVendors, false),
+            (member(PrivacyOfficer), Action::ViewVendors, true),
+            (member(Admin), Action::ViewVendors, true),
+            (member(Billing), Action::ViewVendors, false),
             (member(PrivacyOfficer), Action::ReviewMisdirected, true),
             (member(Clinician), Action::ReviewMisdirected, false),
             (patient.clone(), Action::ReviewMisdirected, false),

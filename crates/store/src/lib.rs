@@ -24,6 +24,7 @@ mod migrate;
 mod patients;
 mod sessions;
 mod staff;
+pub mod vendors;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_disclosures.sql"),
         postgres: include_str!("../migrations/postgres/0006_disclosures.sql"),
     },
+    Migration {
+        version: 7,
+        name: "vendors",
+        sqlite: include_str!("../migrations/sqlite/0007_vendors.sql"),
+        postgres: include_str!("../migrations/postgres/0007_vendors.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

@@ -77,7 +77,10 @@ pub async fn metrics() -> Response {
         api::audit::my_accounting,
         api::break_glass::request,
         api::break_glass::reviews,
-        api::break_glass::review
+        api::break_glass::review,
+        api::vendors::list,
+        api::vendors::create,
+        api::vendors::update
     )
 )]
 pub struct ApiDoc;

@@ -87,6 +87,9 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("POST", "/api/v1/break-glass", Staff), post(api::break_glass::request)),
         (route("GET", "/api/v1/break-glass/reviews", Staff), get(api::break_glass::reviews)),
         (route("POST", "/api/v1/break-glass/reviews/{id}", Staff), post(api::break_glass::review)),
+        (route("GET", "/api/v1/vendors", Staff), get(api::vendors::list)),
+        (route("POST", "/api/v1/vendors", Staff), post(api::vendors::create)),
+        (route("PATCH", "/api/v1/vendors/{id}", Staff), patch(api::vendors::update)),
     ]
 }
 

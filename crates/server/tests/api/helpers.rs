@@ -288,6 +288,16 @@ impl TestApp {
         client.post(self.url(path)).json(&body).send().await.unwrap()
     }
 
+    pub async fn client_request(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        client.request(method, self.url(path)).json(&body).send().await.unwrap()
+    }
+
     pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> (u16, Value) {
         let resp = client.get(self.url(path)).send().await.unwrap();
         let status = resp.status().as_u16();

@@ -21,3 +21,4 @@ mod messaging;
 mod phi;
 mod security;
 mod sessions;
+mod vendors;

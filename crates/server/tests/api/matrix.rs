@@ -173,6 +173,28 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET", "/api/v1/vendors") => {
+            if is(Admin) || is(PrivacyOfficer) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/v1/vendors") => {
+            if is(Admin) {
+                201
+            } else {
+                403
+            }
+        }
+        // No vendor has a thread's id, or a random one.
+        ("PATCH", "/api/v1/vendors/{id}") => {
+            if is(Admin) {
+                404
+            } else {
+                403
+            }
+        }
         (m, p) => panic!("{m} {p} has no expectation in the authorization matrix: declare its policy here"),
     }
 }
@@ -214,6 +236,10 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
         ("POST", "/api/v1/disclosures") => {
             json!({"patient_id": f.patient_id, "disclosed_at": "2026-01-01T00:00:00Z", "recipient": "r", "description": "d", "purpose": "p"})
         }
+        ("POST", "/api/v1/vendors") => {
+            json!({"name": "Matrix Mail Co", "service": "email", "baa_signed_on": "2026-01-01", "status": "active"})
+        }
+        ("PATCH", "/api/v1/vendors/{id}") => json!({"status": "pending"}),
         _ => json!({}),
     }
 }

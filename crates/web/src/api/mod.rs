@@ -7,3 +7,4 @@ pub mod enroll;
 pub mod me;
 pub mod teams;
 pub mod threads;
+pub mod vendors;

@@ -1,0 +1,152 @@
+//! The vendor registry: who may carry PHI for the clinic, under which business associate
+//! agreement, and which agreements need attention (ended, missing, or ending within 30 days).
+
+use portico_domain::Actor;
+use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
+use portico_domain::authz::{Action, permits};
+use portico_domain::vendor::{Standing, VendorRecord};
+use serde::Serialize;
+
+use crate::App;
+use crate::admin::AdminError;
+
+/// A vendor as the admin API shows it, with where its agreement stands today.
+#[derive(Clone, Debug, Serialize)]
+pub struct VendorView {
+    /// Id.
+    pub id: String,
+    /// The vendor.
+    pub name: String,
+    /// What it does for the clinic.
+    pub service: String,
+    /// When the BAA was signed (YYYY-MM-DD).
+    pub baa_signed_on: Option<String>,
+    /// When it ends (YYYY-MM-DD).
+    pub baa_expires_on: Option<String>,
+    /// Where the signed document is kept.
+    pub document_ref: String,
+    /// `active`, `pending` or `terminated`.
+    pub status: &'static str,
+    /// Where the agreement stands today.
+    pub standing: Standing,
+    /// Days until the agreement ends (negative once it has).
+    pub days_left: Option<i64>,
+    /// PHI may go to this vendor today.
+    pub may_carry_phi: bool,
+    /// The agreement needs an admin: it ends within 30 days, has ended, or is missing.
+    pub needs_attention: bool,
+}
+
+/// Fields to change on a vendor; `None` keeps the stored value.
+#[derive(Clone, Debug, Default)]
+pub struct VendorPatch {
+    /// The vendor.
+    pub name: Option<String>,
+    /// What it does.
+    pub service: Option<String>,
+    /// BAA signature date (empty: none).
+    pub baa_signed_on: Option<String>,
+    /// BAA end date (empty: none).
+    pub baa_expires_on: Option<String>,
+    /// Where the document is kept.
+    pub document_ref: Option<String>,
+    /// `active`, `pending` or `terminated`.
+    pub status: Option<String>,
+}
+
+/// Why PHI may not go to a vendor.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NoBaa {
+    /// The vendor is not in the registry.
+    #[error("vendor {0:?} is not in the registry")]
+    Unknown(String),
+    /// The vendor's agreement does not allow it today.
+    #[error("vendor {0:?} has no current business associate agreement ({1:?})")]
+    NotCurrent(String, Standing),
+    /// The registry could not be read.
+    #[error("the vendor registry could not be read")]
+    Unreadable,
+}
+
+fn require(actor: &Actor, action: &Action) -> Result<(), AdminError> {
+    if permits(actor, action) { Ok(()) } else { Err(AdminError::Forbidden) }
+}
+
+impl App {
+    fn today(&self) -> Result<portico_domain::vendor::Date, AdminError> {
+        self.now().utc_date().ok_or_else(|| AdminError::Unexpected(anyhow::anyhow!("the clock is out of range").into()))
+    }
+
+    /// Records a vendor (admins).
+    pub async fn create_vendor(
+        &self,
+        actor: &Actor,
+        v: &VendorRecord,
+        ctx: &RequestContext,
+    ) -> Result<String, AdminError> {
+        require(actor, &Action::ManageVendors)?;
+        let rec = AuditRecord::new(actor, "vendor.create", "vendor", Purpose::Operations, ctx);
+        Ok(self.store.create_vendor(v, self.now(), &rec).await?)
+    }
+
+    /// Changes a vendor's record (admins): the fields given replace the stored ones (an empty
+    /// date clears it), and the result is validated as a whole.
+    pub async fn update_vendor(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: &VendorPatch,
+        ctx: &RequestContext,
+    ) -> Result<(), AdminError> {
+        require(actor, &Action::ManageVendors)?;
+        let current = self.store.vendor(id).await?.ok_or(AdminError::NotFound("vendor"))?.record;
+        let date = |d: Option<portico_domain::vendor::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+        let (signed, expires) = (date(current.baa_signed_on), date(current.baa_expires_on));
+        let v = VendorRecord::parse(
+            patch.name.as_deref().unwrap_or(&current.name),
+            patch.service.as_deref().unwrap_or(&current.service),
+            Some(patch.baa_signed_on.as_deref().unwrap_or(&signed)),
+            Some(patch.baa_expires_on.as_deref().unwrap_or(&expires)),
+            patch.document_ref.as_deref().unwrap_or(&current.document_ref),
+            patch.status.as_deref().unwrap_or(current.status.as_str()),
+        )?;
+        let rec = AuditRecord::new(actor, "vendor.update", "vendor", Purpose::Operations, ctx);
+        Ok(self.store.update_vendor(id, &v, self.now(), &rec).await?)
+    }
+
+    /// The registry, by name, each vendor with its standing today (admins, privacy officer).
+    pub async fn vendors(&self, actor: &Actor) -> Result<Vec<VendorView>, AdminError> {
+        require(actor, &Action::ViewVendors)?;
+        let today = self.today()?;
+        let list = self.store.vendors().await.map_err(|e| AdminError::Unexpected(e.into()))?;
+        Ok(list
+            .into_iter()
+            .map(|v| {
+                let r = &v.record;
+                let standing = r.standing(today);
+                VendorView {
+                    id: v.id,
+                    name: r.name.clone(),
+                    service: r.service.clone(),
+                    baa_signed_on: r.baa_signed_on.map(|d| d.to_string()),
+                    baa_expires_on: r.baa_expires_on.map(|d| d.to_string()),
+                    document_ref: r.document_ref.clone(),
+                    status: r.status.as_str(),
+                    standing,
+                    days_left: r.days_left(today),
+                    may_carry_phi: standing.allows_phi(),
+                    needs_attention: standing != Standing::Current,
+                }
+            })
+            .collect())
+    }
+
+    /// The check for anything that would send PHI to a named vendor: refused unless the
+    /// registry holds a current agreement with it.
+    pub async fn vendor_may_carry_phi(&self, name: &str) -> Result<(), NoBaa> {
+        let v = self.store.vendor_named(name).await.map_err(|_| NoBaa::Unreadable)?;
+        let v = v.ok_or_else(|| NoBaa::Unknown(name.to_string()))?;
+        let today = self.now().utc_date().ok_or(NoBaa::Unreadable)?;
+        v.record.may_carry_phi(today).map_err(|s| NoBaa::NotCurrent(v.record.name.clone(), s))
+    }
+}
