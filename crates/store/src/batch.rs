@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::keys::Keyring;
 use crate::messaging::{PostJob, Posted, message_audit};
+use crate::notifications::Announce;
 use crate::{StoreError, parse_id, seal_text};
 
 /// Splits `items` into chunks whose lengths are powers of two (at most `max`, itself a power of
@@ -79,6 +80,11 @@ pub(crate) async fn apply_posts(
         insert_messages(conn, &fresh).await?;
         insert_keys(conn, &fresh).await?;
         bump_threads(conn, &fresh).await?;
+        let announce: Vec<Announce> = fresh
+            .iter()
+            .filter_map(|(job, p, _)| Announce::of(&job.msg, job.patient, job.thread, p.message_id, job.at))
+            .collect();
+        crate::notifications::enqueue(conn, &announce).await?;
         let events: Vec<(Timestamp, portico_domain::audit::AuditRecord)> =
             fresh.iter().map(|(job, p, _)| (job.at, message_audit(&job.audit, job.patient, p.message_id))).collect();
         if with_audit {

@@ -21,6 +21,7 @@ mod group_commit;
 mod keys;
 pub mod messaging;
 mod migrate;
+pub mod notifications;
 mod patients;
 mod sessions;
 mod staff;

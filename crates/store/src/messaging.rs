@@ -14,6 +14,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::notifications::{self, Announce};
 use crate::{Store, StoreError, audit, open_text, parse_id, seal_text};
 
 /// A thread's facts without PHI.
@@ -317,6 +318,9 @@ impl Store {
             Ok(written) => written,
             Err(replayed) => return Ok(replayed),
         };
+        if let Some(a) = Announce::of(first, facts.patient, id, posted.message_id, at) {
+            notifications::enqueue(&mut tx, &[a]).await?;
+        }
         audit::insert(&mut tx, at, &audit_rec.clone().patient(facts.patient).resource(id)).await?;
         audit::insert(&mut tx, at, &message_audit(audit_rec, facts.patient, posted.message_id)).await?;
         tx.commit().await?;
@@ -502,6 +506,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict("a recall of this message"));
         }
+        notifications::cancel_for_recall(&mut tx, &msg.thread.id.to_string(), at).await?;
         let read_by: Vec<ReadReceipt> =
             reads_of_message(&mut tx, &mid).await?.into_iter().filter(|r| r.reader_kind != msg.author.0).collect();
         let misdirected = if read_by.is_empty() {
@@ -716,6 +721,9 @@ pub(crate) async fn apply_post(
     }
     let key = crate::keys::load_patient_key(conn, keys, job.patient).await?;
     let posted = insert_message(conn, &key, job.thread, &job.msg, job.at).await?;
+    if let Some(a) = Announce::of(&job.msg, job.patient, job.thread, posted.message_id, job.at) {
+        notifications::enqueue(conn, &[a]).await?;
+    }
     sqlx::query("UPDATE threads SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1")
         .bind(job.at.unix_millis())
         .bind(job.thread.to_string())

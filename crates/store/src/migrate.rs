@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_vendors.sql"),
         postgres: include_str!("../migrations/postgres/0007_vendors.sql"),
     },
+    Migration {
+        version: 8,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0008_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0008_notifications.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

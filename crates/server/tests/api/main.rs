@@ -18,6 +18,7 @@ mod enrollment;
 mod helpers;
 mod matrix;
 mod messaging;
+mod notifications;
 mod phi;
 mod security;
 mod sessions;
