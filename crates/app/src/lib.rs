@@ -13,6 +13,7 @@ pub mod break_glass;
 mod cache;
 pub mod enrollment;
 pub mod messaging;
+pub mod notify;
 pub mod settings;
 pub mod throttle;
 mod totp;

@@ -42,6 +42,10 @@ pub struct Settings {
     pub break_glass: Duration,
     /// Thresholds and working hours of the access alerts.
     pub alert_rules: portico_store::alerts::AlertRules,
+    /// The clinic's display name in notifications (may be generic).
+    pub clinic_name: String,
+    /// The portal's public base address, for links in notifications.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -61,6 +65,8 @@ impl Default for Settings {
                 working_minutes: (7 * 60, 19 * 60),
                 utc_offset_minutes: 0,
             },
+            clinic_name: "Your clinic".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

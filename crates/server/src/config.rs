@@ -51,6 +51,38 @@ struct FileConfig {
     limits: LimitsFile,
     #[serde(default)]
     audit: AuditFile,
+    #[serde(default)]
+    notify: NotifyFile,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct NotifyFile {
+    email: Option<EmailFile>,
+    sms: Option<SmsFile>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct EmailFile {
+    smtp_url: String,
+    from: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmsFile {
+    provider: Option<String>,
+    base_url: Option<String>,
+    account_sid: String,
+    auth_token: String,
+    from: String,
+}
+
+impl std::fmt::Debug for SmsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmsFile { .. }")
+    }
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -133,6 +165,10 @@ pub struct Config {
     pub checkpoint_interval: std::time::Duration,
     /// Access alert thresholds and working hours.
     pub alert_rules: portico_store::alerts::AlertRules,
+    /// E-mail notifications (`[notify.email]`), when configured.
+    pub notify_email: Option<portico_app::notify::EmailSettings>,
+    /// SMS notifications (`[notify.sms]`), when configured.
+    pub notify_sms: Option<portico_app::notify::SmsSettings>,
 }
 
 impl std::fmt::Debug for Config {
@@ -201,6 +237,29 @@ impl Config {
         if let Some(h) = file.security.absolute_hours {
             sessions.absolute = minutes(positive("security.absolute_hours", h)? * 60);
         }
+        let notify_sms = match file.notify.sms {
+            Some(sms) => {
+                if sms.provider.as_deref().is_some_and(|p| p != "twilio") {
+                    bail!(
+                        "notify.sms.provider: only \"twilio\" (or a service with Twilio's Messages API) is supported"
+                    );
+                }
+                if !sms.from.starts_with('+') || sms.from.len() < 8 {
+                    bail!("notify.sms.from: must be a phone number in E.164 form, +15550009999");
+                }
+                Some(portico_app::notify::SmsSettings {
+                    base_url: sms.base_url.unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                    account_sid: sms.account_sid,
+                    auth_token: sms.auth_token,
+                    from: sms.from,
+                })
+            }
+            None => None,
+        };
+        let notify_email =
+            file.notify.email.map(|e| portico_app::notify::EmailSettings { smtp_url: e.smtp_url, from: e.from });
+        // Build once here so that a bad URL or address stops start-up with the field named.
+        portico_app::notify::Delivery::new(notify_email.clone(), notify_sms.clone())?;
         let metrics_token = file.metrics.bearer_token;
         if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
             bail!("metrics.bearer_token: must be at least 24 characters");
@@ -229,6 +288,8 @@ impl Config {
                 working_minutes: working_hours(file.audit.working_hours.as_deref().unwrap_or("07:00-19:00"))?,
                 utc_offset_minutes: file.clinic.utc_offset_minutes.unwrap_or(0),
             },
+            notify_email,
+            notify_sms,
         })
     }
 

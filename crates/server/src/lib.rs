@@ -43,6 +43,8 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         totp_issuer: config.clinic_name.clone(),
         break_glass: config.break_glass,
         alert_rules: config.alert_rules,
+        clinic_name: config.clinic_name.clone(),
+        public_url: config.public_url.clone(),
         ..Settings::default()
     };
     Ok((App::new(store, clock, settings), created))
@@ -94,6 +96,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         config.checkpoint_interval,
         tx.subscribe(),
     ));
+    let delivery = portico_app::notify::Delivery::new(config.notify_email.clone(), config.notify_sms.clone())?;
+    let notifier = delivery.is_configured().then(|| tokio::spawn(delivery_loop(app.clone(), delivery, tx.subscribe())));
     let (final_app, dir) = (app.clone(), config.checkpoint_dir.clone());
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -103,6 +107,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
             .await
             .context("http server")?;
         let _ = checkpointer.await;
+        if let Some(n) = notifier {
+            let _ = n.await;
+        }
         // The last checkpoint covers every event committed before shutdown.
         final_app.checkpoint_audit(&dir, std::time::Duration::ZERO).await.context("final audit checkpoint")?;
         final_app.store().close().await;
@@ -143,6 +150,26 @@ async fn checkpoint_loop(
                     Ok(Some(cp)) => tracing::info!(audit.position = cp.position, audit.seq = cp.seq, "audit checkpoint written"),
                     Ok(None) => {}
                     Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Delivers due notifications every quarter of a second until shutdown.
+async fn delivery_loop(
+    app: App,
+    delivery: portico_app::notify::Delivery,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(250));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                if let Err(e) = app.deliver_due(&delivery, 64).await {
+                    tracing::error!(error = %e, "notification delivery failed");
                 }
             }
             _ = stop.changed() => return,

@@ -7,7 +7,8 @@ use portico_domain::{MessageId, PatientId, ThreadId, Timestamp};
 use sqlx::{AnyConnection, Row};
 
 use crate::messaging::NewMessage;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, audit};
+use portico_domain::audit::AuditRecord;
 
 /// Several events of one thread within this window make one notification.
 pub const COALESCE_WINDOW_MS: i64 = 10 * 60 * 1000;
@@ -134,6 +135,153 @@ impl Store {
                         .try_get::<i64, _>("attempts")
                         .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
                 })
+            })
+            .collect()
+    }
+}
+
+/// A notification claimed for delivery: leased to one worker until `lease_until`.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    /// Id (and, through its coalescing key, the delivery's idempotency key).
+    pub id: String,
+    /// Whose.
+    pub patient: PatientId,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// What happened.
+    pub kind: String,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+}
+
+/// Where a patient can be reached, opened for one delivery.
+#[derive(Clone, Debug)]
+pub struct Contact {
+    /// E-mail on file.
+    pub email: Option<portico_domain::PhiText>,
+    /// Phone on file.
+    pub phone: Option<portico_domain::PhiText>,
+    /// Preferred language tag.
+    pub language: String,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered.
+    Sent,
+    /// Failed; try again at this time.
+    Retry(Timestamp, String),
+    /// Failed for good (dead letter).
+    Dead(String),
+    /// Nothing to deliver to (no address on file, channel not configured).
+    Skipped(String),
+}
+
+impl Store {
+    /// Leases up to `limit` due notifications (pending and due, or leased and the lease lapsed)
+    /// to the caller until `lease_until`. Concurrent workers and nodes never get the same row:
+    /// SQLite writers are serialized; PostgreSQL skips rows another worker holds.
+    pub async fn claim_due(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        let lock = if self.backend == crate::Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE notifications SET status = 'sending', lease_until = $1, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM notifications
+                          WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND lease_until < $2)
+                          ORDER BY due_at LIMIT $3 {lock})
+             RETURNING id, patient_id, channel, kind, attempts"
+        );
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(lease_until.unix_millis())
+            .bind(now.unix_millis())
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Claimed {
+                    id: r.try_get("id")?,
+                    patient: crate::parse_id(r, "patient_id")?,
+                    channel: r.try_get("channel")?,
+                    kind: r.try_get("kind")?,
+                    attempt: r
+                        .try_get::<i64, _>("attempts")
+                        .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The patient's address for a delivery; the read of PHI is audited with the delivery.
+    pub async fn contact_for_delivery(&self, patient: PatientId) -> Result<Contact, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let p = crate::patients::load_patient(self, &mut conn, patient).await?;
+        Ok(Contact { email: p.email, phone: p.phone, language: p.language })
+    }
+
+    /// Records how an attempt ended, and the audit event of the delivery, in one transaction.
+    pub async fn finish_delivery(
+        &self,
+        c: &Claimed,
+        outcome: &Outcome,
+        at: Timestamp,
+        rec: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let (status, due, detail, tag) = match outcome {
+            Outcome::Sent => ("sent", None, "delivered".to_owned(), "sent"),
+            Outcome::Retry(due, why) => ("pending", Some(*due), why.clone(), "retry"),
+            Outcome::Dead(why) => ("dead", None, why.clone(), "dead"),
+            Outcome::Skipped(why) => ("cancelled", None, why.clone(), "skipped"),
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE notifications SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL, last_error = $3,
+                finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END
+             WHERE id = $5",
+        )
+        .bind(status)
+        .bind(due.map(Timestamp::unix_millis))
+        .bind(if tag == "sent" { None } else { Some(detail.clone()) })
+        .bind(at.unix_millis())
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO notification_attempts (notification_id, attempt, at, outcome, detail) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (notification_id, attempt) DO NOTHING",
+        )
+        .bind(&c.id)
+        .bind(c.attempt)
+        .bind(at.unix_millis())
+        .bind(tag)
+        .bind(&detail)
+        .execute(&mut *tx)
+        .await?;
+        audit::insert(&mut tx, at, &rec.clone().patient(c.patient).resource(&c.id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The attempts of a notification: (attempt, outcome, detail), in order.
+    pub async fn delivery_attempts(&self, id: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT attempt, outcome, detail FROM notification_attempts WHERE notification_id = $1 ORDER BY attempt",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let n = r.try_get::<i64, _>("attempt").or_else(|_| r.try_get::<i32, _>("attempt").map(i64::from))?;
+                Ok((n, r.try_get("outcome")?, r.try_get("detail")?))
             })
             .collect()
     }

@@ -22,4 +22,5 @@ mod notifications;
 mod phi;
 mod security;
 mod sessions;
+mod sinks;
 mod vendors;

@@ -82,3 +82,157 @@ async fn a_held_result_is_announced_when_it_is_released() {
         );
     }
 }
+
+mod delivery {
+    use std::time::Duration;
+
+    use portico_app::notify::{Delivery, EmailSettings, SmsSettings};
+    use portico_domain::Actor;
+    use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
+    use serde_json::json;
+
+    use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+    use crate::sinks::{SmsSink, SmtpSink, sms_sink, smtp_sink};
+
+    const NAME: &str = "Zebulon Quattlebaum";
+    const MRN: &str = "CANARY-MRN-7734";
+    const SUBJECT: &str = "Canary subject: biopsy of the left kidney";
+    const BODY: &str = "Canary body: your HIV test came back positive";
+
+    fn sms_settings(sink: &SmsSink) -> SmsSettings {
+        SmsSettings {
+            base_url: format!("http://{}", sink.addr),
+            account_sid: "AC0123456789".into(),
+            auth_token: "secret-token".into(),
+            from: "+15550009999".into(),
+        }
+    }
+
+    /// A patient with canary PHI in every field, an address and a phone, and a staff message
+    /// to them in a new thread.
+    async fn staff_writes_to_canary_patient(app: &TestApp, n: u32) -> portico_domain::PatientId {
+        let today = app.clock_now().utc_date().unwrap();
+        let new = NewPatient {
+            name: PersonName::parse(NAME).unwrap(),
+            date_of_birth: DateOfBirth::parse("1931-02-03", today).unwrap(),
+            mrn: Mrn::parse(&format!("{MRN}-{n}")).unwrap(),
+            email: Some(EmailAddress::parse("zebulon@example.test").unwrap()),
+            phone: Some(PhoneNumber::parse("+15035550123").unwrap()),
+            language: Language::default(),
+        };
+        let patient = app.app.create_patient(&Actor::System, &new, &portico_app::cli_context()).await.unwrap().id;
+        let team = app.create_team(&format!("Delivery team {n}")).await;
+        let doctor =
+            app.signed_in_staff(&app.create_staff(portico_domain::StaffRole::Clinician, vec![team]).await).await;
+        let resp = app
+            .post_json(
+                &doctor,
+                "/api/v1/threads",
+                json!({"team_id": team, "patient_id": patient, "subject": SUBJECT, "body": BODY, "category": "clinical"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        patient
+    }
+
+    fn no_canary(text: &str) {
+        for canary in [NAME, "Zebulon", "Quattlebaum", MRN, "1931", SUBJECT, BODY, "kidney", "HIV"] {
+            assert!(!text.contains(canary), "{canary:?} leaked into {text}");
+        }
+    }
+
+    /// Waits until `done`, woken by the sink's signal at each arrival; fails after ten seconds.
+    async fn until(what: &str, arrived: &tokio::sync::Notify, mut done: impl FnMut() -> bool) {
+        let wait = async {
+            while !done() {
+                arrived.notified().await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(10), wait).await.is_err() {
+            panic!("{what} did not happen within ten seconds");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_staff_message_reaches_the_patient_by_email_and_sms_without_any_phi() {
+        let (smtp, sms): (SmtpSink, SmsSink) = (smtp_sink().await, sms_sink().await);
+        let (smtp_url, sms_cfg) = (format!("smtp://{}", smtp.addr), sms_settings(&sms));
+        let app = spawn_app_with(move |c| {
+            c.clinic_name = "Example Family Clinic".into();
+            c.notify_email =
+                Some(EmailSettings { smtp_url, from: "Example Family Clinic <no-reply@example-clinic.test>".into() });
+            c.notify_sms = Some(sms_cfg);
+        })
+        .await;
+        let patient = staff_writes_to_canary_patient(&app, 1).await;
+
+        until("an e-mail", &smtp.arrived, || !smtp.mails.lock().unwrap().is_empty()).await;
+        until("an SMS", &sms.arrived, || !sms.requests.lock().unwrap().is_empty()).await;
+        let mail = smtp.mails.lock().unwrap()[0].clone();
+        assert_eq!(mail.rcpt, ["<zebulon@example.test>"]);
+        assert!(mail.data.contains("Subject: Example Family Clinic: New secure message"), "{}", mail.data);
+        assert!(mail.data.contains("List-Unsubscribe: <") && mail.data.contains("/portal/preferences>"));
+        assert!(mail.data.contains("/portal/messages") && mail.data.contains("text/html"));
+        no_canary(&mail.data);
+
+        let text = sms.requests.lock().unwrap()[0].clone();
+        assert_eq!(text.path, "/2010-04-01/Accounts/AC0123456789/Messages.json");
+        assert_eq!(text.authorization, "Basic QUMwMTIzNDU2Nzg5OnNlY3JldC10b2tlbg==");
+        assert_eq!((text.field("To"), text.field("From")), ("+15035550123", "+15550009999"));
+        assert!(text.field("Body").starts_with("Example Family Clinic: You have a new secure message"));
+        assert!(text.field("Body").contains("/portal/messages"));
+        no_canary(&text.form.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+
+        // A graceful stop lets the worker finish; nothing was delivered twice.
+        let rows = app.app.store().outbox_of(patient).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        app.stop().await;
+        assert_eq!((smtp.mails.lock().unwrap().len(), sms.requests.lock().unwrap().len()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn failures_are_retried_with_backoff_then_dead_lettered() {
+        let sms = sms_sink().await;
+        sms.status.store(503, std::sync::atomic::Ordering::SeqCst);
+        let app = spawn_app().await;
+        let mut delivery = Delivery::new(None, Some(sms_settings(&sms))).unwrap();
+        delivery.max_attempts = 3;
+        let patient = staff_writes_to_canary_patient(&app, 1).await;
+
+        // E-mail is not configured: that row is skipped. SMS fails and is retried later.
+        assert_eq!(app.app.deliver_due(&delivery, 10).await.unwrap(), 0);
+        assert_eq!(sms.requests.lock().unwrap().len(), 1);
+        let rows = app.app.store().outbox_of(patient).await.unwrap();
+        let by = |ch: &str| rows.iter().find(|r| r.channel == ch).unwrap().clone();
+        assert_eq!(by("email").status, "cancelled");
+        let sms_row = by("sms");
+        assert_eq!((sms_row.status.as_str(), sms_row.attempts), ("pending", 1));
+        assert!(sms_row.due_at >= app.clock_now().unix_millis() + 30_000, "backed off");
+
+        // Not due yet: nothing happens until the clock passes the backoff.
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        assert_eq!(sms.requests.lock().unwrap().len(), 1);
+        for _ in 0..2 {
+            app.advance(Duration::from_secs(3600));
+            app.app.deliver_due(&delivery, 10).await.unwrap();
+        }
+        assert_eq!(sms.requests.lock().unwrap().len(), 3);
+        let attempts = app.app.store().delivery_attempts(&sms_row.id).await.unwrap();
+        let outcomes: Vec<&str> = attempts.iter().map(|(_, o, _)| o.as_str()).collect();
+        assert_eq!(outcomes, ["retry", "retry", "dead"]);
+        assert!(attempts[2].2.contains("503"), "{attempts:?}");
+        let row = app.app.store().outbox_of(patient).await.unwrap().into_iter().find(|r| r.channel == "sms").unwrap();
+        assert_eq!(row.status, "dead");
+        assert!(app.audit_actions().await.iter().any(|(a, o)| a == "notification.dead_letter" && o == "failure"));
+
+        // A refusal (4xx) is not retried.
+        sms.status.store(400, std::sync::atomic::Ordering::SeqCst);
+        app.advance(Duration::from_secs(3600));
+        let _ = staff_writes_to_canary_patient(&app, 2).await;
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        assert_eq!(sms.requests.lock().unwrap().len(), 4);
+        app.advance(Duration::from_secs(3600));
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        assert_eq!(sms.requests.lock().unwrap().len(), 4, "a permanent refusal is dead-lettered at once");
+    }
+}

@@ -21,3 +21,13 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_due ON notifications(status, due_at);
 CREATE INDEX notifications_thread ON notifications(thread_id, status);
+
+-- Every delivery attempt: when, how it ended, and the provider's answer (never an address).
+CREATE TABLE notification_attempts (
+    notification_id TEXT NOT NULL REFERENCES notifications(id),
+    attempt         INTEGER NOT NULL,
+    at              BIGINT NOT NULL,
+    outcome         TEXT NOT NULL CHECK (outcome IN ('sent', 'retry', 'dead', 'skipped')),
+    detail          TEXT NOT NULL,
+    PRIMARY KEY (notification_id, attempt)
+);

@@ -1,0 +1,284 @@
+//! Delivery of the notification outbox: e-mail over SMTP and SMS through a provider's HTTP API
+//! in Twilio's Messages shape. Each text comes from the fixed, PHI-free templates of
+//! [`portico_domain::notify`]; the only patient data read is the address, at delivery time.
+//!
+//! At least once: a row is leased to one worker, delivered, then marked; a worker that dies
+//! mid-delivery leaves the lease to lapse and another attempt follows. Failures are retried with
+//! exponential backoff and jitter up to a limit, then dead-lettered.
+
+use std::time::Duration;
+
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use portico_domain::Actor;
+use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
+use portico_domain::notify::{Channel, Event, Kind, Locale, Notice, Sender, render};
+use portico_store::notifications::{Claimed, Outcome};
+
+use crate::{App, Unexpected};
+
+/// E-mail settings (`[notify.email]`).
+#[derive(Clone, Debug)]
+pub struct EmailSettings {
+    /// `smtp://host:port` (plain, for local relays and tests), `smtps://...` (implicit TLS),
+    /// or `smtp://...?tls=required` (STARTTLS); credentials may be in the URL.
+    pub smtp_url: String,
+    /// The sender, `Name <address>`.
+    pub from: String,
+}
+
+/// SMS settings (`[notify.sms]`).
+#[derive(Clone)]
+pub struct SmsSettings {
+    /// The API's base URL (Twilio: `https://api.twilio.com`).
+    pub base_url: String,
+    /// Account SID.
+    pub account_sid: String,
+    /// Auth token (basic-auth password; never logged).
+    pub auth_token: String,
+    /// The sending number.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsSettings")
+            .field("base_url", &self.base_url)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The channels a deployment has configured, ready to send.
+pub struct Delivery {
+    email: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
+    sms: Option<(SmsSettings, reqwest::Client)>,
+    /// Attempts before a notification is dead-lettered.
+    pub max_attempts: i64,
+    /// How long a worker holds a claimed row.
+    pub lease: Duration,
+}
+
+/// `List-Unsubscribe`: where to change notification preferences.
+#[derive(Clone, Debug)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+impl Delivery {
+    /// Builds the configured channels; a malformed URL or address is an error naming the field.
+    pub fn new(email: Option<EmailSettings>, sms: Option<SmsSettings>) -> anyhow::Result<Delivery> {
+        let email = match email {
+            Some(e) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&e.smtp_url)
+                    .map_err(|_| anyhow::anyhow!("notify.email.smtp_url is not an smtp:// or smtps:// URL"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build();
+                let from: Mailbox =
+                    e.from.parse().map_err(|_| anyhow::anyhow!("notify.email.from is not an address: Name <a@b.c>"))?;
+                Some((transport, from))
+            }
+            None => None,
+        };
+        let sms = match sms {
+            Some(s) => {
+                if !(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) {
+                    anyhow::bail!("notify.sms.base_url must start with http:// or https://");
+                }
+                let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?;
+                Some((s, client))
+            }
+            None => None,
+        };
+        Ok(Delivery { email, sms, max_attempts: 8, lease: Duration::from_secs(120) })
+    }
+
+    /// Whether any channel is configured.
+    pub fn is_configured(&self) -> bool {
+        self.email.is_some() || self.sms.is_some()
+    }
+}
+
+fn kind_of(tag: &str) -> Option<Kind> {
+    Some(match tag {
+        "new_message" => Kind::NewMessage,
+        "result_released" => Kind::ResultReleased,
+        "message_recalled" => Kind::MessageRecalled,
+        "enrollment_invite" => Kind::EnrollmentInvite,
+        "new_sign_in" => Kind::NewSignIn,
+        _ => return None,
+    })
+}
+
+/// Exponential backoff from 30 s, capped at one hour, with up to 20% jitter taken from the
+/// notification's id so that a burst of failures does not retry in lockstep.
+fn backoff(id: &str, attempt: i64) -> Duration {
+    let base = 30u64.saturating_mul(1 << attempt.clamp(1, 7).saturating_sub(1)).min(3600);
+    let spread = id.bytes().fold(attempt as u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))) % 21;
+    Duration::from_secs(base + base * spread / 100)
+}
+
+enum Failure {
+    /// Worth another attempt (network, 5xx, 429).
+    Transient(String),
+    /// Will never work (a refused address, a 4xx).
+    Permanent(String),
+}
+
+impl App {
+    /// Delivers up to `limit` due notifications; returns how many were sent.
+    pub async fn deliver_due(&self, d: &Delivery, limit: i64) -> Result<usize, Unexpected> {
+        let now = self.now();
+        let claimed = self.store.claim_due(now, now.plus(d.lease), limit).await?;
+        let mut sent = 0;
+        for c in claimed {
+            let outcome = self.deliver_one(d, &c).await;
+            sent += usize::from(outcome == Outcome::Sent);
+            let action = match outcome {
+                Outcome::Sent => "notification.sent",
+                Outcome::Retry(..) => "notification.retry",
+                Outcome::Dead(_) => "notification.dead_letter",
+                Outcome::Skipped(_) => "notification.skipped",
+            };
+            let mut rec = AuditRecord::new(
+                &Actor::System,
+                action,
+                "notification",
+                Purpose::Operations,
+                &RequestContext::default(),
+            );
+            if !matches!(outcome, Outcome::Sent | Outcome::Skipped(_)) {
+                rec = rec.failed();
+            }
+            if let Outcome::Dead(why) = &outcome {
+                tracing::warn!(notification = %c.id, channel = %c.channel, reason = %why, "notification dead-lettered");
+            }
+            self.store.finish_delivery(&c, &outcome, self.now(), &rec).await?;
+        }
+        Ok(sent)
+    }
+
+    async fn deliver_one(&self, d: &Delivery, c: &Claimed) -> Outcome {
+        let Some(kind) = kind_of(&c.kind) else { return Outcome::Dead(format!("unknown kind {}", c.kind)) };
+        let contact = match self.store.contact_for_delivery(c.patient).await {
+            Ok(contact) => contact,
+            Err(portico_store::StoreError::KeyShredded | portico_store::StoreError::NotFound(_)) => {
+                return Outcome::Skipped("the patient's record is gone".into());
+            }
+            Err(e) => return self.retry_or_dead(d, c, format!("cannot read the record: {e}")),
+        };
+        let locale = Locale::from_tag(&contact.language);
+        let sender = Sender { clinic_name: &self.settings.clinic_name, public_url: &self.settings.public_url };
+        let notice = Notice::of(&Event { kind, patient_name: None, subject: None, body: None });
+        let result = match c.channel.as_str() {
+            "email" => {
+                let (Some((transport, from)), Some(to)) = (&d.email, &contact.email) else {
+                    return Outcome::Skipped(
+                        if d.email.is_none() { "e-mail is not configured" } else { "no e-mail on file" }.into(),
+                    );
+                };
+                let r = render(notice, locale, Channel::Email, &sender);
+                self.send_email(transport, from, to.expose(), &r, &c.id).await
+            }
+            "sms" => {
+                let (Some((settings, client)), Some(to)) = (&d.sms, &contact.phone) else {
+                    return Outcome::Skipped(
+                        if d.sms.is_none() { "SMS is not configured" } else { "no phone on file" }.into(),
+                    );
+                };
+                let r = render(notice, locale, Channel::Sms, &sender);
+                send_sms(client, settings, to.expose(), &r.text).await
+            }
+            other => return Outcome::Dead(format!("unknown channel {other}")),
+        };
+        match result {
+            Ok(()) => Outcome::Sent,
+            Err(Failure::Permanent(why)) => Outcome::Dead(why),
+            Err(Failure::Transient(why)) => self.retry_or_dead(d, c, why),
+        }
+    }
+
+    fn retry_or_dead(&self, d: &Delivery, c: &Claimed, why: String) -> Outcome {
+        if c.attempt >= d.max_attempts {
+            Outcome::Dead(format!("{why} (after {} attempts)", c.attempt))
+        } else {
+            Outcome::Retry(self.now().plus(backoff(&c.id, c.attempt)), why)
+        }
+    }
+
+    async fn send_email(
+        &self,
+        transport: &AsyncSmtpTransport<Tokio1Executor>,
+        from: &Mailbox,
+        to: &str,
+        r: &portico_domain::notify::Rendered,
+        id: &str,
+    ) -> Result<(), Failure> {
+        let to: Mailbox = to.parse().map_err(|_| Failure::Permanent("the e-mail on file is not an address".into()))?;
+        let preferences = format!("<{}/portal/preferences>", self.settings.public_url.trim_end_matches('/'));
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(r.subject.clone())
+            .message_id(Some(format!("<{id}@portico>")))
+            .header(ListUnsubscribe(preferences))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(r.text.clone()))
+                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(r.html.clone())),
+            )
+            .map_err(|e| Failure::Permanent(format!("cannot build the e-mail: {e}")))?;
+        match transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(Failure::Permanent("the mail server refused the message".into())),
+            Err(_) => Err(Failure::Transient("the mail server could not be reached or failed".into())),
+        }
+    }
+}
+
+/// `POST {base_url}/2010-04-01/Accounts/{sid}/Messages.json`, form-encoded, basic auth.
+async fn send_sms(client: &reqwest::Client, s: &SmsSettings, to: &str, body: &str) -> Result<(), Failure> {
+    let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", s.base_url.trim_end_matches('/'), s.account_sid);
+    let resp = client
+        .post(url)
+        .basic_auth(&s.account_sid, Some(&s.auth_token))
+        .form(&[("To", to), ("From", s.from.as_str()), ("Body", body)])
+        .send()
+        .await
+        .map_err(|_| Failure::Transient("the SMS provider could not be reached".into()))?;
+    let status = resp.status();
+    if status.is_success() {
+        Ok(())
+    } else if status.as_u16() == 429 || status.is_server_error() {
+        Err(Failure::Transient(format!("the SMS provider answered {status}")))
+    } else {
+        Err(Failure::Permanent(format!("the SMS provider refused the message ({status})")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_grows_exponentially_with_bounded_jitter() {
+        let secs = |a| backoff("0192-abc", a).as_secs();
+        for (attempt, base) in [(1, 30), (2, 60), (3, 120), (4, 240), (7, 1920), (12, 1920)] {
+            assert!((base..=base + base / 5).contains(&secs(attempt)), "attempt {attempt}: {}", secs(attempt));
+        }
+        assert_ne!(backoff("a", 3), backoff("b", 3), "different rows retry at different times");
+    }
+}
