@@ -199,6 +199,11 @@ impl App {
                         if d.sms.is_none() { "SMS is not configured" } else { "no phone on file" }.into(),
                     );
                 };
+                match self.store.sms_opted_out(to.expose()).await {
+                    Ok(true) => return Outcome::Skipped("the number answered STOP".into()),
+                    Ok(false) => {}
+                    Err(e) => return self.retry_or_dead(d, c, format!("cannot read the opt-outs: {e}")),
+                }
                 let r = render(notice, locale, Channel::Sms, &sender);
                 send_sms(client, settings, to.expose(), &r.text).await
             }
@@ -246,6 +251,65 @@ impl App {
             Err(e) if e.is_permanent() => Err(Failure::Permanent("the mail server refused the message".into())),
             Err(_) => Err(Failure::Transient("the mail server could not be reached or failed".into())),
         }
+    }
+}
+
+/// What an inbound text asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keyword {
+    /// STOP and its synonyms: no more texts.
+    Stop,
+    /// START: texts again.
+    Start,
+    /// HELP: who we are and how to stop.
+    Help,
+}
+
+impl Keyword {
+    /// The carriers' standard keywords (and their Spanish equivalents), as the whole message.
+    pub fn of(body: &str) -> Option<Keyword> {
+        match body.trim().trim_end_matches(['.', '!']).to_ascii_uppercase().as_str() {
+            "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "OPTOUT" | "REVOKE" | "PARAR" | "ALTO"
+            | "BAJA" => Some(Keyword::Stop),
+            "START" | "YES" | "UNSTOP" | "OPTIN" | "ALTA" => Some(Keyword::Start),
+            "HELP" | "INFO" | "AYUDA" => Some(Keyword::Help),
+            _ => None,
+        }
+    }
+}
+
+impl App {
+    /// Handles an inbound text (already authenticated as the provider's): STOP turns SMS off
+    /// for that number, START back on, HELP explains; each change is audited. Returns the reply,
+    /// which never repeats the sender's words; other texts get none here.
+    pub async fn sms_inbound(
+        &self,
+        from: &str,
+        body: &str,
+        ctx: &RequestContext,
+    ) -> Result<Option<String>, Unexpected> {
+        let from = from.trim();
+        let e164 = from.len() >= 8 && from.starts_with('+') && from[1..].bytes().all(|b| b.is_ascii_digit());
+        let (Some(keyword), true) = (Keyword::of(body), e164) else { return Ok(None) };
+        let clinic = &self.settings.clinic_name;
+        let reply = match keyword {
+            Keyword::Stop | Keyword::Start => {
+                let stop = keyword == Keyword::Stop;
+                let action = if stop { "sms.opt_out" } else { "sms.opt_in" };
+                let rec = AuditRecord::new(&Actor::System, action, "sms_number", Purpose::Operations, ctx);
+                self.store.set_sms_opt_out(from, stop, self.now(), &rec).await?;
+                if stop {
+                    format!("{clinic}: you will get no more text messages from us. Reply START to turn them back on.")
+                } else {
+                    format!("{clinic}: text notifications are on again. Reply STOP to turn them off.")
+                }
+            }
+            Keyword::Help => format!(
+                "{clinic}: texts tell you when something is waiting in your patient portal, {}. Reply STOP to stop them. In an emergency call 911.",
+                self.settings.public_url.trim_end_matches('/')
+            ),
+        };
+        Ok(Some(reply))
     }
 }
 

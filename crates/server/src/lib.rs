@@ -86,6 +86,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         metrics_token: config.metrics_token.clone(),
         body_limit: config.body_limit,
         trust_forwarded_for: config.trust_forwarded_for,
+        public_url: config.public_url.clone(),
+        sms_auth_token: config.notify_sms.as_ref().map(|s| s.auth_token.clone()),
     };
     let state = AppState { app: app.clone(), config: Arc::new(web) };
     let router = portico_web::router(state).into_make_service_with_connect_info::<SocketAddr>();

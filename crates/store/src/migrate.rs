@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0008_notifications.sql"),
     },
+    Migration {
+        version: 9,
+        name: "sms_opt_outs",
+        sqlite: include_str!("../migrations/sqlite/0009_sms_opt_outs.sql"),
+        postgres: include_str!("../migrations/postgres/0009_sms_opt_outs.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

@@ -286,3 +286,45 @@ impl Store {
             .collect()
     }
 }
+
+/// Blind-index purpose of phone numbers that opted out of SMS.
+const SMS_OPT_OUT_INDEX: &str = "sms_opt_out_phone";
+
+impl Store {
+    /// Records that `phone` (E.164) answered STOP (`opted_out`) or START; audited.
+    pub async fn set_sms_opt_out(
+        &self,
+        phone: &str,
+        opted_out: bool,
+        at: Timestamp,
+        rec: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO sms_opt_outs (phone_index, opted_out, changed_at) VALUES ($1, $2, $3)
+             ON CONFLICT (phone_index) DO UPDATE SET opted_out = $2, changed_at = $3",
+        )
+        .bind(self.keys.blind.index(SMS_OPT_OUT_INDEX, phone))
+        .bind(i64::from(opted_out))
+        .bind(at.unix_millis())
+        .execute(&mut *tx)
+        .await?;
+        audit::insert(&mut tx, at, rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `phone` (E.164) has opted out of SMS.
+    pub async fn sms_opted_out(&self, phone: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT opted_out FROM sms_opt_outs WHERE phone_index = $1")
+            .bind(self.keys.blind.index(SMS_OPT_OUT_INDEX, phone))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => {
+                r.try_get::<i64, _>("opted_out").or_else(|_| r.try_get::<i32, _>("opted_out").map(i64::from))? != 0
+            }
+            None => false,
+        })
+    }
+}

@@ -13,6 +13,7 @@ mod middleware;
 pub mod ops;
 mod pages;
 pub mod routes;
+mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -35,6 +36,11 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The public base URL, as outside services sign it (webhook signatures).
+    pub public_url: String,
+    /// The SMS provider's auth token, to check `X-Twilio-Signature` (none: the inbound SMS
+    /// webhook answers 404).
+    pub sms_auth_token: Option<String>,
 }
 
 impl std::fmt::Debug for WebConfig {

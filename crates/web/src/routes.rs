@@ -90,6 +90,7 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("GET", "/api/v1/vendors", Staff), get(api::vendors::list)),
         (route("POST", "/api/v1/vendors", Staff), post(api::vendors::create)),
         (route("PATCH", "/api/v1/vendors/{id}", Staff), patch(api::vendors::update)),
+        (route("POST", "/webhooks/twilio/sms", Public), post(crate::webhooks::twilio_sms)),
     ]
 }
 

@@ -235,4 +235,84 @@ mod delivery {
         app.app.deliver_due(&delivery, 10).await.unwrap();
         assert_eq!(sms.requests.lock().unwrap().len(), 4, "a permanent refusal is dead-lettered at once");
     }
+
+    fn signed_form(app: &TestApp, token: &str, fields: &[(&str, &str)]) -> (String, String) {
+        let params: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let url = format!("{}/webhooks/twilio/sms", app.config.public_url.trim_end_matches('/'));
+        let signature = portico_crypto::webhook::twilio_signature(token, &url, &params);
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "+")))
+            .collect::<Vec<_>>()
+            .join("&");
+        (body, signature)
+    }
+
+    async fn text_in(app: &TestApp, body: String, signature: &str) -> (u16, String) {
+        let resp = app
+            .client()
+            .post(app.url("/webhooks/twilio/sms"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn stop_start_and_help_by_text_with_a_checked_signature() {
+        let sms = sms_sink().await;
+        let cfg = sms_settings(&sms);
+        let app = spawn_app_with(move |c| c.notify_sms = Some(cfg)).await;
+        let phone = "+15035550123";
+        let store = app.app.store().clone();
+
+        let (body, sig) =
+            signed_form(&app, "secret-token", &[("From", phone), ("To", "+15550009999"), ("Body", "STOP")]);
+        let (status, twiml) = text_in(&app, body.clone(), &sig).await;
+        assert_eq!(status, 200);
+        assert!(twiml.contains("<Response><Message>") && twiml.contains("no more text messages"), "{twiml}");
+        assert!(store.sms_opted_out(phone).await.unwrap());
+
+        // A forged or missing signature is refused and changes nothing.
+        let (start, _) = signed_form(&app, "secret-token", &[("From", phone), ("Body", "START")]);
+        let (_, forged) = signed_form(&app, "wrong-token", &[("From", phone), ("Body", "START")]);
+        assert_eq!(text_in(&app, start.clone(), &forged).await.0, 403);
+        assert_eq!(text_in(&app, start.clone(), "").await.0, 403);
+        assert!(store.sms_opted_out(phone).await.unwrap(), "still off");
+
+        let (start, sig) = signed_form(&app, "secret-token", &[("From", phone), ("Body", "START")]);
+        let (status, twiml) = text_in(&app, start, &sig).await;
+        assert_eq!(status, 200);
+        assert!(twiml.contains("on again"), "{twiml}");
+        assert!(!store.sms_opted_out(phone).await.unwrap());
+
+        let (help, sig) = signed_form(&app, "secret-token", &[("From", phone), ("Body", "help")]);
+        let twiml = text_in(&app, help, &sig).await.1;
+        assert!(twiml.contains("Reply STOP") && twiml.contains("911"), "{twiml}");
+        let (other, sig) =
+            signed_form(&app, "secret-token", &[("From", phone), ("Body", "my chest hurts since Monday")]);
+        let twiml = text_in(&app, other, &sig).await.1;
+        assert!(twiml.ends_with("<Response/>") && !twiml.contains("chest"), "never quotes the sender: {twiml}");
+        let actions = app.audit_actions().await;
+        assert!(actions.iter().any(|(a, _)| a == "sms.opt_out") && actions.iter().any(|(a, _)| a == "sms.opt_in"));
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_number_that_answered_stop_gets_no_text() {
+        let sms = sms_sink().await;
+        let app = spawn_app().await;
+        let delivery = Delivery::new(None, Some(sms_settings(&sms))).unwrap();
+        app.app.sms_inbound("+15035550123", "STOP", &portico_app::cli_context()).await.unwrap();
+        let patient = staff_writes_to_canary_patient(&app, 1).await;
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        assert!(sms.requests.lock().unwrap().is_empty());
+        let row = app.app.store().outbox_of(patient).await.unwrap().into_iter().find(|r| r.channel == "sms").unwrap();
+        assert_eq!(row.status, "cancelled");
+        let attempts = app.app.store().delivery_attempts(&row.id).await.unwrap();
+        assert_eq!((attempts[0].1.as_str(), attempts[0].2.as_str()), ("skipped", "the number answered STOP"));
+    }
 }
