@@ -13,7 +13,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use portico_domain::Actor;
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
-use portico_domain::notify::{Channel, Event, Kind, Locale, Notice, Sender, render};
+use portico_domain::notify::{Channel, Event, Kind, Locale, Notice, Preferences, Sender, render};
 use portico_store::notifications::{Claimed, Outcome};
 
 use crate::{App, Unexpected};
@@ -152,6 +152,7 @@ impl App {
                 Outcome::Retry(..) => "notification.retry",
                 Outcome::Dead(_) => "notification.dead_letter",
                 Outcome::Skipped(_) => "notification.skipped",
+                Outcome::Held(_) => "notification.held",
             };
             let mut rec = AuditRecord::new(
                 &Actor::System,
@@ -180,6 +181,20 @@ impl App {
             }
             Err(e) => return self.retry_or_dead(d, c, format!("cannot read the record: {e}")),
         };
+        let prefs = match self.store.notification_preferences(c.patient).await {
+            Ok(p) => p.unwrap_or_else(|| Preferences::default_in(&self.settings.time_zone)),
+            Err(e) => return self.retry_or_dead(d, c, format!("cannot read the preferences: {e}")),
+        };
+        match c.channel.as_str() {
+            "email" if !prefs.email => return Outcome::Skipped("the patient turned e-mail off".into()),
+            "sms" if !prefs.sms => return Outcome::Skipped("the patient turned SMS off".into()),
+            "sms" => {
+                if let Some(until) = prefs.sms_held_until(self.now()) {
+                    return Outcome::Held(until);
+                }
+            }
+            _ => {}
+        }
         let locale = Locale::from_tag(&contact.language);
         let sender = Sender { clinic_name: &self.settings.clinic_name, public_url: &self.settings.public_url };
         let notice = Notice::of(&Event { kind, patient_name: None, subject: None, body: None });
@@ -251,6 +266,56 @@ impl App {
             Err(e) if e.is_permanent() => Err(Failure::Permanent("the mail server refused the message".into())),
             Err(_) => Err(Failure::Transient("the mail server could not be reached or failed".into())),
         }
+    }
+}
+
+/// Notification preferences as a patient sets them.
+#[derive(Clone, Debug, Default)]
+pub struct PreferencesInput {
+    /// `email`, `sms`: the channels to use (empty: none).
+    pub channels: Vec<String>,
+    /// Start of quiet hours, `HH:MM` (with `quiet_end`; neither: no quiet hours).
+    pub quiet_start: Option<String>,
+    /// End of quiet hours, `HH:MM`.
+    pub quiet_end: Option<String>,
+    /// IANA time zone (default: the clinic's).
+    pub time_zone: Option<String>,
+}
+
+impl App {
+    /// The signed-in patient's notification preferences (the defaults until they set some).
+    pub async fn my_notification_preferences(&self, actor: &Actor) -> Result<Preferences, crate::admin::AdminError> {
+        let Actor::Patient(p) = actor else { return Err(crate::admin::AdminError::Forbidden) };
+        Ok(self
+            .store
+            .notification_preferences(p.patient_id)
+            .await?
+            .unwrap_or_else(|| Preferences::default_in(&self.settings.time_zone)))
+    }
+
+    /// Replaces the signed-in patient's notification preferences; audited.
+    pub async fn set_my_notification_preferences(
+        &self,
+        actor: &Actor,
+        input: &PreferencesInput,
+        ctx: &RequestContext,
+    ) -> Result<Preferences, crate::admin::AdminError> {
+        let Actor::Patient(p) = actor else { return Err(crate::admin::AdminError::Forbidden) };
+        let prefs = Preferences::parse(
+            &input.channels,
+            input.quiet_start.as_deref(),
+            input.quiet_end.as_deref(),
+            input.time_zone.as_deref().unwrap_or(&self.settings.time_zone),
+        )?;
+        let rec = AuditRecord::new(
+            actor,
+            "notification_preferences.update",
+            "notification_preferences",
+            Purpose::PatientRequest,
+            ctx,
+        );
+        self.store.set_notification_preferences(p.patient_id, &prefs, self.now(), &rec).await?;
+        Ok(prefs)
     }
 }
 

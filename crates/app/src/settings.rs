@@ -46,6 +46,8 @@ pub struct Settings {
     pub clinic_name: String,
     /// The portal's public base address, for links in notifications.
     pub public_url: String,
+    /// The clinic's IANA time zone: the default for patients' quiet hours.
+    pub time_zone: String,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             },
             clinic_name: "Your clinic".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            time_zone: "UTC".to_owned(),
         }
     }
 }

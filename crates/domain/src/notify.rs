@@ -334,3 +334,121 @@ mod scanned {
         }
     }
 }
+
+/// A patient's notification preferences.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preferences {
+    /// Notify by e-mail.
+    pub email: bool,
+    /// Notify by SMS.
+    pub sms: bool,
+    /// Hours when texts wait (minutes after local midnight, start and end; may wrap midnight).
+    pub quiet_hours: Option<(u16, u16)>,
+    /// IANA time zone of the quiet hours ("America/Chicago").
+    pub time_zone: String,
+}
+
+impl Preferences {
+    /// The defaults: both channels, texts held from 21:00 to 08:00 in `time_zone`.
+    pub fn default_in(time_zone: &str) -> Preferences {
+        Preferences { email: true, sms: true, quiet_hours: Some((21 * 60, 8 * 60)), time_zone: time_zone.to_owned() }
+    }
+
+    /// Validates preferences from their text form: `channels` among `email`, `sms` (none: no
+    /// notifications), quiet hours as `HH:MM` (both or neither), an IANA time zone.
+    pub fn parse(
+        channels: &[String],
+        quiet_start: Option<&str>,
+        quiet_end: Option<&str>,
+        time_zone: &str,
+    ) -> Result<Preferences, crate::patient::FieldError> {
+        use crate::patient::FieldError;
+        let mut p = Preferences { email: false, sms: false, quiet_hours: None, time_zone: time_zone.trim().to_owned() };
+        for c in channels {
+            match c.as_str() {
+                "email" => p.email = true,
+                "sms" => p.sms = true,
+                _ => return Err(FieldError { field: "channels", reason: "must hold only \"email\" and \"sms\"" }),
+            }
+        }
+        let hhmm = |field: &'static str, s: &str| -> Result<u16, FieldError> {
+            let bad = FieldError { field, reason: "must be a time, HH:MM" };
+            let (h, m) = s.trim().split_once(':').ok_or(bad.clone())?;
+            let (h, m): (u16, u16) = (h.parse().map_err(|_| bad.clone())?, m.parse().map_err(|_| bad.clone())?);
+            if h > 23 || m > 59 || s.trim().len() != 5 {
+                return Err(bad);
+            }
+            Ok(h * 60 + m)
+        };
+        p.quiet_hours = match (quiet_start, quiet_end) {
+            (Some(a), Some(b)) => Some((hhmm("quiet_start", a)?, hhmm("quiet_end", b)?)),
+            (None, None) => None,
+            _ => return Err(FieldError { field: "quiet_end", reason: "quiet hours need both a start and an end" }),
+        };
+        if jiff::tz::TimeZone::get(&p.time_zone).is_err() {
+            return Err(FieldError { field: "time_zone", reason: "must be an IANA time zone, like America/Chicago" });
+        }
+        Ok(p)
+    }
+
+    /// `HH:MM` of minutes after midnight.
+    pub fn hhmm(minutes: u16) -> String {
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// When a text due at `now` may go: `None` now, or the end of the quiet hours.
+    pub fn sms_held_until(&self, now: crate::Timestamp) -> Option<crate::Timestamp> {
+        let (start, end) = self.quiet_hours?;
+        if start == end {
+            return None;
+        }
+        let tz = jiff::tz::TimeZone::get(&self.time_zone).ok()?;
+        let local = jiff::Timestamp::from_millisecond(now.unix_millis()).ok()?.to_zoned(tz);
+        let minute = (local.hour() as u16) * 60 + local.minute() as u16;
+        let quiet = if start < end { start <= minute && minute < end } else { minute >= start || minute < end };
+        if !quiet {
+            return None;
+        }
+        let day = if start > end && minute >= start { local.date().tomorrow().ok()? } else { local.date() };
+        let at = day.at((end / 60) as i8, (end % 60) as i8, 0, 0).to_zoned(local.time_zone().clone()).ok()?;
+        Some(crate::Timestamp::from_unix_millis(at.timestamp().as_millisecond()))
+    }
+}
+
+#[cfg(test)]
+mod preferences {
+    use super::*;
+    use crate::Timestamp;
+
+    fn at(rfc3339: &str) -> Timestamp {
+        Timestamp::from_unix_millis(rfc3339.parse::<jiff::Timestamp>().unwrap().as_millisecond())
+    }
+
+    #[test]
+    fn texts_wait_for_the_end_of_quiet_hours_in_the_patients_time_zone() {
+        let p = Preferences::default_in("America/Chicago");
+        // 02:00 UTC on 24 November is 20:00 in Chicago (CST, UTC-6): not quiet yet.
+        assert_eq!(p.sms_held_until(at("2026-11-24T02:00:00Z")), None);
+        // 04:00 UTC is 22:00 in Chicago: held until 08:00 Chicago time, 14:00 UTC.
+        assert_eq!(p.sms_held_until(at("2026-11-24T04:00:00Z")), Some(at("2026-11-24T14:00:00Z")));
+        // 10:00 UTC is 04:00 in Chicago: held until 08:00 the same day.
+        assert_eq!(p.sms_held_until(at("2026-11-24T10:00:00Z")), Some(at("2026-11-24T14:00:00Z")));
+        // Summer time: 08:00 in Chicago is 13:00 UTC.
+        assert_eq!(p.sms_held_until(at("2026-07-01T10:00:00Z")), Some(at("2026-07-01T13:00:00Z")));
+        let day = Preferences { quiet_hours: Some((12 * 60, 13 * 60)), ..p.clone() };
+        assert_eq!(day.sms_held_until(at("2026-11-24T18:30:00Z")), Some(at("2026-11-24T19:00:00Z")));
+        assert_eq!(Preferences { quiet_hours: None, ..p }.sms_held_until(at("2026-11-24T04:00:00Z")), None);
+    }
+
+    #[test]
+    fn bad_preferences_name_their_field() {
+        let ch = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let err = |r: Result<Preferences, crate::patient::FieldError>| r.unwrap_err().field;
+        assert_eq!(err(Preferences::parse(&ch(&["fax"]), None, None, "UTC")), "channels");
+        assert_eq!(err(Preferences::parse(&ch(&["sms"]), Some("25:00"), Some("08:00"), "UTC")), "quiet_start");
+        assert_eq!(err(Preferences::parse(&ch(&["sms"]), Some("21:00"), None, "UTC")), "quiet_end");
+        assert_eq!(err(Preferences::parse(&ch(&["sms"]), None, None, "Mars/Olympus")), "time_zone");
+        let ok = Preferences::parse(&ch(&[]), Some("22:30"), Some("07:15"), "Europe/Madrid").unwrap();
+        assert_eq!((ok.email, ok.sms, ok.quiet_hours), (false, false, Some((22 * 60 + 30, 7 * 60 + 15))));
+    }
+}

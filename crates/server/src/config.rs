@@ -101,6 +101,7 @@ struct ClinicFile {
     name: Option<String>,
     public_url: Option<String>,
     utc_offset_minutes: Option<i64>,
+    time_zone: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -165,6 +166,8 @@ pub struct Config {
     pub checkpoint_interval: std::time::Duration,
     /// Access alert thresholds and working hours.
     pub alert_rules: portico_store::alerts::AlertRules,
+    /// The clinic's IANA time zone (default for patients' quiet hours).
+    pub time_zone: String,
     /// E-mail notifications (`[notify.email]`), when configured.
     pub notify_email: Option<portico_app::notify::EmailSettings>,
     /// SMS notifications (`[notify.sms]`), when configured.
@@ -260,6 +263,9 @@ impl Config {
             file.notify.email.map(|e| portico_app::notify::EmailSettings { smtp_url: e.smtp_url, from: e.from });
         // Build once here so that a bad URL or address stops start-up with the field named.
         portico_app::notify::Delivery::new(notify_email.clone(), notify_sms.clone())?;
+        let time_zone = file.clinic.time_zone.unwrap_or_else(|| "UTC".to_owned());
+        portico_domain::notify::Preferences::parse(&[], None, None, &time_zone)
+            .map_err(|_| anyhow::anyhow!("clinic.time_zone: must be an IANA time zone, like America/Chicago"))?;
         let metrics_token = file.metrics.bearer_token;
         if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
             bail!("metrics.bearer_token: must be at least 24 characters");
@@ -288,6 +294,7 @@ impl Config {
                 working_minutes: working_hours(file.audit.working_hours.as_deref().unwrap_or("07:00-19:00"))?,
                 utc_offset_minutes: file.clinic.utc_offset_minutes.unwrap_or(0),
             },
+            time_zone,
             notify_email,
             notify_sms,
         })

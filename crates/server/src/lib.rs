@@ -45,6 +45,7 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         alert_rules: config.alert_rules,
         clinic_name: config.clinic_name.clone(),
         public_url: config.public_url.clone(),
+        time_zone: config.time_zone.clone(),
         ..Settings::default()
     };
     Ok((App::new(store, clock, settings), created))

@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_sms_opt_outs.sql"),
         postgres: include_str!("../migrations/postgres/0009_sms_opt_outs.sql"),
     },
+    Migration {
+        version: 10,
+        name: "notification_preferences",
+        sqlite: include_str!("../migrations/sqlite/0010_notification_preferences.sql"),
+        postgres: include_str!("../migrations/postgres/0010_notification_preferences.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

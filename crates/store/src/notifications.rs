@@ -3,6 +3,7 @@
 //! is recalled before anything else in its thread could be announced instead.
 
 use portico_domain::messaging::Party;
+use portico_domain::notify::Preferences;
 use portico_domain::{MessageId, PatientId, ThreadId, Timestamp};
 use sqlx::{AnyConnection, Row};
 
@@ -175,8 +176,10 @@ pub enum Outcome {
     Retry(Timestamp, String),
     /// Failed for good (dead letter).
     Dead(String),
-    /// Nothing to deliver to (no address on file, channel not configured).
+    /// Nothing to deliver to (no address on file, channel not configured or turned off).
     Skipped(String),
+    /// Not now (quiet hours): due again then, and not counted as an attempt.
+    Held(Timestamp),
 }
 
 impl Store {
@@ -235,7 +238,21 @@ impl Store {
         at: Timestamp,
         rec: &AuditRecord,
     ) -> Result<(), StoreError> {
+        if let Outcome::Held(until) = outcome {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "UPDATE notifications SET status = 'pending', due_at = $1, lease_until = NULL, attempts = attempts - 1
+                 WHERE id = $2",
+            )
+            .bind(until.unix_millis())
+            .bind(&c.id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         let (status, due, detail, tag) = match outcome {
+            Outcome::Held(_) => return Ok(()),
             Outcome::Sent => ("sent", None, "delivered".to_owned(), "sent"),
             Outcome::Retry(due, why) => ("pending", Some(*due), why.clone(), "retry"),
             Outcome::Dead(why) => ("dead", None, why.clone(), "dead"),
@@ -326,5 +343,65 @@ impl Store {
             }
             None => false,
         })
+    }
+}
+
+fn int(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
+    Ok(match r.try_get::<Option<i64>, _>(col) {
+        Ok(v) => v,
+        Err(_) => r.try_get::<Option<i32>, _>(col)?.map(i64::from),
+    })
+}
+
+impl Store {
+    /// A patient's notification preferences, if they set any.
+    pub async fn notification_preferences(&self, patient: PatientId) -> Result<Option<Preferences>, StoreError> {
+        let row = sqlx::query(
+            "SELECT email, sms, quiet_start, quiet_end, time_zone FROM notification_preferences WHERE patient_id = $1",
+        )
+        .bind(patient.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let minutes = |v: Option<i64>| v.and_then(|m| u16::try_from(m).ok());
+        let quiet = match (minutes(int(&r, "quiet_start")?), minutes(int(&r, "quiet_end")?)) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
+        Ok(Some(Preferences {
+            email: int(&r, "email")? == Some(1),
+            sms: int(&r, "sms")? == Some(1),
+            quiet_hours: quiet,
+            time_zone: r.try_get("time_zone")?,
+        }))
+    }
+
+    /// Replaces a patient's notification preferences; audited.
+    pub async fn set_notification_preferences(
+        &self,
+        patient: PatientId,
+        p: &Preferences,
+        at: Timestamp,
+        rec: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO notification_preferences (patient_id, email, sms, quiet_start, quiet_end, time_zone, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (patient_id) DO UPDATE SET email = $2, sms = $3, quiet_start = $4, quiet_end = $5,
+                time_zone = $6, updated_at = $7",
+        )
+        .bind(patient.to_string())
+        .bind(i64::from(p.email))
+        .bind(i64::from(p.sms))
+        .bind(p.quiet_hours.map(|q| i64::from(q.0)))
+        .bind(p.quiet_hours.map(|q| i64::from(q.1)))
+        .bind(&p.time_zone)
+        .bind(at.unix_millis())
+        .execute(&mut *tx)
+        .await?;
+        audit::insert(&mut tx, at, &rec.clone().patient(patient)).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

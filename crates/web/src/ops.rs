@@ -80,7 +80,9 @@ pub async fn metrics() -> Response {
         api::break_glass::review,
         api::vendors::list,
         api::vendors::create,
-        api::vendors::update
+        api::vendors::update,
+        api::preferences::get,
+        api::preferences::put
     )
 )]
 pub struct ApiDoc;

@@ -3,7 +3,7 @@
 //! iterate over it, so a route cannot exist without a declared policy.
 
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, patch, post};
+use axum::routing::{MethodRouter, get, patch, post, put};
 
 use crate::{AppState, api, ops, pages};
 
@@ -84,6 +84,8 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("POST", "/api/v1/disclosures", Staff), post(api::audit::record_disclosure)),
         (route("GET", "/api/v1/disclosures", Staff), get(api::audit::accounting)),
         (route("GET", "/api/v1/me/disclosures", Patient), get(api::audit::my_accounting)),
+        (route("GET", "/api/v1/me/notification-preferences", Patient), get(api::preferences::get)),
+        (route("PUT", "/api/v1/me/notification-preferences", Patient), put(api::preferences::put)),
         (route("POST", "/api/v1/break-glass", Staff), post(api::break_glass::request)),
         (route("GET", "/api/v1/break-glass/reviews", Staff), get(api::break_glass::reviews)),
         (route("POST", "/api/v1/break-glass/reviews/{id}", Staff), post(api::break_glass::review)),

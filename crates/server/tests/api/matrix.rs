@@ -195,6 +195,13 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET" | "PUT", "/api/v1/me/notification-preferences") => {
+            if patient_side {
+                200
+            } else {
+                403
+            }
+        }
         // SMS is not configured here: the webhook does not exist.
         ("POST", "/webhooks/twilio/sms") => 404,
         (m, p) => panic!("{m} {p} has no expectation in the authorization matrix: declare its policy here"),
@@ -242,6 +249,7 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
             json!({"name": "Matrix Mail Co", "service": "email", "baa_signed_on": "2026-01-01", "status": "active"})
         }
         ("PATCH", "/api/v1/vendors/{id}") => json!({"status": "pending"}),
+        ("PUT", "/api/v1/me/notification-preferences") => json!({"channels": ["email"]}),
         _ => json!({}),
     }
 }

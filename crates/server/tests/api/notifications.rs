@@ -315,4 +315,72 @@ mod delivery {
         let attempts = app.app.store().delivery_attempts(&row.id).await.unwrap();
         assert_eq!((attempts[0].1.as_str(), attempts[0].2.as_str()), ("skipped", "the number answered STOP"));
     }
+
+    #[tokio::test]
+    async fn patients_choose_channels_and_quiet_hours_and_delivery_follows() {
+        let (smtp, sms) = (smtp_sink().await, sms_sink().await);
+        let app = spawn_app().await;
+        let delivery = Delivery::new(
+            Some(EmailSettings {
+                smtp_url: format!("smtp://{}", smtp.addr),
+                from: "Clinic <no-reply@example.test>".into(),
+            }),
+            Some(sms_settings(&sms)),
+        )
+        .unwrap();
+
+        // The API: defaults, a change, a refusal that changes nothing.
+        let someone = app.enrolled_patient().await;
+        let client = app.signed_in_patient(&someone).await;
+        let (status, prefs) = app.get_json(&client, "/api/v1/me/notification-preferences").await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            prefs,
+            json!({"channels": ["email", "sms"], "quiet_start": "21:00", "quiet_end": "08:00", "time_zone": "UTC"})
+        );
+        let wanted =
+            json!({"channels": ["sms"], "quiet_start": "22:00", "quiet_end": "07:00", "time_zone": "America/Chicago"});
+        let resp = app
+            .client_request(&client, reqwest::Method::PUT, "/api/v1/me/notification-preferences", wanted.clone())
+            .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<serde_json::Value>().await.unwrap(), wanted);
+        let bad = json!({"channels": ["sms"], "time_zone": "Mars/Olympus"});
+        let resp = app.client_request(&client, reqwest::Method::PUT, "/api/v1/me/notification-preferences", bad).await;
+        assert_eq!(resp.status(), 400);
+        assert!(resp.text().await.unwrap().contains("time_zone"));
+        assert_eq!(app.get_json(&client, "/api/v1/me/notification-preferences").await.1, wanted);
+        assert!(app.audit_actions().await.iter().any(|(a, _)| a == "notification_preferences.update"));
+
+        // Delivery: e-mail off; the clock reads 09:00 UTC, 03:00 in Chicago: the text waits for 07:00.
+        let patient = staff_writes_to_canary_patient(&app, 1).await;
+        let prefs = portico_domain::notify::Preferences::parse(
+            &["sms".to_string()],
+            Some("22:00"),
+            Some("07:00"),
+            "America/Chicago",
+        )
+        .unwrap();
+        let rec = portico_domain::audit::AuditRecord::new(
+            &Actor::System,
+            "notification_preferences.update",
+            "notification_preferences",
+            portico_domain::audit::Purpose::PatientRequest,
+            &portico_app::cli_context(),
+        );
+        app.app.store().set_notification_preferences(patient, &prefs, app.clock_now(), &rec).await.unwrap();
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        assert!(smtp.mails.lock().unwrap().is_empty() && sms.requests.lock().unwrap().is_empty());
+        let rows = app.app.store().outbox_of(patient).await.unwrap();
+        let by = |ch: &str| rows.iter().find(|r| r.channel == ch).unwrap().clone();
+        assert_eq!(by("email").status, "cancelled");
+        let held = by("sms");
+        assert_eq!((held.status.as_str(), held.attempts), ("pending", 0), "held, not an attempt");
+        // 2026-11-24T13:00:00Z: 07:00 in Chicago.
+        assert_eq!(held.due_at, 1_795_525_200_000, "held until 07:00 in Chicago");
+
+        app.advance(Duration::from_secs(4 * 3600));
+        assert_eq!(app.app.deliver_due(&delivery, 10).await.unwrap(), 1);
+        assert_eq!(sms.requests.lock().unwrap().len(), 1);
+    }
 }
