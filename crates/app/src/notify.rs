@@ -58,6 +58,8 @@ pub struct Delivery {
     pub max_attempts: i64,
     /// How long a worker holds a claimed row.
     pub lease: Duration,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
 }
 
 /// `List-Unsubscribe`: where to change notification preferences.
@@ -103,7 +105,7 @@ impl Delivery {
             }
             None => None,
         };
-        Ok(Delivery { email, sms, max_attempts: 8, lease: Duration::from_secs(120) })
+        Ok(Delivery { email, sms, max_attempts: 8, lease: Duration::from_secs(120), concurrency: 64 })
     }
 
     /// Whether any channel is configured.
@@ -123,6 +125,22 @@ fn kind_of(tag: &str) -> Option<Kind> {
     })
 }
 
+/// The audit event of a delivery attempt (no address, no text: the row's id and the outcome).
+fn audit_of(c: &Claimed, outcome: &Outcome) -> AuditRecord {
+    let action = match outcome {
+        Outcome::Sent => "notification.sent",
+        Outcome::Retry(..) => "notification.retry",
+        Outcome::Dead(_) => "notification.dead_letter",
+        Outcome::Skipped(_) => "notification.skipped",
+        Outcome::Held(_) => "notification.held",
+    };
+    let rec = AuditRecord::new(&Actor::System, action, "notification", Purpose::Operations, &RequestContext::default());
+    if let Outcome::Dead(why) = outcome {
+        tracing::warn!(notification = %c.id, channel = %c.channel, reason = %why, "notification dead-lettered");
+    }
+    if matches!(outcome, Outcome::Sent | Outcome::Skipped(_) | Outcome::Held(_)) { rec } else { rec.failed() }
+}
+
 /// Exponential backoff from 30 s, capped at one hour, with up to 20% jitter taken from the
 /// notification's id so that a burst of failures does not retry in lockstep.
 fn backoff(id: &str, attempt: i64) -> Duration {
@@ -139,36 +157,26 @@ enum Failure {
 }
 
 impl App {
-    /// Delivers up to `limit` due notifications; returns how many were sent.
+    /// Delivers up to `limit` due notifications, up to [`Delivery::concurrency`] at a time,
+    /// then records every outcome in one transaction; returns how many were sent.
     pub async fn deliver_due(&self, d: &Delivery, limit: i64) -> Result<usize, Unexpected> {
+        use futures_util::StreamExt as _;
         let now = self.now();
         let claimed = self.store.claim_due(now, now.plus(d.lease), limit).await?;
-        let mut sent = 0;
-        for c in claimed {
-            let outcome = self.deliver_one(d, &c).await;
-            sent += usize::from(outcome == Outcome::Sent);
-            let action = match outcome {
-                Outcome::Sent => "notification.sent",
-                Outcome::Retry(..) => "notification.retry",
-                Outcome::Dead(_) => "notification.dead_letter",
-                Outcome::Skipped(_) => "notification.skipped",
-                Outcome::Held(_) => "notification.held",
-            };
-            let mut rec = AuditRecord::new(
-                &Actor::System,
-                action,
-                "notification",
-                Purpose::Operations,
-                &RequestContext::default(),
-            );
-            if !matches!(outcome, Outcome::Sent | Outcome::Skipped(_)) {
-                rec = rec.failed();
-            }
-            if let Outcome::Dead(why) = &outcome {
-                tracing::warn!(notification = %c.id, channel = %c.channel, reason = %why, "notification dead-lettered");
-            }
-            self.store.finish_delivery(&c, &outcome, self.now(), &rec).await?;
+        if claimed.is_empty() {
+            return Ok(0);
         }
+        let done: Vec<(Claimed, Outcome, AuditRecord)> = futures_util::stream::iter(claimed)
+            .map(|c| async move {
+                let outcome = self.deliver_one(d, &c).await;
+                let rec = audit_of(&c, &outcome);
+                (c, outcome, rec)
+            })
+            .buffer_unordered(d.concurrency.max(1))
+            .collect()
+            .await;
+        let sent = done.iter().filter(|(_, o, _)| *o == Outcome::Sent).count();
+        self.store.finish_deliveries(&done, self.now()).await?;
         Ok(sent)
     }
 

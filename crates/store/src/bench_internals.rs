@@ -35,4 +35,30 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Queues `n` notifications per channel for one patient's thread, due now, each in its own
+    /// coalescing window (for the delivery benchmark).
+    pub async fn bench_enqueue(
+        &self,
+        patient: portico_domain::PatientId,
+        thread: portico_domain::ThreadId,
+        n: usize,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let window = crate::notifications::COALESCE_WINDOW_MS;
+        let items: Vec<crate::notifications::Announce> = (0..n)
+            .map(|k| crate::notifications::Announce {
+                patient,
+                thread,
+                message: portico_domain::MessageId::generate(now),
+                due: Timestamp::from_unix_millis(now.unix_millis() - (k as i64 + 1) * window),
+                at: now,
+                kind: "new_message",
+            })
+            .collect();
+        crate::notifications::enqueue(&mut tx, &items).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -230,63 +230,20 @@ impl Store {
         Ok(Contact { email: p.email, phone: p.phone, language: p.language })
     }
 
-    /// Records how an attempt ended, and the audit event of the delivery, in one transaction.
-    pub async fn finish_delivery(
+    /// Records how attempts ended, with the audit event of each, in one transaction (one commit
+    /// for a whole batch of deliveries).
+    pub async fn finish_deliveries(
         &self,
-        c: &Claimed,
-        outcome: &Outcome,
+        done: &[(Claimed, Outcome, AuditRecord)],
         at: Timestamp,
-        rec: &AuditRecord,
     ) -> Result<(), StoreError> {
-        if let Outcome::Held(until) = outcome {
-            let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "UPDATE notifications SET status = 'pending', due_at = $1, lease_until = NULL, attempts = attempts - 1
-                 WHERE id = $2",
-            )
-            .bind(until.unix_millis())
-            .bind(&c.id)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        let (status, due, detail, tag) = match outcome {
-            Outcome::Held(_) => return Ok(()),
-            Outcome::Sent => ("sent", None, "delivered".to_owned(), "sent"),
-            Outcome::Retry(due, why) => ("pending", Some(*due), why.clone(), "retry"),
-            Outcome::Dead(why) => ("dead", None, why.clone(), "dead"),
-            Outcome::Skipped(why) => ("cancelled", None, why.clone(), "skipped"),
-        };
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE notifications SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL, last_error = $3,
-                finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END
-             WHERE id = $5",
-        )
-        .bind(status)
-        .bind(due.map(Timestamp::unix_millis))
-        .bind(if tag == "sent" { None } else { Some(detail.clone()) })
-        .bind(at.unix_millis())
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO notification_attempts (notification_id, attempt, at, outcome, detail) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (notification_id, attempt) DO NOTHING",
-        )
-        .bind(&c.id)
-        .bind(c.attempt)
-        .bind(at.unix_millis())
-        .bind(tag)
-        .bind(&detail)
-        .execute(&mut *tx)
-        .await?;
-        audit::insert(&mut tx, at, &rec.clone().patient(c.patient).resource(&c.id)).await?;
+        for (c, outcome, rec) in done {
+            finish(&mut tx, c, outcome, at, rec).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
-
     /// The attempts of a notification: (attempt, outcome, detail), in order.
     pub async fn delivery_attempts(&self, id: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
         let rows = sqlx::query(
@@ -404,4 +361,55 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn finish(
+    conn: &mut AnyConnection,
+    c: &Claimed,
+    outcome: &Outcome,
+    at: Timestamp,
+    rec: &AuditRecord,
+) -> Result<(), StoreError> {
+    let (status, due, detail, tag) = match outcome {
+        Outcome::Held(until) => {
+            // Not an attempt: back to pending until the quiet hours end, nothing recorded.
+            sqlx::query(
+                "UPDATE notifications SET status = 'pending', due_at = $1, lease_until = NULL, attempts = attempts - 1
+                 WHERE id = $2",
+            )
+            .bind(until.unix_millis())
+            .bind(&c.id)
+            .execute(&mut *conn)
+            .await?;
+            return Ok(());
+        }
+        Outcome::Sent => ("sent", None, "delivered".to_owned(), "sent"),
+        Outcome::Retry(due, why) => ("pending", Some(*due), why.clone(), "retry"),
+        Outcome::Dead(why) => ("dead", None, why.clone(), "dead"),
+        Outcome::Skipped(why) => ("cancelled", None, why.clone(), "skipped"),
+    };
+    sqlx::query(
+        "UPDATE notifications SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL, last_error = $3,
+            finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END
+         WHERE id = $5",
+    )
+    .bind(status)
+    .bind(due.map(Timestamp::unix_millis))
+    .bind(if tag == "sent" { None } else { Some(detail.clone()) })
+    .bind(at.unix_millis())
+    .bind(&c.id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO notification_attempts (notification_id, attempt, at, outcome, detail) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (notification_id, attempt) DO NOTHING",
+    )
+    .bind(&c.id)
+    .bind(c.attempt)
+    .bind(at.unix_millis())
+    .bind(tag)
+    .bind(&detail)
+    .execute(&mut *conn)
+    .await?;
+    audit::insert(conn, at, &rec.clone().patient(c.patient).resource(&c.id)).await
 }

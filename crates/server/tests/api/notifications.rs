@@ -383,4 +383,39 @@ mod delivery {
         assert_eq!(app.app.deliver_due(&delivery, 10).await.unwrap(), 1);
         assert_eq!(sms.requests.lock().unwrap().len(), 1);
     }
+
+    #[tokio::test]
+    async fn two_workers_never_deliver_the_same_notification() {
+        let (smtp, sms) = (smtp_sink().await, sms_sink().await);
+        let app = spawn_app().await;
+        let make = || {
+            Delivery::new(
+                Some(EmailSettings {
+                    smtp_url: format!("smtp://{}", smtp.addr),
+                    from: "Clinic <no-reply@example.test>".into(),
+                }),
+                Some(sms_settings(&sms)),
+            )
+            .unwrap()
+        };
+        let (a, b) = (make(), make());
+        let mut patients = Vec::new();
+        for n in 0..12 {
+            patients.push(staff_writes_to_canary_patient(&app, n).await);
+        }
+        // The fake clock reads 09:00 UTC: outside the default quiet hours (21:00 to 08:00 UTC).
+        let (mut sent, mut rounds) = (0, 0);
+        while sent < 24 && rounds < 50 {
+            let (x, y) = tokio::join!(app.app.deliver_due(&a, 5), app.app.deliver_due(&b, 5));
+            sent += x.unwrap() + y.unwrap();
+            rounds += 1;
+        }
+        assert_eq!(sent, 24);
+        assert_eq!(smtp.mails.lock().unwrap().len(), 12);
+        assert_eq!(sms.requests.lock().unwrap().len(), 12);
+        for p in patients {
+            let rows = app.app.store().outbox_of(p).await.unwrap();
+            assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1), "{rows:?}");
+        }
+    }
 }
