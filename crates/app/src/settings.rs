@@ -48,6 +48,8 @@ pub struct Settings {
     pub public_url: String,
     /// The clinic's IANA time zone: the default for patients' quiet hours.
     pub time_zone: String,
+    /// The configured notification channels and the vendor named for each.
+    pub providers: Vec<(String, Option<String>)>,
 }
 
 impl Default for Settings {
@@ -70,6 +72,7 @@ impl Default for Settings {
             clinic_name: "Your clinic".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             time_zone: "UTC".to_owned(),
+            providers: Vec::new(),
         }
     }
 }

@@ -37,6 +37,20 @@ pub struct VendorView {
     pub needs_attention: bool,
 }
 
+/// A configured notification channel and where its vendor's agreement stands.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProviderView {
+    /// `email` or `sms`.
+    pub channel: String,
+    /// The vendor named in the configuration (`vendor = "..."`), if any.
+    pub vendor: Option<String>,
+    /// Its standing today: `unnamed` (no vendor in the configuration), `unknown` (not in the
+    /// registry), or the vendor's standing.
+    pub standing: String,
+    /// The provider has a current BAA.
+    pub has_current_baa: bool,
+}
+
 /// Fields to change on a vendor; `None` keeps the stored value.
 #[derive(Clone, Debug, Default)]
 pub struct VendorPatch {
@@ -139,6 +153,35 @@ impl App {
                 }
             })
             .collect())
+    }
+
+    /// Each configured notification channel with its vendor's standing (admins, privacy officer).
+    /// The addresses they carry reach the provider: each should have a current BAA.
+    pub async fn providers(&self, actor: &Actor) -> Result<Vec<ProviderView>, AdminError> {
+        require(actor, &Action::ViewVendors)?;
+        let today = self.today()?;
+        let mut out = Vec::new();
+        for (channel, vendor) in &self.settings.providers {
+            let record = match vendor {
+                Some(name) => self.store.vendor_named(name).await?,
+                None => None,
+            };
+            let standing = record.as_ref().map(|v| v.record.standing(today));
+            let label = match (vendor, standing) {
+                (None, _) => "unnamed".to_owned(),
+                (Some(_), None) => "unknown".to_owned(),
+                (Some(_), Some(s)) => {
+                    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+                }
+            };
+            out.push(ProviderView {
+                channel: channel.clone(),
+                vendor: vendor.clone(),
+                standing: label,
+                has_current_baa: standing.is_some_and(Standing::allows_phi),
+            });
+        }
+        Ok(out)
     }
 
     /// The check for anything that would send PHI to a named vendor: refused unless the

@@ -67,6 +67,7 @@ struct NotifyFile {
 struct EmailFile {
     smtp_url: String,
     from: String,
+    vendor: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +78,7 @@ struct SmsFile {
     account_sid: String,
     auth_token: String,
     from: String,
+    vendor: Option<String>,
 }
 
 impl std::fmt::Debug for SmsFile {
@@ -172,6 +174,8 @@ pub struct Config {
     pub notify_email: Option<portico_app::notify::EmailSettings>,
     /// SMS notifications (`[notify.sms]`), when configured.
     pub notify_sms: Option<portico_app::notify::SmsSettings>,
+    /// The vendor (in the BAA registry) behind each configured channel: `("email", name)`.
+    pub providers: Vec<(String, Option<String>)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -240,6 +244,8 @@ impl Config {
         if let Some(h) = file.security.absolute_hours {
             sessions.absolute = minutes(positive("security.absolute_hours", h)? * 60);
         }
+        let sms_vendor = file.notify.sms.as_ref().and_then(|s| s.vendor.clone());
+        let email_vendor = file.notify.email.as_ref().and_then(|e| e.vendor.clone());
         let notify_sms = match file.notify.sms {
             Some(sms) => {
                 if sms.provider.as_deref().is_some_and(|p| p != "twilio") {
@@ -295,6 +301,11 @@ impl Config {
                 utc_offset_minutes: file.clinic.utc_offset_minutes.unwrap_or(0),
             },
             time_zone,
+            providers: [("email", notify_email.is_some(), email_vendor), ("sms", notify_sms.is_some(), sms_vendor)]
+                .into_iter()
+                .filter(|(_, on, _)| *on)
+                .map(|(ch, _, vendor)| (ch.to_owned(), vendor))
+                .collect(),
             notify_email,
             notify_sms,
         })

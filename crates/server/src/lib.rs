@@ -46,6 +46,7 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         clinic_name: config.clinic_name.clone(),
         public_url: config.public_url.clone(),
         time_zone: config.time_zone.clone(),
+        providers: config.providers.clone(),
         ..Settings::default()
     };
     Ok((App::new(store, clock, settings), created))

@@ -140,3 +140,29 @@ async fn bad_input_is_refused_with_the_field_named_and_changes_nothing() {
         .await;
     assert_eq!(resp.status(), 404);
 }
+
+#[tokio::test]
+async fn each_configured_channel_shows_whether_its_vendor_has_a_current_baa() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.providers =
+            vec![("email".into(), Some("Example Mail LLC".into())), ("sms".into(), Some("Cheap SMS Co".into()))];
+    })
+    .await;
+    let admin = app.signed_in_staff(&app.create_staff(StaffRole::Admin, vec![]).await).await;
+    let (_, list) = app.get_json(&admin, "/api/v1/vendors").await;
+    assert_eq!(list["providers"][0]["standing"], "unknown");
+    assert_eq!(list["needs_attention"], 2);
+
+    let body =
+        json!({"name": "Example Mail LLC", "service": "e-mail", "baa_signed_on": "2026-01-01", "status": "active"});
+    assert_eq!(app.post_json(&admin, "/api/v1/vendors", body).await.status(), 201);
+    let (_, list) = app.get_json(&admin, "/api/v1/vendors").await;
+    assert_eq!(
+        list["providers"],
+        json!([
+            {"channel": "email", "vendor": "Example Mail LLC", "standing": "current", "has_current_baa": true},
+            {"channel": "sms", "vendor": "Cheap SMS Co", "standing": "unknown", "has_current_baa": false}
+        ])
+    );
+    assert_eq!(list["needs_attention"], 1, "the SMS provider has no BAA on record");
+}

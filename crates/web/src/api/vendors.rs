@@ -61,13 +61,17 @@ pub struct VendorPatchBody {
 }
 
 /// The registry, by name, with each agreement's standing today (`current`, `expiring_soon`,
-/// `expired`, `not_yet_in_force`, `no_baa`, `terminated`) and whether it needs attention.
+/// `expired`, `not_yet_in_force`, `no_baa`, `terminated`) and whether it needs attention; and
+/// each configured notification channel with its vendor's standing (`providers`).
 #[utoipa::path(get, path = "/api/v1/vendors", tag = "vendors",
-    responses((status = 200, description = "`{\"vendors\":[...],\"needs_attention\":N}`"), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "`{\"vendors\":[...],\"providers\":[...],\"needs_attention\":N}`"), (status = 403, body = ErrorBody)))]
 pub async fn list(State(s): State<AppState>, CurrentActor(actor): CurrentActor) -> Result<Response, ApiError> {
     let vendors = s.app.vendors(&actor).await.map_err(admin_error)?;
-    let attention = vendors.iter().filter(|v| v.needs_attention).count();
-    Ok(axum::Json(serde_json::json!({ "vendors": vendors, "needs_attention": attention })).into_response())
+    let providers = s.app.providers(&actor).await.map_err(admin_error)?;
+    let attention =
+        vendors.iter().filter(|v| v.needs_attention).count() + providers.iter().filter(|p| !p.has_current_baa).count();
+    Ok(axum::Json(serde_json::json!({ "vendors": vendors, "providers": providers, "needs_attention": attention }))
+        .into_response())
 }
 
 /// Records a vendor and its BAA (admins).
