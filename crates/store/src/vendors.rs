@@ -55,6 +55,25 @@ fn iso(d: Option<Date>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
+/// Binds a record's seven columns, then the change time and the id ($1 to $9), for both the
+/// insert and the update.
+fn bind_record<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    v: &'q VendorRecord,
+    at: Timestamp,
+    id: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(&v.name)
+        .bind(name_key(&v.name))
+        .bind(&v.service)
+        .bind(iso(v.baa_signed_on))
+        .bind(iso(v.baa_expires_on))
+        .bind(&v.document_ref)
+        .bind(v.status.as_str())
+        .bind(at.unix_millis())
+        .bind(id)
+}
+
 impl Store {
     /// Records a vendor; a name already in the registry is a conflict.
     pub async fn create_vendor(
@@ -65,22 +84,11 @@ impl Store {
     ) -> Result<String, StoreError> {
         let vid = id::new_v7(at).to_string();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO vendors (id, name, name_key, service, baa_signed_on, baa_expires_on, document_ref, status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-        )
-        .bind(&vid)
-        .bind(&v.name)
-        .bind(name_key(&v.name))
-        .bind(&v.service)
-        .bind(iso(v.baa_signed_on))
-        .bind(iso(v.baa_expires_on))
-        .bind(&v.document_ref)
-        .bind(v.status.as_str())
-        .bind(at.unix_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(crate::conflict("a vendor with this name"))?;
+        let q = sqlx::query(
+            "INSERT INTO vendors (name, name_key, service, baa_signed_on, baa_expires_on, document_ref, status, updated_at, id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)",
+        );
+        bind_record(q, v, at, &vid).execute(&mut *tx).await.map_err(crate::conflict("a vendor with this name"))?;
         audit::insert(&mut tx, at, &rec.clone().resource(&vid)).await?;
         tx.commit().await?;
         Ok(vid)
@@ -95,22 +103,12 @@ impl Store {
         rec: &AuditRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
+        let q = sqlx::query(
             "UPDATE vendors SET name = $1, name_key = $2, service = $3, baa_signed_on = $4, baa_expires_on = $5,
                 document_ref = $6, status = $7, updated_at = $8 WHERE id = $9",
-        )
-        .bind(&v.name)
-        .bind(name_key(&v.name))
-        .bind(&v.service)
-        .bind(iso(v.baa_signed_on))
-        .bind(iso(v.baa_expires_on))
-        .bind(&v.document_ref)
-        .bind(v.status.as_str())
-        .bind(at.unix_millis())
-        .bind(vid)
-        .execute(&mut *tx)
-        .await
-        .map_err(crate::conflict("a vendor with this name"))?;
+        );
+        let done =
+            bind_record(q, v, at, vid).execute(&mut *tx).await.map_err(crate::conflict("a vendor with this name"))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("vendor"));
         }

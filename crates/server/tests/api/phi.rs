@@ -1,24 +1,9 @@
 //! `portico phi ...`: the scanner's command-line contract, driven through the real binary.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 
-use crate::cli_support::BIN;
-
 fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command refused at its arguments exits before reading: a broken pipe is fine then.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    crate::cli_support::portico(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), Some(stdin))
 }
 
 fn spans(line: &str) -> Vec<(u64, u64, String)> {
