@@ -162,7 +162,14 @@ impl App {
     pub async fn deliver_due(&self, d: &Delivery, limit: i64) -> Result<usize, Unexpected> {
         use futures_util::StreamExt as _;
         let now = self.now();
-        let claimed = self.store.claim_due(now, now.plus(d.lease), limit).await?;
+        let rec = AuditRecord::new(
+            &Actor::System,
+            "notification.deliver",
+            "notification",
+            Purpose::Operations,
+            &RequestContext::default(),
+        );
+        let claimed = self.store.claim_due(now, now.plus(d.lease), limit, &rec).await?;
         if claimed.is_empty() {
             return Ok(0);
         }

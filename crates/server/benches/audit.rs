@@ -7,10 +7,11 @@
 #![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a benchmark program")]
 #![expect(clippy::disallowed_methods, reason = "durations are measured on the monotonic clock")]
 
-use std::sync::Arc;
+#[path = "support/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
-use portico::config::{Config, ConnArgs};
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
 use portico_domain::messaging::{MessageBody, Party, ThreadFacts};
 use portico_domain::patient::{DateOfBirth, Language, Mrn, NewPatient, PersonName};
@@ -34,14 +35,7 @@ fn record(patient: Option<PatientId>, i: u64) -> AuditRecord {
 async fn main() {
     let events: u64 = std::env::var("EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
-    let args = ConnArgs {
-        data_dir: Some(dir.path().join("data")),
-        key_file: Some(dir.path().join("k.key")),
-        audit_dir: Some(dir.path().join("audit")),
-        ..ConnArgs::default()
-    };
-    let config = Config::load(&args).unwrap();
-    let (app, _) = portico::open_app(&config, Arc::new(SystemClock)).await.unwrap();
+    let app = common::open_in(dir.path()).await;
     let store = app.store().clone();
     let ctx = portico_app::cli_context();
 
@@ -138,10 +132,10 @@ async fn main() {
     }
     let built = t0.elapsed();
     let t1 = Instant::now();
-    let cp = app.checkpoint_audit(&config.checkpoint_dir, Duration::ZERO).await.unwrap().unwrap();
+    let cp = app.checkpoint_audit(&dir.path().join("audit"), Duration::ZERO).await.unwrap().unwrap();
     let sealed = t1.elapsed();
     let t2 = Instant::now();
-    let outcome = app.verify_audit(&config.checkpoint_dir, |_, _| {}).await.unwrap();
+    let outcome = app.verify_audit(&dir.path().join("audit"), |_, _| {}).await.unwrap();
     let verified = t2.elapsed();
     let ok = matches!(outcome, portico_app::audit::Verification::Intact(_));
     println!(

@@ -9,10 +9,11 @@
 #[path = "../tests/api/sinks.rs"]
 mod sinks;
 
-use std::sync::Arc;
+#[path = "support/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
-use portico::config::{Config, ConnArgs};
 use portico_app::notify::{Delivery, EmailSettings, SmsSettings};
 use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
 use portico_domain::time::SystemClock;
@@ -22,14 +23,7 @@ use portico_domain::{Actor, Clock};
 async fn main() {
     let n: usize = std::env::var("NOTIFICATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
     let dir = tempfile::tempdir().unwrap();
-    let args = ConnArgs {
-        data_dir: Some(dir.path().join("data")),
-        key_file: Some(dir.path().join("k.key")),
-        audit_dir: Some(dir.path().join("audit")),
-        ..ConnArgs::default()
-    };
-    let config = Config::load(&args).unwrap();
-    let (app, _) = portico::open_app(&config, Arc::new(SystemClock)).await.unwrap();
+    let app = common::open_in(dir.path()).await;
     let ctx = portico_app::cli_context();
     let today = SystemClock.now().utc_date().unwrap();
     let new = NewPatient {

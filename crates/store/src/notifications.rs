@@ -185,12 +185,15 @@ pub enum Outcome {
 impl Store {
     /// Leases up to `limit` due notifications (pending and due, or leased and the lease lapsed)
     /// to the caller until `lease_until`. Concurrent workers and nodes never get the same row:
-    /// SQLite writers are serialized; PostgreSQL skips rows another worker holds.
+    /// SQLite writers are serialized; PostgreSQL skips rows another worker holds. Each claim is
+    /// audited (`rec`, per patient) in the same transaction, before the delivery reads the
+    /// patient's address.
     pub async fn claim_due(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
+        rec: &AuditRecord,
     ) -> Result<Vec<Claimed>, StoreError> {
         let lock = if self.backend == crate::Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
@@ -207,8 +210,8 @@ impl Store {
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
-        tx.commit().await?;
-        rows.iter()
+        let claimed: Vec<Claimed> = rows
+            .iter()
             .map(|r| {
                 Ok(Claimed {
                     id: r.try_get("id")?,
@@ -220,10 +223,15 @@ impl Store {
                         .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
                 })
             })
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        let events: Vec<(Timestamp, AuditRecord)> =
+            claimed.iter().map(|c| (now, rec.clone().patient(c.patient).resource(&c.id))).collect();
+        audit::insert_many(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(claimed)
     }
 
-    /// The patient's address for a delivery; the read of PHI is audited with the delivery.
+    /// The patient's address for a delivery (the claim that led here was audited).
     pub async fn contact_for_delivery(&self, patient: PatientId) -> Result<Contact, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let p = crate::patients::load_patient(self, &mut conn, patient).await?;
