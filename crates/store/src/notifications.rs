@@ -78,6 +78,33 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Res
     Ok(())
 }
 
+/// Writes the outbox rows of an event that is not a message (an invitation), once per
+/// channel; `key` makes the event's rows unique (no commit).
+pub(crate) async fn enqueue_event(
+    conn: &mut AnyConnection,
+    patient: PatientId,
+    kind: &'static str,
+    key: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    for channel in CHANNELS {
+        sqlx::query(
+            "INSERT INTO notifications (id, patient_id, channel, kind, coalesce_key, status, due_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)
+             ON CONFLICT (coalesce_key) DO NOTHING",
+        )
+        .bind(portico_domain::id::new_v7(at).to_string())
+        .bind(patient.to_string())
+        .bind(channel)
+        .bind(kind)
+        .bind(format!("{patient}:{kind}:{key}:{channel}"))
+        .bind(at.unix_millis())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// After a recall: pending notifications of the thread are cancelled unless another message
 /// the patient can see arrived since they were queued (then they announce that one).
 pub(crate) async fn cancel_for_recall(conn: &mut AnyConnection, thread: &str, at: Timestamp) -> Result<(), StoreError> {

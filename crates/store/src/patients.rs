@@ -238,9 +238,11 @@ async fn insert_invitation(
     .bind(code_hash)
     .bind(expires_at.unix_millis())
     .bind(at.unix_millis())
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(conflict("invitation code"))?;
+    // The patient hears of it; the code itself is handed over by the care team, never sent.
+    crate::notifications::enqueue_event(conn, patient, "enrollment_invite", &id.to_string(), at).await?;
     Ok(InvitationIssued { id, expires_at })
 }
 

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
+/// The outbox rows of a patient's messages (leaving out the invitation every new patient gets).
 async fn outbox(app: &TestApp, patient: portico_domain::PatientId) -> Vec<OutboxRow> {
-    app.app.store().outbox_of(patient).await.unwrap()
+    app.app.store().outbox_of(patient).await.unwrap().into_iter().filter(|r| r.kind != "enrollment_invite").collect()
 }
 
 fn summary(rows: &[OutboxRow]) -> Vec<(String, String, String)> {
@@ -135,6 +136,19 @@ mod delivery {
         patient
     }
 
+    /// Texts announcing a message (not invitations).
+    fn message_texts(sms: &SmsSink) -> usize {
+        sms.requests.lock().unwrap().iter().filter(|r| r.field("Body").contains("new secure message")).count()
+    }
+
+    /// The outbox rows announcing messages (not invitations).
+    async fn message_rows(
+        app: &TestApp,
+        patient: portico_domain::PatientId,
+    ) -> Vec<portico_store::notifications::OutboxRow> {
+        app.app.store().outbox_of(patient).await.unwrap().into_iter().filter(|r| r.kind == "new_message").collect()
+    }
+
     fn no_canary(text: &str) {
         for canary in [NAME, "Zebulon", "Quattlebaum", MRN, "1931", SUBJECT, BODY, "kidney", "HIV"] {
             assert!(!text.contains(canary), "{canary:?} leaked into {text}");
@@ -166,16 +180,28 @@ mod delivery {
         .await;
         let patient = staff_writes_to_canary_patient(&app, 1).await;
 
-        until("an e-mail", &smtp.arrived, || !smtp.mails.lock().unwrap().is_empty()).await;
-        until("an SMS", &sms.arrived, || !sms.requests.lock().unwrap().is_empty()).await;
-        let mail = smtp.mails.lock().unwrap()[0].clone();
+        // Two of each: the invitation every new patient gets, and the message.
+        until("two e-mails", &smtp.arrived, || smtp.mails.lock().unwrap().len() >= 2).await;
+        until("two SMS", &sms.arrived, || sms.requests.lock().unwrap().len() >= 2).await;
+        let mails = smtp.mails.lock().unwrap().clone();
+        let invite = mails.iter().find(|m| m.data.contains("invitation")).unwrap();
+        assert!(invite.data.contains("/portal/enroll"), "{}", invite.data);
+        no_canary(&invite.data);
+        let mail = mails.iter().find(|m| m.data.contains("New secure message")).unwrap().clone();
         assert_eq!(mail.rcpt, ["<zebulon@example.test>"]);
         assert!(mail.data.contains("Subject: Example Family Clinic: New secure message"), "{}", mail.data);
         assert!(mail.data.contains("List-Unsubscribe: <") && mail.data.contains("/portal/preferences>"));
         assert!(mail.data.contains("/portal/messages") && mail.data.contains("text/html"));
         no_canary(&mail.data);
 
-        let text = sms.requests.lock().unwrap()[0].clone();
+        let text = sms
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.field("Body").contains("new secure message"))
+            .unwrap()
+            .clone();
         assert_eq!(text.path, "/2010-04-01/Accounts/AC0123456789/Messages.json");
         assert_eq!(text.authorization, "Basic QUMwMTIzNDU2Nzg5OnNlY3JldC10b2tlbg==");
         assert_eq!((text.field("To"), text.field("From")), ("+15035550123", "+15550009999"));
@@ -185,9 +211,9 @@ mod delivery {
 
         // A graceful stop lets the worker finish; nothing was delivered twice.
         let rows = app.app.store().outbox_of(patient).await.unwrap();
-        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.len(), 4);
         app.stop().await;
-        assert_eq!((smtp.mails.lock().unwrap().len(), sms.requests.lock().unwrap().len()), (1, 1));
+        assert_eq!((smtp.mails.lock().unwrap().len(), sms.requests.lock().unwrap().len()), (2, 2));
     }
 
     #[tokio::test]
@@ -201,8 +227,8 @@ mod delivery {
 
         // E-mail is not configured: that row is skipped. SMS fails and is retried later.
         assert_eq!(app.app.deliver_due(&delivery, 10).await.unwrap(), 0);
-        assert_eq!(sms.requests.lock().unwrap().len(), 1);
-        let rows = app.app.store().outbox_of(patient).await.unwrap();
+        assert_eq!(message_texts(&sms), 1);
+        let rows = message_rows(&app, patient).await;
         let by = |ch: &str| rows.iter().find(|r| r.channel == ch).unwrap().clone();
         assert_eq!(by("email").status, "cancelled");
         let sms_row = by("sms");
@@ -211,17 +237,17 @@ mod delivery {
 
         // Not due yet: nothing happens until the clock passes the backoff.
         app.app.deliver_due(&delivery, 10).await.unwrap();
-        assert_eq!(sms.requests.lock().unwrap().len(), 1);
+        assert_eq!(message_texts(&sms), 1);
         for _ in 0..2 {
             app.advance(Duration::from_secs(3600));
             app.app.deliver_due(&delivery, 10).await.unwrap();
         }
-        assert_eq!(sms.requests.lock().unwrap().len(), 3);
+        assert_eq!(message_texts(&sms), 3);
         let attempts = app.app.store().delivery_attempts(&sms_row.id).await.unwrap();
         let outcomes: Vec<&str> = attempts.iter().map(|(_, o, _)| o.as_str()).collect();
         assert_eq!(outcomes, ["retry", "retry", "dead"]);
         assert!(attempts[2].2.contains("503"), "{attempts:?}");
-        let row = app.app.store().outbox_of(patient).await.unwrap().into_iter().find(|r| r.channel == "sms").unwrap();
+        let row = message_rows(&app, patient).await.into_iter().find(|r| r.channel == "sms").unwrap();
         assert_eq!(row.status, "dead");
         assert!(app.audit_actions().await.iter().any(|(a, o)| a == "notification.dead_letter" && o == "failure"));
 
@@ -230,10 +256,10 @@ mod delivery {
         app.advance(Duration::from_secs(3600));
         let _ = staff_writes_to_canary_patient(&app, 2).await;
         app.app.deliver_due(&delivery, 10).await.unwrap();
-        assert_eq!(sms.requests.lock().unwrap().len(), 4);
+        assert_eq!(message_texts(&sms), 4);
         app.advance(Duration::from_secs(3600));
         app.app.deliver_due(&delivery, 10).await.unwrap();
-        assert_eq!(sms.requests.lock().unwrap().len(), 4, "a permanent refusal is dead-lettered at once");
+        assert_eq!(message_texts(&sms), 4, "a permanent refusal is dead-lettered at once");
     }
 
     fn signed_form(app: &TestApp, token: &str, fields: &[(&str, &str)]) -> (String, String) {
@@ -370,8 +396,8 @@ mod delivery {
         );
         app.app.store().set_notification_preferences(patient, &prefs, app.clock_now(), &rec).await.unwrap();
         app.app.deliver_due(&delivery, 10).await.unwrap();
-        assert!(smtp.mails.lock().unwrap().is_empty() && sms.requests.lock().unwrap().is_empty());
-        let rows = app.app.store().outbox_of(patient).await.unwrap();
+        assert!(smtp.mails.lock().unwrap().is_empty() && message_texts(&sms) == 0);
+        let rows = message_rows(&app, patient).await;
         let by = |ch: &str| rows.iter().find(|r| r.channel == ch).unwrap().clone();
         assert_eq!(by("email").status, "cancelled");
         let held = by("sms");
@@ -380,8 +406,9 @@ mod delivery {
         assert_eq!(held.due_at, 1_795_525_200_000, "held until 07:00 in Chicago");
 
         app.advance(Duration::from_secs(4 * 3600));
-        assert_eq!(app.app.deliver_due(&delivery, 10).await.unwrap(), 1);
-        assert_eq!(sms.requests.lock().unwrap().len(), 1);
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        assert_eq!(message_texts(&sms), 1);
+        assert_eq!(message_rows(&app, patient).await.iter().find(|r| r.channel == "sms").unwrap().status, "sent");
     }
 
     #[tokio::test]
@@ -405,14 +432,15 @@ mod delivery {
         }
         // The fake clock reads 09:00 UTC: outside the default quiet hours (21:00 to 08:00 UTC).
         let (mut sent, mut rounds) = (0, 0);
-        while sent < 24 && rounds < 50 {
+        // Each patient: an invitation and a message, by e-mail and by SMS.
+        while sent < 48 && rounds < 50 {
             let (x, y) = tokio::join!(app.app.deliver_due(&a, 5), app.app.deliver_due(&b, 5));
             sent += x.unwrap() + y.unwrap();
             rounds += 1;
         }
-        assert_eq!(sent, 24);
-        assert_eq!(smtp.mails.lock().unwrap().len(), 12);
-        assert_eq!(sms.requests.lock().unwrap().len(), 12);
+        assert_eq!(sent, 48);
+        assert_eq!(smtp.mails.lock().unwrap().len(), 24);
+        assert_eq!(sms.requests.lock().unwrap().len(), 24);
         for p in patients {
             let rows = app.app.store().outbox_of(p).await.unwrap();
             assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1), "{rows:?}");
