@@ -60,6 +60,7 @@ struct FileConfig {
 struct NotifyFile {
     email: Option<EmailFile>,
     sms: Option<SmsFile>,
+    coalesce_minutes: Option<u64>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -174,6 +175,8 @@ pub struct Config {
     pub notify_email: Option<portico_app::notify::EmailSettings>,
     /// SMS notifications (`[notify.sms]`), when configured.
     pub notify_sms: Option<portico_app::notify::SmsSettings>,
+    /// Several messages of one thread within this window make one notification.
+    pub notify_window: std::time::Duration,
     /// The vendor (in the BAA registry) behind each configured channel: `("email", name)`.
     pub providers: Vec<(String, Option<String>)>,
 }
@@ -301,6 +304,7 @@ impl Config {
                 utc_offset_minutes: file.clinic.utc_offset_minutes.unwrap_or(0),
             },
             time_zone,
+            notify_window: minutes(positive("notify.coalesce_minutes", file.notify.coalesce_minutes.unwrap_or(10))?),
             providers: [("email", notify_email.is_some(), email_vendor), ("sms", notify_sms.is_some(), sms_vendor)]
                 .into_iter()
                 .filter(|(_, on, _)| *on)

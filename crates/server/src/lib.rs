@@ -32,8 +32,11 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
             .with_context(|| format!("data_dir: cannot create {}", config.data_dir.display()))?;
     }
     let (kek, created) = Kek::load_or_create(&config.key_file).context("key_file")?;
-    let opts =
-        ConnectOptions { url: config.database_url.clone(), max_connections: if config.is_sqlite() { 8 } else { 16 } };
+    let opts = ConnectOptions {
+        url: config.database_url.clone(),
+        max_connections: if config.is_sqlite() { 8 } else { 16 },
+        notify_window_ms: i64::try_from(config.notify_window.as_millis()).unwrap_or(i64::MAX),
+    };
     let store = Store::connect(&opts, kek, clock.now())
         .await
         .with_context(|| format!("database {}", config::redact_url(&config.database_url)))?;

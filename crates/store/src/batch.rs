@@ -82,7 +82,9 @@ pub(crate) async fn apply_posts(
         bump_threads(conn, &fresh).await?;
         let announce: Vec<Announce> = fresh
             .iter()
-            .filter_map(|(job, p, _)| Announce::of(&job.msg, job.patient, job.thread, p.message_id, job.at))
+            .filter_map(|(job, p, _)| {
+                Announce::of(&job.msg, job.patient, job.thread, p.message_id, job.at, job.window_ms)
+            })
             .collect();
         crate::notifications::enqueue(conn, &announce).await?;
         let events: Vec<(Timestamp, portico_domain::audit::AuditRecord)> =

@@ -17,7 +17,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let jobs: Vec<PostJob> = sends
             .iter()
-            .map(|(t, p, m, at, a)| PostJob { thread: *t, patient: *p, msg: m.clone(), at: *at, audit: a.clone() })
+            .map(|(t, p, m, at, a)| PostJob {
+                thread: *t,
+                patient: *p,
+                msg: m.clone(),
+                at: *at,
+                audit: a.clone(),
+                window_ms: self.notify_window_ms,
+            })
             .collect();
         let refs: Vec<&PostJob> = jobs.iter().collect();
         let mut tx = self.begin_write().await?;
@@ -55,6 +62,7 @@ impl Store {
                 due: Timestamp::from_unix_millis(now.unix_millis() - (k as i64 + 1) * window),
                 at: now,
                 kind: "new_message",
+                window_ms: window,
             })
             .collect();
         crate::notifications::enqueue(&mut tx, &items).await?;

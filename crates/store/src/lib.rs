@@ -115,6 +115,8 @@ pub struct Store {
     keys: Arc<Keyring>,
     /// The writer that batches message sends into one commit.
     group: group_commit::GroupCommit,
+    /// Notification coalescing window, in milliseconds.
+    notify_window_ms: i64,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,6 +132,8 @@ pub struct ConnectOptions {
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// Several events of one thread within this window make one notification (milliseconds).
+    pub notify_window_ms: i64,
 }
 
 impl Store {
@@ -152,7 +156,7 @@ impl Store {
         let keys = Arc::new(Keyring::load(&pool, backend, kek, now).await?);
         let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone());
         let sqlite_path = (backend == Backend::Sqlite).then(|| sqlite_file(&opts.url));
-        Ok(Self { pool, write_pool, backend, sqlite_path, keys, group })
+        Ok(Self { pool, write_pool, backend, sqlite_path, keys, group, notify_window_ms: opts.notify_window_ms.max(1) })
     }
 
     /// The backend in use.

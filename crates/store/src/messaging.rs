@@ -318,7 +318,7 @@ impl Store {
             Ok(written) => written,
             Err(replayed) => return Ok(replayed),
         };
-        if let Some(a) = Announce::of(first, facts.patient, id, posted.message_id, at) {
+        if let Some(a) = Announce::of(first, facts.patient, id, posted.message_id, at, self.notify_window_ms) {
             notifications::enqueue(&mut tx, &[a]).await?;
         }
         audit::insert(&mut tx, at, &audit_rec.clone().patient(facts.patient).resource(id)).await?;
@@ -338,7 +338,14 @@ impl Store {
         at: Timestamp,
         audit_rec: &AuditRecord,
     ) -> Result<Posted, StoreError> {
-        let job = PostJob { thread, patient, msg: msg.clone(), at, audit: audit_rec.clone() };
+        let job = PostJob {
+            thread,
+            patient,
+            msg: msg.clone(),
+            at,
+            audit: audit_rec.clone(),
+            window_ms: self.notify_window_ms,
+        };
         self.group.post(job).await
     }
 
@@ -704,6 +711,8 @@ pub(crate) struct PostJob {
     pub(crate) msg: NewMessage,
     pub(crate) at: Timestamp,
     pub(crate) audit: AuditRecord,
+    /// Notification coalescing window (ms).
+    pub(crate) window_ms: i64,
 }
 
 /// The unit of work of a send, on an open transaction: replay an idempotency key, or write the
@@ -721,7 +730,7 @@ pub(crate) async fn apply_post(
     }
     let key = crate::keys::load_patient_key(conn, keys, job.patient).await?;
     let posted = insert_message(conn, &key, job.thread, &job.msg, job.at).await?;
-    if let Some(a) = Announce::of(&job.msg, job.patient, job.thread, posted.message_id, job.at) {
+    if let Some(a) = Announce::of(&job.msg, job.patient, job.thread, posted.message_id, job.at, job.window_ms) {
         notifications::enqueue(conn, &[a]).await?;
     }
     sqlx::query("UPDATE threads SET last_activity_at = $1 WHERE id = $2 AND last_activity_at < $1")

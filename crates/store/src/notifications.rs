@@ -11,7 +11,7 @@ use crate::messaging::NewMessage;
 use crate::{Store, StoreError, audit};
 use portico_domain::audit::AuditRecord;
 
-/// Several events of one thread within this window make one notification.
+/// Several events of one thread within this window make one notification (the default).
 pub const COALESCE_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 /// The channels every patient notification goes out on (preferences come later: both).
@@ -27,6 +27,8 @@ pub(crate) struct Announce {
     pub due: Timestamp,
     pub at: Timestamp,
     pub kind: &'static str,
+    /// The coalescing window, in milliseconds.
+    pub window_ms: i64,
 }
 
 impl Announce {
@@ -38,6 +40,7 @@ impl Announce {
         thread: ThreadId,
         message: MessageId,
         at: Timestamp,
+        window_ms: i64,
     ) -> Option<Announce> {
         if !matches!(msg.author, Party::Staff(_)) || msg.internal {
             return None;
@@ -47,7 +50,7 @@ impl Announce {
             Some(_) => (at, "result_released"),
             None => (at, "new_message"),
         };
-        Some(Announce { patient, thread, message, due, at, kind })
+        Some(Announce { patient, thread, message, due, at, kind, window_ms })
     }
 }
 
@@ -55,7 +58,7 @@ impl Announce {
 /// already has one in the same window.
 pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Result<(), StoreError> {
     for a in items {
-        let bucket = a.due.unix_millis() / COALESCE_WINDOW_MS;
+        let bucket = a.due.unix_millis() / a.window_ms.max(1);
         for channel in CHANNELS {
             sqlx::query(
                 "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, status, due_at, created_at)

@@ -60,6 +60,20 @@ async fn staff_messages_queue_one_notification_per_channel_and_window() {
 }
 
 #[tokio::test]
+async fn the_coalescing_window_is_configurable() {
+    let app = crate::helpers::spawn_app_with(|c| c.notify_window = Duration::from_secs(60)).await;
+    let c = app.clinic().await;
+    let patient = app.signed_in_patient(&c.patient).await;
+    let thread = app.open_thread(&patient, c.team, "Rash", "It itches").await;
+    let doctor = app.signed_in_staff(&c.clinician).await;
+    assert_eq!(app.send(&doctor, &thread, json!({"body": "Try the cream."})).await.status(), 201);
+    app.advance(Duration::from_secs(120));
+    let doctor = app.signed_in_staff(&c.clinician).await;
+    assert_eq!(app.send(&doctor, &thread, json!({"body": "Any better?"})).await.status(), 201);
+    assert_eq!(outbox(&app, c.patient.patient_id).await.len(), 4, "two one-minute windows: two notifications");
+}
+
+#[tokio::test]
 async fn a_held_result_is_announced_when_it_is_released() {
     let app = spawn_app().await;
     let c = app.clinic().await;
