@@ -19,7 +19,7 @@ use portico_store::notifications::{Claimed, Outcome};
 use crate::{App, Unexpected};
 
 /// E-mail settings (`[notify.email]`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EmailSettings {
     /// `smtp://host:port` (plain, for local relays and tests), `smtps://...` (implicit TLS),
     /// or `smtp://...?tls=required` (STARTTLS); credentials may be in the URL.
@@ -39,6 +39,13 @@ pub struct SmsSettings {
     pub auth_token: String,
     /// The sending number.
     pub from: String,
+}
+
+impl std::fmt::Debug for EmailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold the SMTP password.
+        f.debug_struct("EmailSettings").field("from", &self.from).finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for SmsSettings {

@@ -195,39 +195,29 @@ fn with_len(key: u128, n: usize) -> u128 {
 }
 
 fn lookup_packed(lex: &Lexicon, key: u128, n: usize, stem: usize) -> u32 {
-    let f = lex.flags_packed(key);
-    if f & (flag::COND | flag::MED | flag::NOT_HEALTH) == 0 && n > 4 && (key >> (8 * (n - 1))) as u8 == b's' {
-        // A plural of a health term ("vaccines", "seizures")
-        let singular = lex.flags_packed(with_len(key, n - 1)) & (flag::COND | flag::MED);
-        if singular != 0 {
-            return f | singular;
-        }
-    }
-    if f != 0 {
-        return f;
-    }
-    if stem < n {
-        return lex.flags_packed(with_len(key, stem));
-    }
-    0
+    let plural = (key >> (8 * (n - 1))) as u8 == b's';
+    lookup_with(n, stem, plural, |len| lex.flags_packed(with_len(key, len)))
 }
 
 fn lookup_word(lex: &Lexicon, lower: &[u8], stem: usize) -> u32 {
-    let f = lex.flags(lower);
-    if f & (flag::COND | flag::MED | flag::NOT_HEALTH) == 0 && lower.len() > 4 && lower.ends_with(b"s") {
-        // A plural of a health term ("vaccines", "seizures")
-        let singular = lex.flags(&lower[..lower.len() - 1]) & (flag::COND | flag::MED);
+    lookup_with(lower.len(), stem, lower.ends_with(b"s"), |len| lex.flags(&lower[..len]))
+}
+
+/// The flags of a word of `n` bytes, given `prefix(len)`, the flags of its first `len` bytes:
+/// the word's own; a health term's flags too when it is that term's plural ("vaccines"); or,
+/// for an unknown word, its stem's without a possessive "'s".
+fn lookup_with(n: usize, stem: usize, ends_in_s: bool, prefix: impl Fn(usize) -> u32) -> u32 {
+    let f = prefix(n);
+    if f & (flag::COND | flag::MED | flag::NOT_HEALTH) == 0 && n > 4 && ends_in_s {
+        let singular = prefix(n - 1) & (flag::COND | flag::MED);
         if singular != 0 {
             return f | singular;
         }
     }
-    if f != 0 {
+    if f != 0 || stem >= n {
         return f;
     }
-    if stem < lower.len() {
-        return lex.flags(&lower[..stem]);
-    }
-    0
+    prefix(stem)
 }
 
 /// "i'm", "don't", "we're", "they'll": an apostrophe before a contraction's ending.

@@ -125,7 +125,7 @@ fn write_spans(out: &mut impl Write, text: &str, spans: &[Span]) -> std::io::Res
         byte = b;
         chars
     };
-    let mut buf = itoa_buf();
+    let mut buf = [0u8; 20];
     for (n, s) in spans.iter().enumerate() {
         let (start, end) = (to_chars(s.start), to_chars(s.end));
         if n > 0 {
@@ -140,10 +140,6 @@ fn write_spans(out: &mut impl Write, text: &str, spans: &[Span]) -> std::io::Res
         out.write_all(b"\"}")?;
     }
     Ok(())
-}
-
-fn itoa_buf() -> [u8; 20] {
-    [0; 20]
 }
 
 fn fmt_usize(buf: &mut [u8; 20], mut v: usize) -> &[u8] {

@@ -162,9 +162,7 @@ impl Store {
                     kind: r.try_get("kind")?,
                     status: r.try_get("status")?,
                     due_at: r.try_get("due_at")?,
-                    attempts: r
-                        .try_get::<i64, _>("attempts")
-                        .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
+                    attempts: int(r, "attempts")?.unwrap_or(0),
                 })
             })
             .collect()
@@ -248,9 +246,7 @@ impl Store {
                     patient: crate::parse_id(r, "patient_id")?,
                     channel: r.try_get("channel")?,
                     kind: r.try_get("kind")?,
-                    attempt: r
-                        .try_get::<i64, _>("attempts")
-                        .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
+                    attempt: int(r, "attempts")?.unwrap_or(0),
                 })
             })
             .collect::<Result<_, StoreError>>()?;
@@ -263,9 +259,12 @@ impl Store {
 
     /// The patient's address for a delivery (the claim that led here was audited).
     pub async fn contact_for_delivery(&self, patient: PatientId) -> Result<Contact, StoreError> {
+        // Only the columns a delivery needs are opened: not the name, date of birth or MRN.
         let mut conn = self.pool.acquire().await?;
-        let p = crate::patients::load_patient(self, &mut conn, patient).await?;
-        Ok(Contact { email: p.email, phone: p.phone, language: p.language })
+        let cols = ["email", "phone", "preferred_language"];
+        let [email, phone, language] = crate::patients::open_columns(self, &mut conn, patient, cols).await?;
+        let language = language.ok_or(StoreError::Integrity("preferred_language"))?.expose().to_owned();
+        Ok(Contact { email, phone, language })
     }
 
     /// Records how attempts ended, with the audit event of each, in one transaction (one commit
@@ -291,10 +290,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| {
-                let n = r.try_get::<i64, _>("attempt").or_else(|_| r.try_get::<i32, _>("attempt").map(i64::from))?;
-                Ok((n, r.try_get("outcome")?, r.try_get("detail")?))
-            })
+            .map(|r| Ok((int(r, "attempt")?.unwrap_or(0), r.try_get("outcome")?, r.try_get("detail")?)))
             .collect()
     }
 }
@@ -333,14 +329,13 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(match row {
-            Some(r) => {
-                r.try_get::<i64, _>("opted_out").or_else(|_| r.try_get::<i32, _>("opted_out").map(i64::from))? != 0
-            }
+            Some(r) => int(&r, "opted_out")? == Some(1),
             None => false,
         })
     }
 }
 
+/// An integer column, whichever width the backend returns it in.
 fn int(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
     Ok(match r.try_get::<Option<i64>, _>(col) {
         Ok(v) => v,

@@ -282,25 +282,39 @@ pub(crate) async fn load_patient(
     conn: &mut AnyConnection,
     id: PatientId,
 ) -> Result<PatientRecord, StoreError> {
-    let row =
-        sqlx::query("SELECT name, date_of_birth, mrn, email, phone, preferred_language FROM patients WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound("patient"))?;
-    let key = store.patient_key(conn, id).await?;
-    let r = id.to_string();
-    let open = |col: &'static str, v: Vec<u8>| open_text(&key, "patients", col, &r, v);
-    let optional = |col: &'static str| -> Result<Option<portico_domain::PhiText>, StoreError> {
-        row.try_get::<Option<Vec<u8>>, _>(col)?.map(|v| open(col, v)).transpose()
-    };
+    const COLS: [&str; 6] = ["name", "date_of_birth", "mrn", "email", "phone", "preferred_language"];
+    let [name, date_of_birth, mrn, email, phone, language] = open_columns(store, conn, id, COLS).await?;
+    let required = |v: Option<portico_domain::PhiText>, col: &'static str| v.ok_or(StoreError::Integrity(col));
     Ok(PatientRecord {
         id,
-        name: open("name", row.try_get("name")?)?,
-        date_of_birth: open("date_of_birth", row.try_get("date_of_birth")?)?,
-        mrn: open("mrn", row.try_get("mrn")?)?,
-        email: optional("email")?,
-        phone: optional("phone")?,
-        language: open("preferred_language", row.try_get("preferred_language")?)?.expose().to_owned(),
+        name: required(name, "name")?,
+        date_of_birth: required(date_of_birth, "date_of_birth")?,
+        mrn: required(mrn, "mrn")?,
+        email,
+        phone,
+        language: required(language, "preferred_language")?.expose().to_owned(),
     })
+}
+
+/// Opens the given sealed columns of a patient's row (`None` where a column is empty): only
+/// what the caller needs is decrypted.
+pub(crate) async fn open_columns<const N: usize>(
+    store: &Store,
+    conn: &mut AnyConnection,
+    id: PatientId,
+    cols: [&'static str; N],
+) -> Result<[Option<portico_domain::PhiText>; N], StoreError> {
+    let sql = format!("SELECT {} FROM patients WHERE id = $1", cols.join(", "));
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound("patient"))?;
+    let key = store.patient_key(conn, id).await?;
+    let r = id.to_string();
+    let mut out: [Option<portico_domain::PhiText>; N] = std::array::from_fn(|_| None);
+    for (slot, col) in out.iter_mut().zip(cols) {
+        *slot = row.try_get::<Option<Vec<u8>>, _>(col)?.map(|v| open_text(&key, "patients", col, &r, v)).transpose()?;
+    }
+    Ok(out)
 }
