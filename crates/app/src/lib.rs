@@ -15,6 +15,7 @@ pub mod enrollment;
 pub mod messaging;
 pub mod notify;
 pub mod settings;
+pub mod social;
 pub mod throttle;
 mod totp;
 pub mod vendors;
@@ -35,6 +36,7 @@ pub struct App {
     settings: Arc<Settings>,
     throttle: Arc<throttle::Throttle>,
     caches: Arc<cache::Caches>,
+    social_wake: social::Wake,
 }
 
 impl std::fmt::Debug for App {
@@ -47,7 +49,14 @@ impl App {
     /// Builds the application around an opened store.
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let throttle = Arc::new(throttle::Throttle::new(settings.throttle));
-        Self { store, clock, settings: Arc::new(settings), throttle, caches: Arc::default() }
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            throttle,
+            caches: Arc::default(),
+            social_wake: Arc::default(),
+        }
     }
     /// The store (for health checks and wiring).
     pub fn store(&self) -> &Store {

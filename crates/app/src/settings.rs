@@ -50,6 +50,8 @@ pub struct Settings {
     pub time_zone: String,
     /// The configured notification channels and the vendor named for each.
     pub providers: Vec<(String, Option<String>)>,
+    /// The social bridge.
+    pub social: crate::social::SocialSettings,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             time_zone: "UTC".to_owned(),
             providers: Vec::new(),
+            social: crate::social::SocialSettings::default(),
         }
     }
 }

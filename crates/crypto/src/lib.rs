@@ -79,9 +79,64 @@ pub mod webhook {
         super::constant_time_eq(twilio_signature(auth_token, url, params).as_bytes(), given.as_bytes())
     }
 
+    /// `X-Hub-Signature-256` of Meta's webhooks: `sha256=` and the hex HMAC-SHA256 of the raw
+    /// request body, keyed with the app secret.
+    pub fn meta_signature(app_secret: &str, body: &[u8]) -> String {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, app_secret.as_bytes());
+        let tag = aws_lc_rs::hmac::sign(&key, body);
+        let mut out = String::with_capacity(7 + 64);
+        out.push_str("sha256=");
+        for b in tag.as_ref() {
+            out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+        }
+        out
+    }
+
+    /// Whether `header` is the `X-Hub-Signature-256` of `body` under `app_secret`. The tag is
+    /// checked in constant time; a malformed header is simply not a match.
+    pub fn meta_signature_ok(app_secret: &str, body: &[u8], header: &str) -> bool {
+        let Some(hex) = header.strip_prefix("sha256=") else { return false };
+        let hex = hex.as_bytes();
+        if hex.len() != 64 || app_secret.is_empty() {
+            return false;
+        }
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        };
+        let mut tag = [0u8; 32];
+        for (i, pair) in hex.chunks_exact(2).enumerate() {
+            match (nibble(pair[0]), nibble(pair[1])) {
+                (Some(h), Some(l)) => tag[i] = h << 4 | l,
+                _ => return false,
+            }
+        }
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, app_secret.as_bytes());
+        aws_lc_rs::hmac::verify(&key, body, &tag).is_ok()
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        /// HMAC-SHA256 test case 2 of RFC 4231 (key "Jefe"), in Meta's header form.
+        #[test]
+        fn meta_signatures_follow_hmac_sha256_and_refuse_any_change() {
+            let body = b"what do ya want for nothing?";
+            let sig = meta_signature("Jefe", body);
+            assert_eq!(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+            assert!(meta_signature_ok("Jefe", body, &sig));
+            assert!(meta_signature_ok("Jefe", body, &sig.to_uppercase().replace("SHA256=", "sha256=")));
+            assert!(!meta_signature_ok("Jefe", b"what do ya want for nothing!", &sig));
+            assert!(!meta_signature_ok("jefe", body, &sig));
+            assert!(!meta_signature_ok("Jefe", body, &sig[..70]));
+            assert!(!meta_signature_ok("Jefe", body, &sig.replace("sha256=", "sha1=")));
+            assert!(!meta_signature_ok("Jefe", body, &format!("{}z", &sig[..70])));
+            assert!(!meta_signature_ok("", body, &meta_signature("", body)));
+        }
 
         /// The published example vector of Twilio's request validation.
         #[test]

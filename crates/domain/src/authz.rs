@@ -56,6 +56,9 @@ pub enum Action {
     BreakGlass,
     /// Review break-glass grants.
     ReviewBreakGlass,
+    /// Read the social inbox and moderation queue (redacted), mark items handled, send the
+    /// standard invitation, hide or unhide comments.
+    HandleSocial,
 }
 
 /// Whether `actor` may perform `action`. Anything not explicitly allowed is denied.
@@ -87,6 +90,9 @@ pub fn permits(actor: &Actor, action: &Action) -> bool {
         (Actor::Staff(s), Action::UseSavedReplies(team)) => in_care_team(s, *team),
         (Actor::Staff(s), Action::ManageVendors) => s.role == StaffRole::Admin,
         (Actor::Staff(s), Action::ViewVendors) => matches!(s.role, StaffRole::Admin | StaffRole::PrivacyOfficer),
+        (Actor::Staff(s), Action::HandleSocial) => {
+            matches!(s.role, StaffRole::FrontDesk | StaffRole::PrivacyOfficer | StaffRole::Admin)
+        }
         (Actor::Staff(s), Action::ReviewMisdirected) => {
             matches!(s.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
@@ -215,6 +221,11 @@ mod tests {
             (member(Admin), Action::BreakGlass, false),
             (member(PrivacyOfficer), Action::ReviewBreakGlass, true),
             (member(Clinician), Action::ReviewBreakGlass, false),
+            (member(FrontDesk), Action::HandleSocial, true),
+            (member(PrivacyOfficer), Action::HandleSocial, true),
+            (member(Admin), Action::HandleSocial, true),
+            (member(Clinician), Action::HandleSocial, false),
+            (member(Billing), Action::HandleSocial, false),
         ];
         for (actor, action, expected) in rows {
             assert_eq!(permits(&actor, &action), expected, "{actor:?} {action:?}");

@@ -16,6 +16,7 @@ pub mod patient;
 pub mod phi_text;
 pub mod role;
 pub mod session;
+pub mod social;
 pub mod time;
 pub mod vendor;
 

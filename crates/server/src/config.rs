@@ -53,6 +53,41 @@ struct FileConfig {
     audit: AuditFile,
     #[serde(default)]
     notify: NotifyFile,
+    #[serde(default)]
+    social: SocialFile,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct SocialFile {
+    meta: Option<MetaFile>,
+    retention_days: Option<u64>,
+    phone: Option<String>,
+    hours: Option<String>,
+    portal_url: Option<String>,
+    appointment_url: Option<String>,
+    redirect_message: Option<String>,
+    phi_message: Option<String>,
+    public_reply: Option<String>,
+    phi_comments: Option<String>,
+    relationship_comments: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetaFile {
+    app_secret: String,
+    verify_token: String,
+    page_id: String,
+    page_access_token: String,
+    graph_base_url: Option<String>,
+    graph_version: Option<String>,
+}
+
+impl std::fmt::Debug for MetaFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetaFile { .. }")
+    }
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -179,6 +214,8 @@ pub struct Config {
     pub notify_window: std::time::Duration,
     /// The vendor (in the BAA registry) behind each configured channel: `("email", name)`.
     pub providers: Vec<(String, Option<String>)>,
+    /// The social bridge (`[social]`, `[social.meta]`).
+    pub social: portico_app::social::SocialSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -275,6 +312,8 @@ impl Config {
         let time_zone = file.clinic.time_zone.unwrap_or_else(|| "UTC".to_owned());
         portico_domain::notify::Preferences::parse(&[], None, None, &time_zone)
             .map_err(|_| anyhow::anyhow!("clinic.time_zone: must be an IANA time zone, like America/Chicago"))?;
+        let clinic_name = file.clinic.name.unwrap_or_else(|| "Portico".to_owned());
+        let social = social_settings(file.social, &public_url, &clinic_name)?;
         let metrics_token = file.metrics.bearer_token;
         if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
             bail!("metrics.bearer_token: must be at least 24 characters");
@@ -284,7 +323,7 @@ impl Config {
             data_dir,
             key_file,
             database_url,
-            clinic_name: file.clinic.name.unwrap_or_else(|| "Portico".to_owned()),
+            clinic_name,
             public_url,
             require_staff_mfa: file.security.require_staff_mfa.unwrap_or(true),
             sessions,
@@ -312,6 +351,7 @@ impl Config {
                 .collect(),
             notify_email,
             notify_sms,
+            social,
         })
     }
 
@@ -324,6 +364,81 @@ impl Config {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// Builds and checks `[social]`: the standard messages may use only known placeholders and must
+/// carry no PHI (checked with the scanner), policies must be known words.
+fn social_settings(
+    file: SocialFile,
+    public_url: &str,
+    clinic: &str,
+) -> anyhow::Result<portico_app::social::SocialSettings> {
+    use portico_domain::social::{ClinicContact, Policy, StandardMessages};
+    let base = public_url.trim_end_matches('/');
+    let contact = ClinicContact {
+        clinic: clinic.to_owned(),
+        portal_url: file.portal_url.unwrap_or_else(|| format!("{base}/portal")),
+        appointment_url: file.appointment_url.unwrap_or_else(|| format!("{base}/appointments/request")),
+        phone: file.phone.unwrap_or_default(),
+        hours: file.hours.unwrap_or_default(),
+    };
+    let defaults = StandardMessages::defaults(!contact.phone.is_empty(), !contact.hours.is_empty());
+    let messages = StandardMessages {
+        redirect: file.redirect_message.unwrap_or(defaults.redirect),
+        phi_redirect: file.phi_message.unwrap_or(defaults.phi_redirect),
+        public_reply: file.public_reply.unwrap_or(defaults.public_reply),
+    };
+    for (field, text) in [
+        ("social.redirect_message", &messages.redirect),
+        ("social.phi_message", &messages.phi_redirect),
+        ("social.public_reply", &messages.public_reply),
+    ] {
+        portico_app::social::check_message(text).map_err(|why| anyhow::anyhow!("{field}: {why}"))?;
+    }
+    let policy = |field: &str, v: Option<String>| -> anyhow::Result<Policy> {
+        match v {
+            None => Ok(Policy::Hide),
+            Some(v) => Policy::parse(&v).ok_or_else(|| anyhow::anyhow!("{field}: must be hide, review or leave")),
+        }
+    };
+    let meta = match file.meta {
+        Some(m) => {
+            if m.app_secret.len() < 16 {
+                bail!("social.meta.app_secret: must be the app's secret (at least 16 characters)");
+            }
+            if m.verify_token.len() < 8 {
+                bail!("social.meta.verify_token: must be at least 8 characters");
+            }
+            if m.page_id.is_empty() || !m.page_id.bytes().all(|b| b.is_ascii_digit()) {
+                bail!("social.meta.page_id: must be the page's numeric id");
+            }
+            if m.page_access_token.is_empty() {
+                bail!("social.meta.page_access_token: must not be empty");
+            }
+            let settings = portico_app::social::meta::MetaSettings {
+                app_secret: m.app_secret,
+                verify_token: m.verify_token,
+                page_id: m.page_id,
+                page_access_token: m.page_access_token,
+                graph_base_url: m.graph_base_url.unwrap_or_else(|| "https://graph.facebook.com".to_owned()),
+                graph_version: m.graph_version.unwrap_or_else(|| "v21.0".to_owned()),
+            };
+            // Built once here so that a bad URL stops start-up with the field named.
+            portico_app::social::meta::Graph::new(settings.clone())?;
+            Some(settings)
+        }
+        None => None,
+    };
+    Ok(portico_app::social::SocialSettings {
+        meta,
+        messages,
+        contact,
+        phi_policy: policy("social.phi_comments", file.phi_comments)?,
+        relationship_policy: policy("social.relationship_comments", file.relationship_comments)?,
+        retention: std::time::Duration::from_secs(
+            positive("social.retention_days", file.retention_days.unwrap_or(30))? * 24 * 3600,
+        ),
+    })
 }
 
 /// Parses `HH:MM-HH:MM` into minutes after midnight.

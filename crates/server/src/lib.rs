@@ -50,6 +50,7 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         public_url: config.public_url.clone(),
         time_zone: config.time_zone.clone(),
         providers: config.providers.clone(),
+        social: config.social.clone(),
         ..Settings::default()
     };
     Ok((App::new(store, clock, settings), created))
@@ -105,6 +106,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     ));
     let delivery = portico_app::notify::Delivery::new(config.notify_email.clone(), config.notify_sms.clone())?;
     let notifier = delivery.is_configured().then(|| tokio::spawn(delivery_loop(app.clone(), delivery, tx.subscribe())));
+    let graph = config.social.meta.clone().map(portico_app::social::meta::Graph::new).transpose()?;
+    let bridge = tokio::spawn(social_loop(app.clone(), graph, tx.subscribe()));
     let (final_app, dir) = (app.clone(), config.checkpoint_dir.clone());
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -117,6 +120,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         if let Some(n) = notifier {
             let _ = n.await;
         }
+        let _ = bridge.await;
         // The last checkpoint covers every event committed before shutdown.
         final_app.checkpoint_audit(&dir, std::time::Duration::ZERO).await.context("final audit checkpoint")?;
         final_app.store().close().await;
@@ -180,6 +184,56 @@ async fn delivery_loop(
                 }
             }
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// The social bridge's worker: processes queued items and makes the Graph API calls they owe
+/// as soon as a webhook queues something (and every second, for retries and other nodes'
+/// items); purges items past their retention every hour.
+async fn social_loop(
+    app: App,
+    graph: Option<portico_app::social::meta::Graph>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut since_purge = 0u32;
+    loop {
+        tokio::select! {
+            _ = app.social_queued() => {}
+            _ = ticks.tick() => since_purge += 1,
+            _ = stop.changed() => return,
+        }
+        loop {
+            match app.process_social(256).await {
+                Ok(decided) if !decided.is_empty() => {}
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "social processing failed");
+                    break;
+                }
+            }
+        }
+        if let Some(g) = &graph {
+            loop {
+                match app.deliver_social(g, 64).await {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "social delivery failed");
+                        break;
+                    }
+                }
+            }
+        }
+        if since_purge >= 3600 {
+            since_purge = 0;
+            match app.purge_social().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(social.purged = n, "social items past retention deleted"),
+                Err(e) => tracing::error!(error = %e, "social purge failed"),
+            }
         }
     }
 }

@@ -11,12 +11,16 @@ use crate::{Backend, Store, StoreError};
 
 const BLIND_INDEX: &str = "blind_index";
 const AUTH_SECRETS: &str = "auth_secrets";
+const SOCIAL_DATA: &str = "social_data";
 
 /// The KEK and the unwrapped system keys, held for the life of the process.
 pub(crate) struct Keyring {
     pub(crate) kek: Kek,
     pub(crate) blind: BlindIndexKey,
     pub(crate) auth_secrets: DataKey,
+    /// Seals what the social bridge keeps (senders and texts of people who are not, or not
+    /// known to be, patients).
+    pub(crate) social: DataKey,
 }
 
 fn system_aad(purpose: &str) -> Aad {
@@ -31,7 +35,8 @@ impl Keyring {
     pub(crate) async fn load(pool: &AnyPool, backend: Backend, kek: Kek, now: Timestamp) -> Result<Self, StoreError> {
         let blind = system_key(pool, backend, &kek, BLIND_INDEX, now).await?;
         let auth_secrets = system_key(pool, backend, &kek, AUTH_SECRETS, now).await?;
-        Ok(Self { kek, blind: BlindIndexKey::new(blind), auth_secrets })
+        let social = system_key(pool, backend, &kek, SOCIAL_DATA, now).await?;
+        Ok(Self { kek, blind: BlindIndexKey::new(blind), auth_secrets, social })
     }
 
     /// Unwraps a patient's data key read from `patient_keys`.

@@ -24,6 +24,7 @@ mod migrate;
 pub mod notifications;
 mod patients;
 mod sessions;
+pub mod social;
 mod staff;
 pub mod vendors;
 
@@ -117,6 +118,8 @@ pub struct Store {
     group: group_commit::GroupCommit,
     /// Notification coalescing window, in milliseconds.
     notify_window_ms: i64,
+    /// The writer that batches inbound social events into one commit.
+    social_inbox: social::Inbox,
 }
 
 impl std::fmt::Debug for Store {
@@ -156,7 +159,17 @@ impl Store {
         let keys = Arc::new(Keyring::load(&pool, backend, kek, now).await?);
         let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone());
         let sqlite_path = (backend == Backend::Sqlite).then(|| sqlite_file(&opts.url));
-        Ok(Self { pool, write_pool, backend, sqlite_path, keys, group, notify_window_ms: opts.notify_window_ms.max(1) })
+        let social_inbox = social::Inbox::start(write_pool.clone(), backend);
+        Ok(Self {
+            pool,
+            write_pool,
+            backend,
+            sqlite_path,
+            keys,
+            group,
+            notify_window_ms: opts.notify_window_ms.max(1),
+            social_inbox,
+        })
     }
 
     /// The backend in use.

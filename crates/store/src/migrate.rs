@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_notification_preferences.sql"),
         postgres: include_str!("../migrations/postgres/0010_notification_preferences.sql"),
     },
+    Migration {
+        version: 11,
+        name: "social",
+        sqlite: include_str!("../migrations/sqlite/0011_social.sql"),
+        postgres: include_str!("../migrations/postgres/0011_social.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

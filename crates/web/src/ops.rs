@@ -82,7 +82,12 @@ pub async fn metrics() -> Response {
         api::vendors::create,
         api::vendors::update,
         api::preferences::get,
-        api::preferences::put
+        api::preferences::put,
+        api::social::messages,
+        api::social::comments,
+        api::social::handled,
+        api::social::invite,
+        api::social::moderate
     )
 )]
 pub struct ApiDoc;

@@ -92,7 +92,14 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("GET", "/api/v1/vendors", Staff), get(api::vendors::list)),
         (route("POST", "/api/v1/vendors", Staff), post(api::vendors::create)),
         (route("PATCH", "/api/v1/vendors/{id}", Staff), patch(api::vendors::update)),
+        (route("GET", "/api/v1/social/messages", Staff), get(api::social::messages)),
+        (route("GET", "/api/v1/social/comments", Staff), get(api::social::comments)),
+        (route("POST", "/api/v1/social/items/{id}/handled", Staff), post(api::social::handled)),
+        (route("POST", "/api/v1/social/items/{id}/invite", Staff), post(api::social::invite)),
+        (route("POST", "/api/v1/social/items/{id}/moderation", Staff), post(api::social::moderate)),
         (route("POST", "/webhooks/twilio/sms", Public), post(crate::webhooks::twilio_sms)),
+        (route("GET", "/webhooks/meta", Public), get(crate::webhooks::meta_verify)),
+        (route("POST", "/webhooks/meta", Public), post(crate::webhooks::meta_event)),
     ]
 }
 

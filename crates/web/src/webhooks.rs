@@ -1,7 +1,7 @@
 //! Webhooks of outside services. Each checks its sender's signature before reading anything.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -41,7 +41,16 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Inbound SMS in Twilio's webhook shape: STOP, START and HELP. Answered with TwiML.
+fn e164(n: &str) -> bool {
+    n.len() >= 8 && n.starts_with('+') && n[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn plausible(id: &str) -> bool {
+    portico_domain::social::plausible_id(id)
+}
+
+/// Inbound SMS in Twilio's webhook shape: STOP, START and HELP; any other text gets the
+/// clinic's standard redirect (at most once a day per number). Answered with TwiML.
 pub async fn twilio_sms(
     State(s): State<AppState>,
     Ctx(ctx): Ctx,
@@ -57,8 +66,12 @@ pub async fn twilio_sms(
         return Err(forged());
     }
     let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
-    let reply =
-        s.app.sms_inbound(field("From"), field("Body"), &ctx).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let internal = |e: portico_app::Unexpected| ApiError::Internal(e.into());
+    let mut reply = s.app.sms_inbound(field("From"), field("Body"), &ctx).await.map_err(internal)?;
+    let (from, sid) = (field("From").trim(), field("MessageSid"));
+    if reply.is_none() && portico_app::notify::Keyword::of(field("Body")).is_none() && e164(from) && plausible(sid) {
+        reply = s.app.sms_redirect(from, field("Body"), sid, &ctx).await.map_err(internal)?;
+    }
     let twiml = match reply {
         Some(text) => format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
@@ -67,6 +80,50 @@ pub async fn twilio_sms(
         None => "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>".to_owned(),
     };
     Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml).into_response())
+}
+
+/// The query of Meta's verification request.
+fn query_param(query: &str, name: &str) -> Option<String> {
+    form_pairs(query.as_bytes())?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// `GET /webhooks/meta`: Meta's subscription check. Echoes `hub.challenge` when the mode is
+/// `subscribe` and the verify token matches; 403 otherwise.
+pub async fn meta_verify(State(s): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let Some(meta) = &s.app.social_settings().meta else { return Err(ApiError::not_found()) };
+    let q = query.unwrap_or_default();
+    let refused = || ApiError::new(ErrorCode::Forbidden, "The verification request does not match.");
+    let token = query_param(&q, "hub.verify_token").unwrap_or_default();
+    let challenge = query_param(&q, "hub.challenge").filter(|c| !c.is_empty() && c.len() <= 256);
+    let token_ok = portico_crypto::constant_time_eq(token.as_bytes(), meta.verify_token.as_bytes());
+    match (query_param(&q, "hub.mode").as_deref(), token_ok, challenge) {
+        (Some("subscribe"), true, Some(challenge)) => {
+            Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge).into_response())
+        }
+        _ => Err(refused()),
+    }
+}
+
+/// `POST /webhooks/meta`: events of the page and the Instagram account. The signature is checked
+/// over the raw body before anything is parsed; a missing one is 401, a wrong one 403, and
+/// neither leaves any trace. Verified events are durably queued, then answered 200.
+pub async fn meta_event(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Some(meta) = &s.app.social_settings().meta else { return Err(ApiError::not_found()) };
+    let Some(signature) = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::new(ErrorCode::Unauthenticated, "The request is not signed."));
+    };
+    if !portico_crypto::webhook::meta_signature_ok(&meta.app_secret, &body, signature) {
+        return Err(ApiError::new(ErrorCode::Forbidden, "The request's signature does not match."));
+    }
+    let events = portico_app::social::meta::parse_webhook(&body, &meta.page_id)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))?;
+    s.app.accept_social(&events, &ctx).await.map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "EVENT_RECEIVED").into_response())
 }
 
 #[cfg(test)]

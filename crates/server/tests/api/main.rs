@@ -23,4 +23,5 @@ mod phi;
 mod security;
 mod sessions;
 mod sinks;
+mod social;
 mod vendors;

@@ -202,8 +202,24 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
-        // SMS is not configured here: the webhook does not exist.
-        ("POST", "/webhooks/twilio/sms") => 404,
+        ("GET", "/api/v1/social/messages" | "/api/v1/social/comments") => {
+            if is(FrontDesk) || is(PrivacyOfficer) || is(Admin) { 200 } else { 403 }
+        }
+        // No social item has a thread's id, or a random one.
+        (
+            "POST",
+            "/api/v1/social/items/{id}/handled"
+            | "/api/v1/social/items/{id}/invite"
+            | "/api/v1/social/items/{id}/moderation",
+        ) => {
+            if is(FrontDesk) || is(PrivacyOfficer) || is(Admin) {
+                404
+            } else {
+                403
+            }
+        }
+        // SMS and Meta are not configured here: the webhooks do not exist.
+        ("POST", "/webhooks/twilio/sms") | ("GET" | "POST", "/webhooks/meta") => 404,
         (m, p) => panic!("{m} {p} has no expectation in the authorization matrix: declare its policy here"),
     }
 }
@@ -250,6 +266,7 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
         }
         ("PATCH", "/api/v1/vendors/{id}") => json!({"status": "pending"}),
         ("PUT", "/api/v1/me/notification-preferences") => json!({"channels": ["email"]}),
+        ("POST", "/api/v1/social/items/{id}/moderation") => json!({"action": "hide"}),
         _ => json!({}),
     }
 }

@@ -137,3 +137,93 @@ pub async fn sms_sink() -> SmsSink {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     SmsSink { addr, requests, status, arrived }
 }
+
+/// One call to the Graph API stand-in: method, path, query, content type and body.
+#[derive(Clone, Debug)]
+pub struct GraphCall {
+    pub path: String,
+    pub query: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl GraphCall {
+    /// The JSON body (Send API calls).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A form field of the body, or a query parameter.
+    pub fn param(&self, name: &str) -> Option<String> {
+        [self.body.as_str(), self.query.as_str()].iter().find_map(|s| {
+            s.split('&').find_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                (k == name).then(|| urlencoding_decode(v))
+            })
+        })
+    }
+}
+
+fn urlencoding_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() + 1 => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// An HTTP server standing in for the Graph API: records every POST and answers `status`.
+pub struct GraphSink {
+    pub addr: SocketAddr,
+    pub calls: Arc<Mutex<Vec<GraphCall>>>,
+    pub status: Arc<AtomicU16>,
+    pub arrived: Arc<tokio::sync::Notify>,
+}
+
+type GraphState = (Arc<Mutex<Vec<GraphCall>>>, Arc<AtomicU16>, Arc<tokio::sync::Notify>);
+
+pub async fn graph_sink() -> GraphSink {
+    use axum::extract::State;
+    let calls: Arc<Mutex<Vec<GraphCall>>> = Arc::default();
+    let status = Arc::new(AtomicU16::new(200));
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let state: GraphState = (calls.clone(), status.clone(), arrived.clone());
+    let app = axum::Router::new()
+        .fallback(axum::routing::post(
+            |State((calls, status, signal)): State<GraphState>,
+             uri: axum::http::Uri,
+             headers: axum::http::HeaderMap,
+             body: axum::body::Bytes| async move {
+                let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                calls.lock().unwrap().push(GraphCall {
+                    path: uri.path().to_owned(),
+                    query: uri.query().unwrap_or("").to_owned(),
+                    content_type,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+                signal.notify_one();
+                let code = axum::http::StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap();
+                let body = if code.is_success() {
+                    serde_json::json!({"recipient_id": "1", "message_id": "m_out", "success": true, "id": "c_1"})
+                } else {
+                    serde_json::json!({"error": {"message": "stand-in failure", "code": 2, "is_transient": true}})
+                };
+                (code, axum::Json(body))
+            },
+        ))
+        .with_state(state);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    GraphSink { addr, calls, status, arrived }
+}

@@ -1,0 +1,529 @@
+//! The social bridge's storage: inbound items from Messenger, Instagram, page comments and SMS,
+//! the decisions taken on them, and the Graph API calls owed.
+//!
+//! An inbound event is written (sealed, with its audit event) before the webhook is answered;
+//! concurrent webhooks share one commit through a writer task, as message sends do. The raw
+//! event is kept only until it is processed; then only the sealed sender, the sealed redacted
+//! text and the decision remain, until the retention period ends. Platform ids are stored only
+//! sealed, and looked up through blind indexes.
+
+use std::collections::HashSet;
+
+use portico_crypto::{Aad, DataKey, Sealed};
+use portico_domain::audit::AuditRecord;
+use portico_domain::social::{ActionKind, Category, Decision, InboundEvent, SocialChannel, Template};
+use portico_domain::{PhiText, Timestamp, id};
+use sqlx::{AnyConnection, AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
+
+mod review;
+
+pub use review::{Moderation, Queue, ReviewError};
+
+use crate::keys::Keyring;
+use crate::{Backend, Store, StoreError, audit};
+
+const TABLE: &str = "social_items";
+const DEDUPE_INDEX: &str = "social.dedupe";
+const SENDER_INDEX: &str = "social.sender";
+/// The most inbound events written in one transaction.
+const MAX_BATCH: usize = 512;
+
+fn seal(key: &DataKey, column: &str, row: &str, text: &str) -> Result<Vec<u8>, StoreError> {
+    Ok(key.seal(&Aad::field(TABLE, column, row), text.as_bytes())?.into_bytes())
+}
+
+fn open(key: &DataKey, column: &'static str, row: &str, sealed: Vec<u8>) -> Result<PhiText, StoreError> {
+    let plain = key
+        .open(&Aad::field(TABLE, column, row), &Sealed::from_bytes(sealed))
+        .map_err(|_| StoreError::Integrity(column))?;
+    String::from_utf8(plain).map(PhiText::new).map_err(|_| StoreError::Integrity(column))
+}
+
+/// An inbound event sealed and ready to insert.
+struct Prepared {
+    id: String,
+    dedupe: Vec<u8>,
+    channel: &'static str,
+    payload: Vec<u8>,
+}
+
+type Reply = oneshot::Sender<Result<usize, StoreError>>;
+
+/// The writer that batches inbound events of concurrent webhooks into one commit.
+#[derive(Clone)]
+pub(crate) struct Inbox {
+    queue: mpsc::Sender<(Vec<Prepared>, AuditRecord, Timestamp, Reply)>,
+}
+
+impl Inbox {
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> Self {
+        let (queue, rx) = mpsc::channel(1024);
+        tokio::spawn(inbox_writer(pool, backend, rx));
+        Self { queue }
+    }
+}
+
+async fn inbox_writer(
+    pool: AnyPool,
+    backend: Backend,
+    mut rx: mpsc::Receiver<(Vec<Prepared>, AuditRecord, Timestamp, Reply)>,
+) {
+    let mut jobs = Vec::with_capacity(64);
+    while rx.recv_many(&mut jobs, 64).await > 0 {
+        match write_inbound(&pool, backend, &jobs).await {
+            Ok(inserted) => {
+                for (prepared, _, _, reply) in jobs.drain(..) {
+                    let _ = reply.send(Ok(prepared.iter().filter(|p| inserted.contains(&p.id)).count()));
+                }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                for (_, _, _, reply) in jobs.drain(..) {
+                    let _ = reply.send(Err(StoreError::Database(sqlx::Error::Protocol(text.clone()))));
+                }
+            }
+        }
+    }
+}
+
+/// Inserts every job's events in one transaction, skipping redeliveries, with one audit event
+/// per new item; returns the ids inserted.
+async fn write_inbound(
+    pool: &AnyPool,
+    backend: Backend,
+    jobs: &[(Vec<Prepared>, AuditRecord, Timestamp, Reply)],
+) -> Result<HashSet<String>, StoreError> {
+    let mut tx = match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    };
+    let rows: Vec<(&Prepared, Timestamp)> = jobs.iter().flat_map(|(p, _, at, _)| p.iter().map(|p| (p, *at))).collect();
+    let mut inserted = HashSet::new();
+    for chunk in crate::batch::pow2_chunks(&rows, MAX_BATCH.min(128)) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                format!("(${}, ${}, ${}, ${}, ${}, 'pending')", r * 5 + 1, r * 5 + 2, r * 5 + 3, r * 5 + 4, r * 5 + 5)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO social_items (id, dedupe_key, channel, payload, received_at, status) VALUES {}
+             ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (p, at) in chunk {
+            q = q.bind(&p.id).bind(&p.dedupe).bind(p.channel).bind(&p.payload).bind(at.unix_millis());
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            inserted.insert(row.try_get::<String, _>("id")?);
+        }
+    }
+    let events: Vec<(Timestamp, AuditRecord)> = jobs
+        .iter()
+        .flat_map(|(p, rec, at, _)| {
+            p.iter().filter(|p| inserted.contains(&p.id)).map(|p| (*at, rec.clone().resource(&p.id)))
+        })
+        .collect();
+    audit::insert_many(&mut tx, &events).await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// An inbound item claimed for processing, opened.
+#[derive(Clone, Debug)]
+pub struct ClaimedItem {
+    /// Id.
+    pub id: String,
+    /// The event as received (`None` if it no longer opens: it is then ignored).
+    pub event: Option<InboundEvent>,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+}
+
+/// What processing decided about an item.
+#[derive(Clone, Debug)]
+pub struct Processed {
+    /// Id.
+    pub id: String,
+    /// The event.
+    pub event: Option<InboundEvent>,
+    /// The text with PHI replaced by `[LABEL]`.
+    pub redacted: String,
+    /// The labels the scanner found, comma-separated (no text).
+    pub labels: String,
+    /// Whether PHI was found.
+    pub phi: bool,
+    /// For comments, what the comment reveals.
+    pub category: Option<Category>,
+    /// The decision, before the reply window is applied.
+    pub decision: Decision,
+    /// Calls owed to the platform. A `SendMessage` is dropped (decision `no_reply_window`) when
+    /// the sender had an automatic reply within the window.
+    pub actions: Vec<(ActionKind, Option<Template>)>,
+    /// The audit event of the decision.
+    pub audit: AuditRecord,
+}
+
+/// A call owed to the platform, claimed for delivery.
+#[derive(Clone, Debug)]
+pub struct ClaimedAction {
+    /// Id.
+    pub id: String,
+    /// The item it concerns.
+    pub item_id: String,
+    /// The item's channel.
+    pub channel: SocialChannel,
+    /// What to do.
+    pub kind: ActionKind,
+    /// The standard message it carries.
+    pub template: Option<Template>,
+    /// The recipient (page-scoped id) or the comment's id, opened for this call.
+    pub target: PhiText,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+}
+
+/// How a call to the platform ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionOutcome {
+    /// Done.
+    Sent,
+    /// Failed; try again at this time.
+    Retry(Timestamp, String),
+    /// Failed for good.
+    Dead(String),
+}
+
+/// An item as the social inbox shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SocialItem {
+    /// Id.
+    pub id: String,
+    /// `messenger`, `instagram`, `facebook_comment`, `instagram_comment`, `sms`.
+    pub channel: String,
+    /// When it arrived (Unix ms).
+    pub received_at: i64,
+    /// The text with PHI replaced by `[LABEL]` (empty until processed).
+    pub redacted_text: String,
+    /// Whether PHI was found.
+    pub phi_detected: bool,
+    /// The PHI labels found.
+    pub labels: Vec<String>,
+    /// For comments: `phi`, `relationship` or `neutral`.
+    pub category: Option<String>,
+    /// What Portico did.
+    pub decision: Option<String>,
+    /// `open` or `handled`.
+    pub review: String,
+    /// The platform calls made or owed: `kind:status`.
+    pub actions: Vec<String>,
+}
+
+fn int(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
+    Ok(match r.try_get::<Option<i64>, _>(col) {
+        Ok(v) => v,
+        Err(_) => r.try_get::<Option<i32>, _>(col)?.map(i64::from),
+    })
+}
+
+fn channel_of(r: &sqlx::any::AnyRow) -> Result<SocialChannel, StoreError> {
+    SocialChannel::parse(&r.try_get::<String, _>("channel")?).ok_or(StoreError::Integrity("social_items.channel"))
+}
+
+impl Store {
+    fn prepare(&self, e: &InboundEvent, at: Timestamp) -> Result<Prepared, StoreError> {
+        let id = id::new_v7(at).to_string();
+        Ok(Prepared {
+            dedupe: self.keys.blind.index(DEDUPE_INDEX, &e.dedupe_key()),
+            channel: e.channel.as_str(),
+            payload: seal(&self.keys.social, "payload", &id, &e.encode())?,
+            id,
+        })
+    }
+
+    /// Writes inbound events durably (sealed, each with its audit event `rec`), sharing one
+    /// commit with concurrent callers; a redelivered event is skipped. Returns how many were new.
+    pub async fn enqueue_social(
+        &self,
+        events: &[InboundEvent],
+        at: Timestamp,
+        rec: &AuditRecord,
+    ) -> Result<usize, StoreError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let prepared = events.iter().map(|e| self.prepare(e, at)).collect::<Result<Vec<_>, _>>()?;
+        let (reply, answer) = oneshot::channel();
+        self.social_inbox
+            .queue
+            .send((prepared, rec.clone(), at, reply))
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+        answer.await.map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?
+    }
+
+    /// Leases up to `limit` unprocessed items until `lease_until` and opens them; each claim is
+    /// audited (`rec`) in the same transaction. Nodes never get the same row.
+    pub async fn claim_social(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+        rec: &AuditRecord,
+    ) -> Result<Vec<ClaimedItem>, StoreError> {
+        let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE social_items SET status = 'processing', lease_until = $1, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM social_items
+                          WHERE status = 'pending' OR (status = 'processing' AND lease_until < $2)
+                          ORDER BY received_at LIMIT $3 {lock})
+             RETURNING id, channel, payload, attempts"
+        );
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(lease_until.unix_millis())
+            .bind(now.unix_millis())
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let channel = channel_of(r)?;
+            let payload: Option<Vec<u8>> = r.try_get("payload")?;
+            let event = payload
+                .and_then(|p| open(&self.keys.social, "payload", &id, p).ok())
+                .and_then(|t| InboundEvent::decode(channel, t.expose()));
+            claimed.push(ClaimedItem { id, event, attempt: int(r, "attempts")?.unwrap_or(1) });
+        }
+        let events: Vec<(Timestamp, AuditRecord)> =
+            claimed.iter().map(|c| (now, rec.clone().resource(&c.id))).collect();
+        audit::insert_many(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Records the decisions on processed items, the platform calls they owe and their audit
+    /// events, in one transaction; the raw events are dropped. Returns the final decision of
+    /// each (a reply inside the sender's window becomes `no_reply_window`).
+    pub async fn finish_social(
+        &self,
+        done: &[Processed],
+        at: Timestamp,
+        window_ms: i64,
+    ) -> Result<Vec<Decision>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut replied = HashSet::new();
+        let mut out = Vec::with_capacity(done.len());
+        for p in done {
+            out.push(finish_item(&mut tx, &self.keys, p, at, window_ms, &mut replied).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Records an item that was decided as it arrived (an SMS answered in the webhook's own
+    /// response), with its audit events, in one transaction. `None` if it is a redelivery.
+    pub async fn record_social_now(
+        &self,
+        p: &Processed,
+        at: Timestamp,
+        window_ms: i64,
+        received: &AuditRecord,
+    ) -> Result<Option<Decision>, StoreError> {
+        let Some(event) = &p.event else { return Ok(None) };
+        let prepared = self.prepare(event, at)?;
+        let mut tx = self.begin_write().await?;
+        let fresh = sqlx::query(
+            "INSERT INTO social_items (id, dedupe_key, channel, received_at, status, attempts)
+             VALUES ($1, $2, $3, $4, 'processing', 1) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(&prepared.id)
+        .bind(&prepared.dedupe)
+        .bind(prepared.channel)
+        .bind(at.unix_millis())
+        .execute(&mut *tx)
+        .await?;
+        if fresh.rows_affected() == 0 {
+            return Ok(None);
+        }
+        audit::insert(&mut tx, at, &received.clone().resource(&prepared.id)).await?;
+        let p = Processed { id: prepared.id, ..p.clone() };
+        let decision = finish_item(&mut tx, &self.keys, &p, at, window_ms, &mut HashSet::new()).await?;
+        tx.commit().await?;
+        Ok(Some(decision))
+    }
+}
+
+async fn finish_item(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    p: &Processed,
+    at: Timestamp,
+    window_ms: i64,
+    replied_in_batch: &mut HashSet<Vec<u8>>,
+) -> Result<Decision, StoreError> {
+    let sender_index =
+        p.event.as_ref().map(|e| keys.blind.index(SENDER_INDEX, &format!("{}:{}", e.channel.as_str(), e.sender)));
+    let mut decision = p.decision;
+    let mut actions = p.actions.clone();
+    let mut replied_at = None;
+    if let (Some(index), true) = (&sender_index, actions.iter().any(|(k, _)| *k == ActionKind::SendMessage)) {
+        let recent = sqlx::query("SELECT 1 FROM social_items WHERE sender_index = $1 AND replied_at > $2 LIMIT 1")
+            .bind(index)
+            .bind(at.unix_millis() - window_ms)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        if recent || !replied_in_batch.insert(index.clone()) {
+            decision = Decision::NoReplyWindow;
+            actions.retain(|(k, _)| *k != ActionKind::SendMessage);
+        } else {
+            replied_at = Some(at.unix_millis());
+        }
+    }
+    let key = &keys.social;
+    let sealed = |col: &str, text: &str| seal(key, col, &p.id, text);
+    let (target, sender) = match &p.event {
+        // A comment is acted on by its id; a message is answered to its sender.
+        Some(e) if e.channel.is_comment() => {
+            (Some(sealed("target", &e.external_id)?), Some(sealed("sender", &e.sender)?))
+        }
+        Some(e) => (Some(sealed("target", &e.sender)?), Some(sealed("sender", &e.sender)?)),
+        None => (None, None),
+    };
+    sqlx::query(
+        "UPDATE social_items SET status = 'done', payload = NULL, lease_until = NULL, target = $1, sender = $2,
+            sender_index = $3, redacted = $4, phi_detected = $5, labels = $6, category = $7, decision = $8,
+            replied_at = $9, processed_at = $10, review = $11
+         WHERE id = $12",
+    )
+    .bind(target)
+    .bind(sender)
+    .bind(sender_index)
+    .bind(sealed("redacted", &p.redacted)?)
+    .bind(i64::from(p.phi))
+    .bind(&p.labels)
+    .bind(p.category.map(Category::as_str))
+    .bind(decision.as_str())
+    .bind(replied_at)
+    .bind(at.unix_millis())
+    // Nothing for staff to look at: a comment left alone, an unreadable event.
+    .bind(if matches!(decision, Decision::Left | Decision::Ignored) { "handled" } else { "open" })
+    .bind(&p.id)
+    .execute(&mut *conn)
+    .await?;
+    for (kind, template) in &actions {
+        insert_action(conn, &p.id, *kind, *template, at).await?;
+    }
+    audit::insert(conn, at, &p.audit.clone().resource(&p.id)).await?;
+    Ok(decision)
+}
+
+async fn insert_action(
+    conn: &mut AnyConnection,
+    item: &str,
+    kind: ActionKind,
+    template: Option<Template>,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO social_actions (id, item_id, kind, template, status, due_at, created_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+    )
+    .bind(id::new_v7(at).to_string())
+    .bind(item)
+    .bind(kind.as_str())
+    .bind(template.map(Template::as_str))
+    .bind(at.unix_millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Leases up to `limit` due platform calls until `lease_until`, opening each one's target;
+    /// each claim is audited (`rec`) in the same transaction. SMS items are answered in their
+    /// webhook's response and own no calls.
+    pub async fn claim_social_actions(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+        rec: &AuditRecord,
+    ) -> Result<Vec<ClaimedAction>, StoreError> {
+        let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE social_actions SET status = 'sending', lease_until = $1, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM social_actions
+                          WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND lease_until < $2)
+                          ORDER BY due_at LIMIT $3 {lock})
+             RETURNING id, item_id, kind, template, attempts"
+        );
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(lease_until.unix_millis())
+            .bind(now.unix_millis())
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let item_id: String = r.try_get("item_id")?;
+            let item = sqlx::query("SELECT channel, target FROM social_items WHERE id = $1")
+                .bind(&item_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let target: Vec<u8> =
+                item.try_get::<Option<Vec<u8>>, _>("target")?.ok_or(StoreError::Integrity("target"))?;
+            let template: Option<String> = r.try_get("template")?;
+            claimed.push(ClaimedAction {
+                id: r.try_get("id")?,
+                channel: channel_of(&item)?,
+                kind: ActionKind::parse(&r.try_get::<String, _>("kind")?)
+                    .ok_or(StoreError::Integrity("social_actions.kind"))?,
+                template: template.as_deref().and_then(Template::parse),
+                target: open(&self.keys.social, "target", &item_id, target)?,
+                attempt: int(r, "attempts")?.unwrap_or(1),
+                item_id,
+            });
+        }
+        let events: Vec<(Timestamp, AuditRecord)> =
+            claimed.iter().map(|c| (now, rec.clone().resource(&c.item_id))).collect();
+        audit::insert_many(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Records how platform calls ended, each with its audit event, in one transaction.
+    pub async fn finish_social_actions(
+        &self,
+        done: &[(ClaimedAction, ActionOutcome, AuditRecord)],
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (c, outcome, rec) in done {
+            let (status, due, error) = match outcome {
+                ActionOutcome::Sent => ("sent", None, None),
+                ActionOutcome::Retry(due, why) => ("pending", Some(due.unix_millis()), Some(why.as_str())),
+                ActionOutcome::Dead(why) => ("dead", None, Some(why.as_str())),
+            };
+            sqlx::query(
+                "UPDATE social_actions SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL,
+                    last_error = $3, finished_at = CASE WHEN $1 = 'pending' THEN NULL ELSE $4 END
+                 WHERE id = $5",
+            )
+            .bind(status)
+            .bind(due)
+            .bind(error)
+            .bind(at.unix_millis())
+            .bind(&c.id)
+            .execute(&mut *tx)
+            .await?;
+            audit::insert(&mut tx, at, &rec.clone().resource(&c.item_id)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
