@@ -16,6 +16,7 @@ pub mod messaging;
 pub mod notify;
 pub mod settings;
 pub mod social;
+pub mod testimonials;
 pub mod throttle;
 mod totp;
 pub mod vendors;

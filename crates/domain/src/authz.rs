@@ -59,6 +59,8 @@ pub enum Action {
     /// Read the social inbox and moderation queue (redacted), mark items handled, send the
     /// standard invitation, hide or unhide comments.
     HandleSocial,
+    /// Record HIPAA authorizations and de-identify testimonials, clear them for publishing.
+    ManageTestimonials,
 }
 
 /// Whether `actor` may perform `action`. Anything not explicitly allowed is denied.
@@ -92,6 +94,9 @@ pub fn permits(actor: &Actor, action: &Action) -> bool {
         (Actor::Staff(s), Action::ViewVendors) => matches!(s.role, StaffRole::Admin | StaffRole::PrivacyOfficer),
         (Actor::Staff(s), Action::HandleSocial) => {
             matches!(s.role, StaffRole::FrontDesk | StaffRole::PrivacyOfficer | StaffRole::Admin)
+        }
+        (Actor::Staff(s), Action::ManageTestimonials) => {
+            matches!(s.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
         (Actor::Staff(s), Action::ReviewMisdirected) => {
             matches!(s.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
@@ -226,6 +231,10 @@ mod tests {
             (member(Admin), Action::HandleSocial, true),
             (member(Clinician), Action::HandleSocial, false),
             (member(Billing), Action::HandleSocial, false),
+            (member(PrivacyOfficer), Action::ManageTestimonials, true),
+            (member(Admin), Action::ManageTestimonials, true),
+            (member(FrontDesk), Action::ManageTestimonials, false),
+            (member(Clinician), Action::ManageTestimonials, false),
         ];
         for (actor, action, expected) in rows {
             assert_eq!(permits(&actor, &action), expected, "{actor:?} {action:?}");

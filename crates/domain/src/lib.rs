@@ -17,6 +17,7 @@ pub mod phi_text;
 pub mod role;
 pub mod session;
 pub mod social;
+pub mod testimonial;
 pub mod time;
 pub mod vendor;
 

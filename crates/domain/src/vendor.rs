@@ -84,7 +84,7 @@ impl Standing {
     }
 }
 
-fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String, FieldError> {
+pub(crate) fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String, FieldError> {
     let v = value.trim();
     if (required && v.is_empty()) || v.chars().count() > max || v.chars().any(char::is_control) {
         let reason = if required { "must be 1 to 200 characters, no control characters" } else { "is too long" };

@@ -26,6 +26,7 @@ mod patients;
 mod sessions;
 pub mod social;
 mod staff;
+pub mod testimonials;
 pub mod vendors;
 
 use std::str::FromStr;

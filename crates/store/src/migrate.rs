@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_social.sql"),
         postgres: include_str!("../migrations/postgres/0011_social.sql"),
     },
+    Migration {
+        version: 12,
+        name: "testimonials",
+        sqlite: include_str!("../migrations/sqlite/0012_testimonials.sql"),
+        postgres: include_str!("../migrations/postgres/0012_testimonials.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

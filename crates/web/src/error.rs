@@ -51,6 +51,8 @@ pub enum ErrorCode {
     InvalidCode,
     /// Too many attempts; see `Retry-After`.
     RateLimited,
+    /// A testimonial cannot be cleared: no HIPAA authorization of the patient is in force.
+    AuthorizationRequired,
     /// A dependency (the database) is not reachable.
     Unavailable,
     /// Something went wrong on the server.
@@ -69,7 +71,7 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Conflict | EmailTaken | AlreadyEnrolled => StatusCode::CONFLICT,
+            Conflict | EmailTaken | AlreadyEnrolled | AuthorizationRequired => StatusCode::CONFLICT,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -87,7 +87,13 @@ pub async fn metrics() -> Response {
         api::social::comments,
         api::social::handled,
         api::social::invite,
-        api::social::moderate
+        api::social::moderate,
+        api::testimonials::record_authorization,
+        api::testimonials::authorizations,
+        api::testimonials::revoke,
+        api::testimonials::create,
+        api::testimonials::list,
+        api::testimonials::publishable
     )
 )]
 pub struct ApiDoc;

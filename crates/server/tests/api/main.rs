@@ -24,4 +24,5 @@ mod security;
 mod sessions;
 mod sinks;
 mod social;
+mod testimonials;
 mod vendors;

@@ -218,6 +218,33 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET", "/api/v1/testimonials" | "/api/v1/patients/{id}/authorizations") => {
+            if is(PrivacyOfficer) || is(Admin) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/v1/testimonials") => {
+            if is(PrivacyOfficer) || is(Admin) {
+                201
+            } else {
+                403
+            }
+        }
+        // No patient, authorization or testimonial has a thread's id, or a random one.
+        (
+            "POST",
+            "/api/v1/patients/{id}/authorizations"
+            | "/api/v1/authorizations/{id}/revoke"
+            | "/api/v1/testimonials/{id}/publishable",
+        ) => {
+            if is(PrivacyOfficer) || is(Admin) {
+                404
+            } else {
+                403
+            }
+        }
         // SMS and Meta are not configured here: the webhooks do not exist.
         ("POST", "/webhooks/twilio/sms") | ("GET" | "POST", "/webhooks/meta") => 404,
         (m, p) => panic!("{m} {p} has no expectation in the authorization matrix: declare its policy here"),
@@ -267,6 +294,10 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
         ("PATCH", "/api/v1/vendors/{id}") => json!({"status": "pending"}),
         ("PUT", "/api/v1/me/notification-preferences") => json!({"channels": ["email"]}),
         ("POST", "/api/v1/social/items/{id}/moderation") => json!({"action": "hide"}),
+        ("POST", "/api/v1/patients/{id}/authorizations") => {
+            json!({"scope": "testimonial", "signed_on": "2026-01-01", "expires_on": "2027-01-01"})
+        }
+        ("POST", "/api/v1/testimonials") => json!({"patient_id": f.patient_id, "text": "They were kind."}),
         _ => json!({}),
     }
 }

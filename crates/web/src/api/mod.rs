@@ -8,5 +8,6 @@ pub mod me;
 pub mod preferences;
 pub mod social;
 pub mod teams;
+pub mod testimonials;
 pub mod threads;
 pub mod vendors;
