@@ -9,7 +9,9 @@
 //!    and counts the events acknowledged per second (each durably queued and audited before
 //!    its 200; the worker processes and answers them meanwhile on the same two cores).
 //!
-//! The load generator runs in the same process, on the same cores.
+//! 3. waits until every accepted event has been answered, and prints how long that took.
+//!
+//! The load generator and the Graph stand-in run in the same process, on the same cores.
 #![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a benchmark program")]
 #![expect(clippy::disallowed_methods, reason = "latency is measured on the monotonic clock")]
 
@@ -48,17 +50,57 @@ async fn graph_stand_in() -> (String, mpsc::UnboundedReceiver<(String, Instant)>
     (format!("http://{addr}"), rx)
 }
 
-fn signed_dm(mid: &str, sender: &str) -> (String, String) {
-    let body = serde_json::json!({"object": "page", "entry": [{"id": "1122334455", "time": 1, "messaging": [
-        {"sender": {"id": sender}, "recipient": {"id": "1122334455"}, "timestamp": 1,
-         "message": {"mid": mid, "text": "hello, what are your hours on saturday?"}}]}]})
-    .to_string();
+/// A signed webhook carrying `n` messages (Meta batches events under load), each from a new
+/// sender `{sender}.{i}` with mid `{mid}.{i}`.
+fn signed_dms(mid: &str, sender: &str, n: usize) -> (String, String) {
+    let messaging: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({"sender": {"id": format!("{sender}.{i}")}, "recipient": {"id": "1122334455"},
+                "timestamp": 1, "message": {"mid": format!("{mid}.{i}"), "text": "hello, what are your hours on saturday?"}})
+        })
+        .collect();
+    let body =
+        serde_json::json!({"object": "page", "entry": [{"id": "1122334455", "time": 1, "messaging": messaging}]})
+            .to_string();
     let sig = portico_crypto::webhook::meta_signature(SECRET, body.as_bytes());
     (body, sig)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Posts signed webhooks of `per_post` messages from `clients` connections for `seconds`;
+/// prints and returns the events acknowledged.
+async fn burst(client: &reqwest::Client, url: &str, clients: usize, seconds: u64, per_post: usize) -> u64 {
+    let accepted = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (client, url, accepted) = (client.clone(), url.to_owned(), accepted.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let (body, sig) =
+                    signed_dms(&format!("m_{per_post}_{c}_{n}"), &format!("S{per_post}x{c}x{n}"), per_post);
+                let resp = client.post(&url).header("x-hub-signature-256", sig).body(body).send().await.unwrap();
+                assert_eq!(resp.status(), 200);
+                accepted.fetch_add(per_post as u64, Ordering::Relaxed);
+                n += 1;
+            }
+        }));
+    }
+    let started = Instant::now();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let n = accepted.load(Ordering::Relaxed);
+    println!(
+        "webhook events accepted (durably queued and audited), {per_post} per request, {clients} connections: {n} in {elapsed:.1} s = {:.0} events/s",
+        n as f64 / elapsed
+    );
+    n
 }
 
 #[tokio::main]
@@ -89,8 +131,8 @@ async fn main() {
 
     let mut latencies = Vec::with_capacity(latency_events as usize);
     for i in 0..latency_events {
-        let sender = format!("LAT{i}");
-        let (body, sig) = signed_dm(&format!("m_lat_{i}"), &sender);
+        let sender = format!("LAT{i}.0");
+        let (body, sig) = signed_dms(&format!("m_lat_{i}"), &format!("LAT{i}"), 1);
         let started = Instant::now();
         let resp = client.post(&url).header("x-hub-signature-256", sig).body(body).send().await.unwrap();
         assert_eq!(resp.status(), 200);
@@ -113,32 +155,17 @@ async fn main() {
         );
     }
 
-    let accepted = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let (client, url, accepted) = (client.clone(), url.clone(), accepted.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                let (body, sig) = signed_dm(&format!("m_{c}_{n}"), &format!("S{c}x{n}"));
-                let resp = client.post(&url).header("x-hub-signature-256", sig).body(body).send().await.unwrap();
-                assert_eq!(resp.status(), 200);
-                accepted.fetch_add(1, Ordering::Relaxed);
-                n += 1;
-            }
-        }));
+    for per_post in [1usize, 10] {
+        let n = burst(&client, &url, clients, seconds, per_post).await;
+        // Every accepted event is answered: how long the backlog takes to drain.
+        let started = Instant::now();
+        for _ in 0..n {
+            tokio::time::timeout(Duration::from_secs(600), sends.recv()).await.unwrap().unwrap();
+        }
+        println!(
+            "  the backlog of {n} was answered (Send API calls) {:.1} s after the burst ended",
+            started.elapsed().as_secs_f64()
+        );
     }
-    let started = Instant::now();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let n = accepted.load(Ordering::Relaxed);
-    println!(
-        "webhook events accepted (durably queued and audited), {clients} connections, {seconds} s: {n} in {elapsed:.1} s = {:.0} events/s",
-        n as f64 / elapsed
-    );
-    drop(sends);
     running.stop().await.unwrap();
 }

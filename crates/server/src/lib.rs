@@ -188,46 +188,45 @@ async fn delivery_loop(
     }
 }
 
-/// The social bridge's worker: processes queued items and makes the Graph API calls they owe
-/// as soon as a webhook queues something (and every second, for retries and other nodes'
-/// items); purges items past their retention every hour.
+/// The social bridge's worker. When webhooks arrive at a human pace it wakes as soon as one
+/// queues something, so the answer leaves within milliseconds. During a burst (more than
+/// [`HOT`] events accepted in a quarter second) SQLite's single writer is kept for the webhooks:
+/// the worker then answers only a small slice each quarter second and drains the rest when
+/// the burst is over, so Meta gets its 200 quickly and nothing is lost. Items past their
+/// retention are purged every hour.
 async fn social_loop(
     app: App,
     graph: Option<portico_app::social::meta::Graph>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(250));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut since_purge = 0u32;
+    let (mut since_purge, mut seen, mut hot) = (0u32, app.social_accepted(), false);
     loop {
         tokio::select! {
-            _ = app.social_queued() => {}
-            _ = ticks.tick() => since_purge += 1,
+            _ = app.social_queued(), if !hot => {}
+            _ = ticks.tick() => {
+                since_purge += 1;
+                let now = app.social_accepted();
+                hot = now - seen > HOT;
+                seen = now;
+            }
             _ = stop.changed() => return,
         }
-        loop {
-            match app.process_social(256).await {
-                Ok(decided) if !decided.is_empty() => {}
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::error!(error = %e, "social processing failed");
-                    break;
-                }
-            }
+        let budget = if hot { 64 } else { 512 };
+        match app.process_social(budget).await {
+            Ok(decided) if decided.len() == budget as usize => app.social_wake_again(),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "social processing failed"),
         }
         if let Some(g) = &graph {
-            loop {
-                match app.deliver_social(g, 64).await {
-                    Ok(0) => break,
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "social delivery failed");
-                        break;
-                    }
-                }
+            match app.deliver_social(g, budget).await {
+                Ok(n) if n == budget as usize => app.social_wake_again(),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "social delivery failed"),
             }
         }
-        if since_purge >= 3600 {
+        if since_purge >= 4 * 3600 {
             since_purge = 0;
             match app.purge_social().await {
                 Ok(0) => {}
@@ -237,6 +236,9 @@ async fn social_loop(
         }
     }
 }
+
+/// Events accepted in a quarter second above which the social worker yields to the webhooks.
+const HOT: u64 = 100;
 
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();

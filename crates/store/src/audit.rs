@@ -107,7 +107,7 @@ pub(crate) async fn insert_many(
     events: &[(Timestamp, AuditRecord)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 12;
-    for chunk in crate::batch::pow2_chunks(events, 64) {
+    for chunk in crate::batch::pow2_chunks(events, crate::batch::rows_per_statement(COLS)) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
             .collect();

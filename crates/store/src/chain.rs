@@ -299,7 +299,7 @@ impl Store {
                 links.push(next.clone());
                 last = Some(next);
             }
-            for chunk in crate::batch::pow2_chunks(&links, 256) {
+            for chunk in crate::batch::pow2_chunks(&links, crate::batch::rows_per_statement(3)) {
                 let values: Vec<String> =
                     (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -109,6 +109,16 @@ impl App {
         Ok(fresh)
     }
 
+    /// Asks the worker for another pass at once (its last one was full).
+    pub fn social_wake_again(&self) {
+        self.social_wake.notify_one();
+    }
+
+    /// How many inbound events this node has accepted since it started (for the worker's pacing).
+    pub fn social_accepted(&self) -> u64 {
+        self.store.social_accepted()
+    }
+
     /// Waits until [`accept_social`](Self::accept_social) has queued something (for the worker).
     pub async fn social_queued(&self) {
         self.social_wake.notified().await;
@@ -177,18 +187,10 @@ impl App {
         (Some(category), decision, actions)
     }
 
-    /// Processes up to `limit` queued items: scan, decide, record (dropping the raw text), and
-    /// owe the platform calls. Returns the decisions, in order.
+    /// Processes up to `limit` queued items in one transaction: scan, decide, record (dropping
+    /// the raw text), and owe the platform calls. Returns the decisions, in order.
     pub async fn process_social(&self, limit: i64) -> Result<Vec<Decision>, Unexpected> {
-        let now = self.now();
-        let lease = now.plus(Duration::from_secs(60));
-        let claim = system_record("social.scan", &RequestContext::default());
-        let claimed = self.store.claim_social(now, lease, limit, &claim).await?;
-        if claimed.is_empty() {
-            return Ok(Vec::new());
-        }
-        let processed: Vec<Processed> = claimed.iter().map(|c| self.decide(c)).collect();
-        Ok(self.store.finish_social(&processed, self.now(), window_ms()).await?)
+        Ok(self.store.process_social(limit, self.now(), window_ms(), |c| self.decide(c)).await?)
     }
 
     /// Makes up to `limit` due Graph API calls; returns how many succeeded.

@@ -8,6 +8,8 @@
 //! sealed, and looked up through blind indexes.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use portico_crypto::{Aad, DataKey, Sealed};
 use portico_domain::audit::AuditRecord;
@@ -26,8 +28,6 @@ use crate::{Backend, Store, StoreError, audit};
 const TABLE: &str = "social_items";
 const DEDUPE_INDEX: &str = "social.dedupe";
 const SENDER_INDEX: &str = "social.sender";
-/// The most inbound events written in one transaction.
-const MAX_BATCH: usize = 512;
 
 fn seal(key: &DataKey, column: &str, row: &str, text: &str) -> Result<Vec<u8>, StoreError> {
     Ok(key.seal(&Aad::field(TABLE, column, row), text.as_bytes())?.into_bytes())
@@ -54,13 +54,15 @@ type Reply = oneshot::Sender<Result<usize, StoreError>>;
 #[derive(Clone)]
 pub(crate) struct Inbox {
     queue: mpsc::Sender<(Vec<Prepared>, AuditRecord, Timestamp, Reply)>,
+    /// Events accepted since start (new ones only), for the worker's pacing.
+    accepted: Arc<AtomicU64>,
 }
 
 impl Inbox {
     pub(crate) fn start(pool: AnyPool, backend: Backend) -> Self {
         let (queue, rx) = mpsc::channel(1024);
         tokio::spawn(inbox_writer(pool, backend, rx));
-        Self { queue }
+        Self { queue, accepted: Arc::default() }
     }
 }
 
@@ -100,7 +102,7 @@ async fn write_inbound(
     };
     let rows: Vec<(&Prepared, Timestamp)> = jobs.iter().flat_map(|(p, _, at, _)| p.iter().map(|p| (p, *at))).collect();
     let mut inserted = HashSet::new();
-    for chunk in crate::batch::pow2_chunks(&rows, MAX_BATCH.min(128)) {
+    for chunk in crate::batch::pow2_chunks(&rows, crate::batch::rows_per_statement(5)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|r| {
                 format!("(${}, ${}, ${}, ${}, ${}, 'pending')", r * 5 + 1, r * 5 + 2, r * 5 + 3, r * 5 + 4, r * 5 + 5)
@@ -260,34 +262,40 @@ impl Store {
             .send((prepared, rec.clone(), at, reply))
             .await
             .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
-        answer.await.map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?
+        let fresh = answer.await.map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))??;
+        self.social_inbox.accepted.fetch_add(fresh as u64, Ordering::Relaxed);
+        Ok(fresh)
     }
 
-    /// Leases up to `limit` unprocessed items until `lease_until` and opens them; each claim is
-    /// audited (`rec`) in the same transaction. Nodes never get the same row.
-    pub async fn claim_social(
+    /// How many inbound events this node has accepted since it started.
+    pub fn social_accepted(&self) -> u64 {
+        self.social_inbox.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Processes up to `limit` queued items in one transaction: opens each, asks `decide`
+    /// (the scan and the policy, pure CPU), then records every decision, the platform calls
+    /// owed and one audit event per item, and drops the raw events. A crash before the commit
+    /// leaves the items queued; PostgreSQL nodes skip items another node is processing.
+    /// Returns the final decision of each (a reply inside the sender's window becomes
+    /// `no_reply_window`).
+    pub async fn process_social(
         &self,
-        now: Timestamp,
-        lease_until: Timestamp,
         limit: i64,
-        rec: &AuditRecord,
-    ) -> Result<Vec<ClaimedItem>, StoreError> {
+        at: Timestamp,
+        window_ms: i64,
+        mut decide: impl FnMut(&ClaimedItem) -> Processed,
+    ) -> Result<Vec<Decision>, StoreError> {
         let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "UPDATE social_items SET status = 'processing', lease_until = $1, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM social_items
-                          WHERE status = 'pending' OR (status = 'processing' AND lease_until < $2)
-                          ORDER BY received_at LIMIT $3 {lock})
-             RETURNING id, channel, payload, attempts"
+            "SELECT id, channel, payload, attempts FROM social_items WHERE status = 'pending'
+             ORDER BY received_at LIMIT $1 {lock}"
         );
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(lease_until.unix_millis())
-            .bind(now.unix_millis())
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut claimed = Vec::with_capacity(rows.len());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&mut *tx).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut processed = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;
             let channel = channel_of(r)?;
@@ -295,32 +303,11 @@ impl Store {
             let event = payload
                 .and_then(|p| open(&self.keys.social, "payload", &id, p).ok())
                 .and_then(|t| InboundEvent::decode(channel, t.expose()));
-            claimed.push(ClaimedItem { id, event, attempt: int(r, "attempts")?.unwrap_or(1) });
+            processed.push(decide(&ClaimedItem { id, event, attempt: int(r, "attempts")?.unwrap_or(0) + 1 }));
         }
-        let events: Vec<(Timestamp, AuditRecord)> =
-            claimed.iter().map(|c| (now, rec.clone().resource(&c.id))).collect();
-        audit::insert_many(&mut tx, &events).await?;
+        let decisions = apply_decisions(&mut tx, &self.keys, &processed, at, window_ms).await?;
         tx.commit().await?;
-        Ok(claimed)
-    }
-
-    /// Records the decisions on processed items, the platform calls they owe and their audit
-    /// events, in one transaction; the raw events are dropped. Returns the final decision of
-    /// each (a reply inside the sender's window becomes `no_reply_window`).
-    pub async fn finish_social(
-        &self,
-        done: &[Processed],
-        at: Timestamp,
-        window_ms: i64,
-    ) -> Result<Vec<Decision>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let mut replied = HashSet::new();
-        let mut out = Vec::with_capacity(done.len());
-        for p in done {
-            out.push(finish_item(&mut tx, &self.keys, p, at, window_ms, &mut replied).await?);
-        }
-        tx.commit().await?;
-        Ok(out)
+        Ok(decisions)
     }
 
     /// Records an item that was decided as it arrived (an SMS answered in the webhook's own
@@ -350,41 +337,89 @@ impl Store {
         }
         audit::insert(&mut tx, at, &received.clone().resource(&prepared.id)).await?;
         let p = Processed { id: prepared.id, ..p.clone() };
-        let decision = finish_item(&mut tx, &self.keys, &p, at, window_ms, &mut HashSet::new()).await?;
+        let decisions = apply_decisions(&mut tx, &self.keys, std::slice::from_ref(&p), at, window_ms).await?;
         tx.commit().await?;
-        Ok(Some(decision))
+        Ok(decisions.first().copied())
     }
 }
 
-async fn finish_item(
+fn sender_index(keys: &Keyring, e: &InboundEvent) -> Vec<u8> {
+    keys.blind.index(SENDER_INDEX, &format!("{}:{}", e.channel.as_str(), e.sender))
+}
+
+/// The senders among `indexes` that had an automatic reply since `since` (one query).
+async fn replied_since(
+    conn: &mut AnyConnection,
+    indexes: &[&Vec<u8>],
+    since: i64,
+) -> Result<HashSet<Vec<u8>>, StoreError> {
+    let mut out = HashSet::new();
+    for chunk in indexes.chunks(256) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT DISTINCT sender_index FROM social_items WHERE replied_at > $1 AND sender_index IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since);
+        for index in chunk {
+            q = q.bind(*index);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            out.insert(row.try_get::<Vec<u8>, _>("sender_index")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the decisions on `items` (no commit): applies the reply window, seals what is kept,
+/// drops the raw events, inserts the calls owed and one audit event per item.
+async fn apply_decisions(
+    conn: &mut AnyConnection,
+    keys: &Keyring,
+    items: &[Processed],
+    at: Timestamp,
+    window_ms: i64,
+) -> Result<Vec<Decision>, StoreError> {
+    let indexes: Vec<Option<Vec<u8>>> = items.iter().map(|p| p.event.as_ref().map(|e| sender_index(keys, e))).collect();
+    let wants_reply = |p: &Processed| p.actions.iter().any(|(k, _)| *k == ActionKind::SendMessage);
+    let asking: Vec<&Vec<u8>> =
+        items.iter().zip(&indexes).filter(|(p, _)| wants_reply(p)).filter_map(|(_, i)| i.as_ref()).collect();
+    let mut replied = replied_since(conn, &asking, at.unix_millis() - window_ms).await?;
+    let mut decisions = Vec::with_capacity(items.len());
+    let mut owed = Vec::new();
+    for (p, index) in items.iter().zip(&indexes) {
+        let mut decision = p.decision;
+        let mut replied_at = None;
+        let mut actions = p.actions.clone();
+        if let (Some(index), true) = (index, wants_reply(p)) {
+            // A set of senders answered in the window, this batch included.
+            if replied.insert(index.clone()) {
+                replied_at = Some(at.unix_millis());
+            } else {
+                decision = Decision::NoReplyWindow;
+                actions.retain(|(k, _)| *k != ActionKind::SendMessage);
+            }
+        }
+        update_item(conn, keys, p, index.as_deref(), decision, replied_at, at).await?;
+        owed.extend(actions.into_iter().map(|(kind, template)| (p.id.as_str(), kind, template)));
+        decisions.push(decision);
+    }
+    insert_actions(conn, &owed, at).await?;
+    let events: Vec<(Timestamp, AuditRecord)> = items.iter().map(|p| (at, p.audit.clone().resource(&p.id))).collect();
+    audit::insert_many(conn, &events).await?;
+    Ok(decisions)
+}
+
+async fn update_item(
     conn: &mut AnyConnection,
     keys: &Keyring,
     p: &Processed,
+    sender_index: Option<&[u8]>,
+    decision: Decision,
+    replied_at: Option<i64>,
     at: Timestamp,
-    window_ms: i64,
-    replied_in_batch: &mut HashSet<Vec<u8>>,
-) -> Result<Decision, StoreError> {
-    let sender_index =
-        p.event.as_ref().map(|e| keys.blind.index(SENDER_INDEX, &format!("{}:{}", e.channel.as_str(), e.sender)));
-    let mut decision = p.decision;
-    let mut actions = p.actions.clone();
-    let mut replied_at = None;
-    if let (Some(index), true) = (&sender_index, actions.iter().any(|(k, _)| *k == ActionKind::SendMessage)) {
-        let recent = sqlx::query("SELECT 1 FROM social_items WHERE sender_index = $1 AND replied_at > $2 LIMIT 1")
-            .bind(index)
-            .bind(at.unix_millis() - window_ms)
-            .fetch_optional(&mut *conn)
-            .await?
-            .is_some();
-        if recent || !replied_in_batch.insert(index.clone()) {
-            decision = Decision::NoReplyWindow;
-            actions.retain(|(k, _)| *k != ActionKind::SendMessage);
-        } else {
-            replied_at = Some(at.unix_millis());
-        }
-    }
-    let key = &keys.social;
-    let sealed = |col: &str, text: &str| seal(key, col, &p.id, text);
+) -> Result<(), StoreError> {
+    let sealed = |col: &str, text: &str| seal(&keys.social, col, &p.id, text);
     let (target, sender) = match &p.event {
         // A comment is acted on by its id; a message is answered to its sender.
         Some(e) if e.channel.is_comment() => {
@@ -396,7 +431,7 @@ async fn finish_item(
     sqlx::query(
         "UPDATE social_items SET status = 'done', payload = NULL, lease_until = NULL, target = $1, sender = $2,
             sender_index = $3, redacted = $4, phi_detected = $5, labels = $6, category = $7, decision = $8,
-            replied_at = $9, processed_at = $10, review = $11
+            replied_at = $9, processed_at = $10, review = $11, attempts = attempts + 1
          WHERE id = $12",
     )
     .bind(target)
@@ -414,32 +449,41 @@ async fn finish_item(
     .bind(&p.id)
     .execute(&mut *conn)
     .await?;
-    for (kind, template) in &actions {
-        insert_action(conn, &p.id, *kind, *template, at).await?;
-    }
-    audit::insert(conn, at, &p.audit.clone().resource(&p.id)).await?;
-    Ok(decision)
+    Ok(())
 }
 
-async fn insert_action(
+/// Inserts the calls owed, in multi-row statements.
+async fn insert_actions(
+    conn: &mut AnyConnection,
+    owed: &[(&str, ActionKind, Option<Template>)],
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    for chunk in crate::batch::pow2_chunks(owed, crate::batch::rows_per_statement(4)) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| format!("(${}, ${}, ${}, ${}, 'pending', $1, $1)", r * 4 + 2, r * 4 + 3, r * 4 + 4, r * 4 + 5))
+            .collect();
+        let sql = format!(
+            "INSERT INTO social_actions (id, item_id, kind, template, status, due_at, created_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at.unix_millis());
+        for (item, kind, template) in chunk {
+            q = q.bind(id::new_v7(at).to_string()).bind(*item).bind(kind.as_str()).bind(template.map(Template::as_str));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Inserts one call owed.
+pub(super) async fn insert_action(
     conn: &mut AnyConnection,
     item: &str,
     kind: ActionKind,
     template: Option<Template>,
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO social_actions (id, item_id, kind, template, status, due_at, created_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
-    )
-    .bind(id::new_v7(at).to_string())
-    .bind(item)
-    .bind(kind.as_str())
-    .bind(template.map(Template::as_str))
-    .bind(at.unix_millis())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    insert_actions(conn, &[(item, kind, template)], at).await
 }
 
 impl Store {
@@ -468,23 +512,33 @@ impl Store {
             .bind(limit)
             .fetch_all(&mut *tx)
             .await?;
+        // The items' channels and targets, in one query.
+        let item_ids: Vec<String> = rows.iter().map(|r| r.try_get("item_id")).collect::<Result<_, _>>()?;
+        let mut targets = std::collections::HashMap::new();
+        for chunk in item_ids.chunks(256) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT id, channel, target FROM social_items WHERE id IN ({})", marks.join(", "));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for item in q.fetch_all(&mut *tx).await? {
+                let id: String = item.try_get("id")?;
+                let target = item.try_get::<Option<Vec<u8>>, _>("target")?.ok_or(StoreError::Integrity("target"))?;
+                targets.insert(id.clone(), (channel_of(&item)?, open(&self.keys.social, "target", &id, target)?));
+            }
+        }
         let mut claimed = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let item_id: String = r.try_get("item_id")?;
-            let item = sqlx::query("SELECT channel, target FROM social_items WHERE id = $1")
-                .bind(&item_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let target: Vec<u8> =
-                item.try_get::<Option<Vec<u8>>, _>("target")?.ok_or(StoreError::Integrity("target"))?;
+        for (r, item_id) in rows.iter().zip(item_ids) {
+            let (channel, target) = targets.get(&item_id).cloned().ok_or(StoreError::NotFound("social item"))?;
             let template: Option<String> = r.try_get("template")?;
             claimed.push(ClaimedAction {
                 id: r.try_get("id")?,
-                channel: channel_of(&item)?,
+                channel,
                 kind: ActionKind::parse(&r.try_get::<String, _>("kind")?)
                     .ok_or(StoreError::Integrity("social_actions.kind"))?,
                 template: template.as_deref().and_then(Template::parse),
-                target: open(&self.keys.social, "target", &item_id, target)?,
+                target,
                 attempt: int(r, "attempts")?.unwrap_or(1),
                 item_id,
             });
@@ -503,11 +557,26 @@ impl Store {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        for (c, outcome, rec) in done {
+        // Successes in one statement; retries and failures (rare) one by one.
+        let sent: Vec<&str> =
+            done.iter().filter(|(_, o, _)| *o == ActionOutcome::Sent).map(|(c, _, _)| c.id.as_str()).collect();
+        for chunk in sent.chunks(256) {
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "UPDATE social_actions SET status = 'sent', lease_until = NULL, finished_at = $1 WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at.unix_millis());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for (c, outcome, _) in done {
             let (status, due, error) = match outcome {
-                ActionOutcome::Sent => ("sent", None, None),
-                ActionOutcome::Retry(due, why) => ("pending", Some(due.unix_millis()), Some(why.as_str())),
-                ActionOutcome::Dead(why) => ("dead", None, Some(why.as_str())),
+                ActionOutcome::Sent => continue,
+                ActionOutcome::Retry(due, why) => ("pending", Some(due.unix_millis()), why.as_str()),
+                ActionOutcome::Dead(why) => ("dead", None, why.as_str()),
             };
             sqlx::query(
                 "UPDATE social_actions SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL,
@@ -521,8 +590,10 @@ impl Store {
             .bind(&c.id)
             .execute(&mut *tx)
             .await?;
-            audit::insert(&mut tx, at, &rec.clone().resource(&c.item_id)).await?;
         }
+        let events: Vec<(Timestamp, AuditRecord)> =
+            done.iter().map(|(c, _, rec)| (at, rec.clone().resource(&c.item_id))).collect();
+        audit::insert_many(&mut tx, &events).await?;
         tx.commit().await?;
         Ok(())
     }
