@@ -21,7 +21,8 @@ pub const BANNER: &str = concat!(
     "  staff:    admin@demo.portico.test (admin), dr.rivera@demo.portico.test (clinician),\n",
     "            nurse.okafor@demo.portico.test (nurse), desk@demo.portico.test (front desk),\n",
     "            billing@demo.portico.test (billing), privacy@demo.portico.test (privacy officer)\n",
-    "  patients: alex.demo@demo.portico.test, sam.demo@demo.portico.test (Sam is also proxy for Riley, a child)"
+    "  patients: alex.demo@demo.portico.test, sam.demo@demo.portico.test (Sam is also proxy for Riley, a child)\n",
+    "  social inbox: sample Messenger messages and page comments, redacted (GET /api/v1/social/messages as the front desk)"
 );
 
 /// Seeds the demo clinic once; a second start finds it there and leaves it.
@@ -58,7 +59,43 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     app.link_proxy(&sys, sam, &link, &ctx).await?;
     let (alex, doctor, nurse) =
         (alex.ok_or_else(|| anyhow::anyhow!("demo patient Alex was not enrolled"))?, ids[1], ids[2]);
-    seed_threads(app, alex, sam, riley, care, doctor, nurse).await
+    seed_threads(app, alex, sam, riley, care, doctor, nurse).await?;
+    seed_social(app).await
+}
+
+/// Sample items of the social bridge, as if they had come from Messenger and the page (no
+/// Meta app is configured in demo mode, so the replies they owe stay queued and are never sent).
+async fn seed_social(app: &App) -> anyhow::Result<()> {
+    use portico_domain::social::{InboundEvent, InboundKind, SocialChannel};
+    let items = [
+        (SocialChannel::Messenger, "demo.m1", "demo.psid.1", "Hi, are you open on Saturday mornings? (FAKE)"),
+        (
+            SocialChannel::Messenger,
+            "demo.m2",
+            "demo.psid.2",
+            "My asthma is worse and my albuterol ran out, can Dr. Demo call me at 503-555-0142? (FAKE)",
+        ),
+        (
+            SocialChannel::FacebookComment,
+            "demo.c1",
+            "demo.user.3",
+            "Dr. Demo Rivera is the best, she treated my son (FAKE)",
+        ),
+        (SocialChannel::FacebookComment, "demo.c2", "demo.user.4", "Is there parking near the clinic? (FAKE)"),
+    ];
+    let events: Vec<InboundEvent> = items
+        .iter()
+        .map(|(channel, id, sender, text)| InboundEvent {
+            channel: *channel,
+            external_id: (*id).to_owned(),
+            sender: (*sender).to_owned(),
+            kind: InboundKind::Text,
+            text: portico_domain::PhiText::new(*text),
+        })
+        .collect();
+    app.accept_social(&events, &portico_app::cli_context()).await?;
+    while !app.process_social(16).await?.is_empty() {}
+    Ok(())
 }
 
 /// Sample conversations: a refill request answered by the doctor with an internal note, and a

@@ -201,6 +201,13 @@ fn serve_demo_seeds_a_fictional_clinic_once() {
         assert_eq!(http.post(format!("{url}/api/v1/auth/login")).json(&staff).send().await.unwrap().status(), 200);
         let inbox: Value = http.get(format!("{url}/api/v1/threads")).send().await.unwrap().json().await.unwrap();
         assert_eq!(inbox["threads"].as_array().unwrap().len(), 2, "the doctor's team inbox has both demo threads");
+        let desk = serde_json::json!({"email": "desk@demo.portico.test", "password": "demo-password-2026"});
+        assert_eq!(http.post(format!("{url}/api/v1/auth/login")).json(&desk).send().await.unwrap().status(), 200);
+        let social: Value =
+            http.get(format!("{url}/api/v1/social/messages")).send().await.unwrap().json().await.unwrap();
+        let texts = social["items"].to_string();
+        assert_eq!(social["items"].as_array().unwrap().len(), 2, "{social}");
+        assert!(texts.contains("[CONDITION]") && !texts.contains("albuterol") && !texts.contains("503-555-0142"));
     });
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(server.wait().unwrap().success());
