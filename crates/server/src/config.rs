@@ -96,6 +96,7 @@ struct NotifyFile {
     email: Option<EmailFile>,
     sms: Option<SmsFile>,
     coalesce_minutes: Option<u64>,
+    lease_seconds: Option<u64>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -212,6 +213,9 @@ pub struct Config {
     pub notify_sms: Option<portico_app::notify::SmsSettings>,
     /// Several messages of one thread within this window make one notification.
     pub notify_window: std::time::Duration,
+    /// How long a delivery worker holds a notification it claimed; after a crash, another
+    /// attempt follows once it lapses.
+    pub notify_lease: std::time::Duration,
     /// The vendor (in the BAA registry) behind each configured channel: `("email", name)`.
     pub providers: Vec<(String, Option<String>)>,
     /// The social bridge (`[social]`, `[social.meta]`).
@@ -344,6 +348,10 @@ impl Config {
             },
             time_zone,
             notify_window: minutes(positive("notify.coalesce_minutes", file.notify.coalesce_minutes.unwrap_or(10))?),
+            notify_lease: std::time::Duration::from_secs(positive(
+                "notify.lease_seconds",
+                file.notify.lease_seconds.unwrap_or(120),
+            )?),
             providers: [("email", notify_email.is_some(), email_vendor), ("sms", notify_sms.is_some(), sms_vendor)]
                 .into_iter()
                 .filter(|(_, on, _)| *on)

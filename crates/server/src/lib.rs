@@ -104,7 +104,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         config.checkpoint_interval,
         tx.subscribe(),
     ));
-    let delivery = portico_app::notify::Delivery::new(config.notify_email.clone(), config.notify_sms.clone())?;
+    let mut delivery = portico_app::notify::Delivery::new(config.notify_email.clone(), config.notify_sms.clone())?;
+    delivery.lease = config.notify_lease;
     let notifier = delivery.is_configured().then(|| tokio::spawn(delivery_loop(app.clone(), delivery, tx.subscribe())));
     let graph = config.social.meta.clone().map(portico_app::social::meta::Graph::new).transpose()?;
     let bridge = tokio::spawn(social_loop(app.clone(), graph, tx.subscribe()));

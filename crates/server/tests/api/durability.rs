@@ -106,3 +106,70 @@ async fn every_acknowledged_message_survives_a_kill_9_exactly_once() {
         assert_eq!(stored.iter().filter(|s| *s == id).count(), 1, "acknowledged message {id} is stored exactly once");
     }
 }
+
+/// At least once: notifications whose delivery was in flight when the server was killed are
+/// delivered after the restart, once their lease lapses; none is lost.
+#[tokio::test]
+async fn notifications_in_flight_at_a_kill_9_are_delivered_after_the_restart() {
+    use std::sync::atomic::Ordering;
+    let sms = crate::sinks::sms_sink().await;
+    sms.hold.store(true, Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portico.toml");
+    // Texts wait out the default quiet hours (21:00 to 08:00 in the clinic's zone): put the
+    // clinic where it is about noon now, so the test does not depend on the time of day.
+    let offset = 12 - i32::from(time::OffsetDateTime::now_utc().hour());
+    let zone = if offset >= 0 { format!("Etc/GMT-{offset}") } else { format!("Etc/GMT+{}", -offset) };
+    std::fs::write(
+        &config,
+        format!(
+            "[clinic]\ntime_zone = \"{zone}\"\n[notify]\nlease_seconds = 1\n[notify.sms]\nbase_url = \"http://{}\"\naccount_sid = \"AC1\"\nauth_token = \"t\"\nfrom = \"+15550009999\"\n",
+            sms.addr
+        ),
+    )
+    .unwrap();
+    let mut conn = database_args(dir.path());
+    conn.extend(["--config".to_owned(), config.display().to_string()]);
+    // The patients (and their invitation texts) are registered before the server starts, so
+    // that its first delivery pass claims every text at once.
+    let phones: Vec<String> = (0..5).map(|i| format!("+1503555010{i}")).collect();
+    for (i, phone) in phones.iter().enumerate() {
+        let mrn = format!("KILL-{i}");
+        let args: Vec<String> =
+            ["admin", "create-patient", "--name", "Kill Nine", "--dob", "1970-01-01", "--mrn", &mrn, "--phone", phone]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(conn.iter().cloned())
+                .collect();
+        assert_eq!(portico(&args, None).0, 0);
+    }
+    let (child, _url) = serve_child(&conn);
+    let mut server = Killed(Some(child));
+    let received = |sms: &crate::sinks::SmsSink| sms.requests.lock().unwrap().len();
+    let wait_for = |n: usize| {
+        let (arrived, requests) = (sms.arrived.clone(), sms.requests.clone());
+        async move {
+            let wait = async {
+                while requests.lock().unwrap().len() < n {
+                    arrived.notified().await;
+                }
+            };
+            tokio::time::timeout(std::time::Duration::from_secs(20), wait).await.expect("the texts were not sent");
+        }
+    };
+    // Every invitation text is in flight at the provider, unanswered: kill the server.
+    wait_for(5).await;
+    let pid = server.0.as_ref().unwrap().id();
+    Command::new("kill").args(["-KILL", &pid.to_string()]).stdout(Stdio::null()).status().unwrap();
+    server.0.take().unwrap().wait().unwrap();
+    assert_eq!(received(&sms), 5);
+
+    sms.hold.store(false, Ordering::SeqCst);
+    let (child, _url) = serve_child(&conn);
+    let _restarted = Killed(Some(child));
+    wait_for(10).await;
+    let again: Vec<String> = sms.requests.lock().unwrap()[5..].iter().map(|r| r.field("To").to_owned()).collect();
+    for phone in &phones {
+        assert!(again.contains(phone), "{phone} got its text after the restart: {again:?}");
+    }
+}

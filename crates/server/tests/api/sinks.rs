@@ -98,23 +98,26 @@ pub struct SmsSink {
     pub addr: SocketAddr,
     pub requests: Arc<Mutex<Vec<Sms>>>,
     pub status: Arc<AtomicU16>,
+    /// While set, requests are recorded but never answered (a provider that hangs).
+    pub hold: Arc<std::sync::atomic::AtomicBool>,
     /// Signalled at every request received.
     pub arrived: Arc<tokio::sync::Notify>,
 }
 
-type SmsState = (Arc<Mutex<Vec<Sms>>>, Arc<AtomicU16>, Arc<tokio::sync::Notify>);
+type SmsState = (Arc<Mutex<Vec<Sms>>>, Arc<AtomicU16>, Arc<tokio::sync::Notify>, Arc<std::sync::atomic::AtomicBool>);
 
 pub async fn sms_sink() -> SmsSink {
     use axum::extract::{Path, State};
     let requests: Arc<Mutex<Vec<Sms>>> = Arc::default();
     let status = Arc::new(AtomicU16::new(201));
     let arrived = Arc::new(tokio::sync::Notify::new());
-    let state: SmsState = (requests.clone(), status.clone(), arrived.clone());
+    let hold = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let state: SmsState = (requests.clone(), status.clone(), arrived.clone(), hold.clone());
     let app = axum::Router::new()
         .route(
             "/2010-04-01/Accounts/{sid}/Messages.json",
             axum::routing::post(
-                |State((reqs, status, signal)): State<SmsState>,
+                |State((reqs, status, signal, hold)): State<SmsState>,
                  Path(sid): Path<String>,
                  headers: axum::http::HeaderMap,
                  axum::Form(form): axum::Form<Vec<(String, String)>>| async move {
@@ -126,6 +129,9 @@ pub async fn sms_sink() -> SmsSink {
                         form,
                     });
                     signal.notify_one();
+                    if hold.load(Ordering::SeqCst) {
+                        std::future::pending::<()>().await;
+                    }
                     let code = axum::http::StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap();
                     (code, axum::Json(serde_json::json!({"sid": "SM0000", "status": "queued"})))
                 },
@@ -135,7 +141,7 @@ pub async fn sms_sink() -> SmsSink {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    SmsSink { addr, requests, status, arrived }
+    SmsSink { addr, requests, status, hold, arrived }
 }
 
 /// One call to the Graph API stand-in: method, path, query, content type and body.
