@@ -27,6 +27,8 @@ pub struct LoginRequest {
     pub password: String,
     /// TOTP code, when the account has a second factor.
     pub totp: Option<String>,
+    /// The browser's device token (a long-lived cookie), if it sent one.
+    pub device: Option<String>,
 }
 
 /// Why sign-in failed.
@@ -59,6 +61,8 @@ pub struct LoginSuccess {
     pub token: SessionToken,
     /// The kind of account.
     pub kind: AccountKind,
+    /// A device token for a browser that had none (for its long-lived cookie).
+    pub new_device: Option<String>,
 }
 
 /// Why a request is not signed in.
@@ -168,6 +172,10 @@ impl App {
         };
         let password = req.password.clone();
         let verified = blocking(move || portico_crypto::password::verify_password(&password, &hash)).await?;
+        let patient = match &found {
+            Found::Patient(a) => Some(a.patient_id),
+            _ => None,
+        };
         let (kind, id, secret) = match found {
             Found::Staff(s) => (AccountKind::Staff, s.id.to_string(), s.totp_secret),
             Found::Patient(a) => (AccountKind::Patient, a.id.to_string(), a.totp_secret),
@@ -202,9 +210,20 @@ impl App {
         let success =
             AuditRecord { actor_id: id.clone(), actor_role: kind.as_str().to_owned(), ..anonymous(ctx, "auth.login") }
                 .resource(token.hash().to_hex());
-        self.store.create_session(&token.hash(), kind, &id, replaced.as_ref(), now, &success).await?;
+        // A browser without a (well-formed) device cookie gets a new one.
+        let sent = req.device.filter(|d| {
+            (32..=128).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+        let new_device = match sent {
+            Some(_) => None,
+            None => Some(SessionToken::generate().map_err(Unexpected::from)?.expose().to_owned()),
+        };
+        let device = portico_crypto::sha256(sent.as_deref().or(new_device.as_deref()).unwrap_or_default().as_bytes());
+        self.store
+            .create_session(&token.hash(), kind, &id, replaced.as_ref(), Some((&device, patient)), now, &success)
+            .await?;
         self.throttle.clear(&account_key);
-        Ok(LoginSuccess { token, kind })
+        Ok(LoginSuccess { token, kind, new_device })
     }
 
     async fn find_account(&self, email: Option<&EmailAddress>) -> Result<Found, LoginError> {

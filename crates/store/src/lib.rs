@@ -243,6 +243,11 @@ fn parse_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
     s.parse().map_err(|_| StoreError::Integrity("malformed id"))
 }
 
+/// The first 8 bytes of a hash in hex (a short, non-secret key suffix).
+fn hex_prefix(bytes: &[u8]) -> String {
+    bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 /// Seals PHI text for `table.column` of `row`.
 fn seal_text(
     key: &portico_crypto::DataKey,

@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_testimonials.sql"),
         postgres: include_str!("../migrations/postgres/0012_testimonials.sql"),
     },
+    Migration {
+        version: 13,
+        name: "known_devices",
+        sqlite: include_str!("../migrations/sqlite/0013_known_devices.sql"),
+        postgres: include_str!("../migrations/postgres/0013_known_devices.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

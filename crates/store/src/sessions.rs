@@ -23,17 +23,28 @@ pub struct SessionRow {
 
 impl Store {
     /// Creates a session, first deleting `replaces` (the caller's previous session, if any) so
-    /// that a login always yields a new session id. Audited with the login.
+    /// that a login always yields a new session id. Audited with the login. `device` is the
+    /// browser's device hash: a patient's sign-in from a device never seen before (other than
+    /// their first) queues a new-sign-in notification in the same transaction.
+    #[expect(clippy::too_many_arguments, reason = "one unit of work: the session, its device and its audit")]
     pub async fn create_session(
         &self,
         hash: &TokenHash,
         kind: AccountKind,
         account_id: &str,
         replaces: Option<&TokenHash>,
+        device: Option<(&[u8], Option<portico_domain::PatientId>)>,
         at: Timestamp,
         audit_rec: &AuditRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        if let Some((device, patient)) = device {
+            let new = remember_device(&mut tx, kind, account_id, device, at).await?;
+            if let (Some(patient), true) = (patient, new) {
+                let key = format!("{}:{}", crate::hex_prefix(device), at.unix_millis());
+                crate::notifications::enqueue_event(&mut tx, patient, "new_sign_in", &key, at).await?;
+            }
+        }
         if let Some(old) = replaces {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(old.as_bytes()).execute(&mut *tx).await?;
         }
@@ -93,4 +104,43 @@ impl Store {
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Records that the account signed in from `device`; true if the device is new and the
+/// account had signed in from another before (the first device is not news).
+async fn remember_device(
+    conn: &mut sqlx::AnyConnection,
+    kind: AccountKind,
+    account_id: &str,
+    device: &[u8],
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let seen = sqlx::query(
+        "UPDATE known_devices SET last_seen = $1 WHERE account_kind = $2 AND account_id = $3 AND device_hash = $4",
+    )
+    .bind(at.unix_millis())
+    .bind(kind.as_str())
+    .bind(account_id)
+    .bind(device)
+    .execute(&mut *conn)
+    .await?;
+    if seen.rows_affected() > 0 {
+        return Ok(false);
+    }
+    let others = sqlx::query("SELECT 1 FROM known_devices WHERE account_kind = $1 AND account_id = $2 LIMIT 1")
+        .bind(kind.as_str())
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    sqlx::query(
+        "INSERT INTO known_devices (account_kind, account_id, device_hash, first_seen, last_seen) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(kind.as_str())
+    .bind(account_id)
+    .bind(device)
+    .bind(at.unix_millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(others)
 }

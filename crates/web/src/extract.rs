@@ -60,14 +60,22 @@ pub struct RequestId(pub String);
 
 /// The session token from the request's cookie, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<SessionToken> {
+    cookie_value(headers, SESSION_COOKIE).map(SessionToken::from_client)
+}
+
+/// The long-lived cookie that recognizes a browser an account signed in from before.
+pub const DEVICE_COOKIE: &str = "portico_device";
+
+/// The value of the cookie `name`, if the request carries a non-empty one.
+pub fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
-        .map(|(_, value)| SessionToken::from_client(value))
+        .find(|(n, value)| *n == name && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// Builds the audit context of a request: client IP, request id and session hash.

@@ -98,6 +98,35 @@ async fn a_held_result_is_announced_when_it_is_released() {
     }
 }
 
+#[tokio::test]
+async fn a_sign_in_from_a_new_browser_is_announced_and_a_known_one_is_not() {
+    let app = spawn_app().await;
+    let patient = app.enrolled_patient().await;
+    let kinds = |rows: Vec<OutboxRow>| rows.into_iter().filter(|r| r.kind == "new_sign_in").count();
+    let first = app.client();
+    let resp = app.post_login(&first, &patient.email, crate::helpers::PASSWORD, None).await;
+    let device: Vec<String> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .filter(|c| c.starts_with("portico_device="))
+        .collect();
+    assert_eq!(device.len(), 1, "a browser without one gets a device cookie");
+    assert!(device[0].contains("HttpOnly") && device[0].contains("SameSite=Strict") && device[0].contains("Max-Age="));
+    assert_eq!(kinds(outbox(&app, patient.patient_id).await), 0, "the first browser is not news");
+    let again = app.post_login(&first, &patient.email, crate::helpers::PASSWORD, None).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(kinds(outbox(&app, patient.patient_id).await), 0, "the same browser, recognized by its cookie");
+    let cookie =
+        again.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("portico_device="));
+    assert!(!cookie, "a recognized browser keeps its device cookie");
+
+    let _second = app.signed_in_patient(&patient).await;
+    let rows = outbox(&app, patient.patient_id).await;
+    assert_eq!(kinds(rows), 2, "a new browser: one e-mail and one SMS notification");
+}
+
 mod delivery {
     use std::time::Duration;
 

@@ -44,7 +44,8 @@ pub async fn login(
     Json(body): Json<LoginBody>,
 ) -> Result<Response, ApiError> {
     let previous = session_cookie(&headers);
-    let req = LoginRequest { email: body.email, password: body.password, totp: body.totp };
+    let device = crate::extract::cookie_value(&headers, crate::extract::DEVICE_COOKIE).map(str::to_owned);
+    let req = LoginRequest { email: body.email, password: body.password, totp: body.totp, device };
     let ok = state.app.login(req, &ctx, previous.as_ref()).await.map_err(|e| match e {
         LoginError::InvalidCredentials => {
             ApiError::new(ErrorCode::InvalidCredentials, "The email, password or code is not right.")
@@ -55,7 +56,11 @@ pub async fn login(
     })?;
     let idle = state.app.settings().sessions.idle_for(ok.kind).as_secs();
     let resp = axum::Json(LoginResponse { kind: ok.kind.as_str(), idle_timeout_secs: idle }).into_response();
-    Ok(cookies::with_session(resp, &state, &ok.token))
+    let resp = cookies::with_session(resp, &state, &ok.token);
+    Ok(match &ok.new_device {
+        Some(device) => cookies::with_device(resp, &state, device),
+        None => resp,
+    })
 }
 
 /// Signs out: the session is destroyed on the server and the cookie cleared.
