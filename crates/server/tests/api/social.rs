@@ -90,8 +90,13 @@ async fn settle(app: &TestApp) -> Vec<portico_domain::social::Decision> {
 
 /// Waits until the worker has written an audit event `action`; fails after ten seconds.
 async fn until_audited(app: &TestApp, action: &str) {
+    until_audited_times(app, action, 1).await;
+}
+
+/// Waits until the worker has written `n` audit events `action`; fails after ten seconds.
+async fn until_audited_times(app: &TestApp, action: &str, n: usize) {
     let wait = async {
-        while !app.audit_actions().await.iter().any(|(a, _)| a == action) {
+        while app.audit_actions().await.iter().filter(|(a, _)| a == action).count() < n {
             tokio::task::yield_now().await;
         }
     };
@@ -193,6 +198,7 @@ async fn a_message_with_phi_gets_the_gentle_variant_echoing_nothing_and_is_kept_
     for word in ["Quattlebaum", "metformin", "PSID8", "m_phi"] {
         assert!(!raw.windows(word.len()).any(|w| w == word.as_bytes()), "{word} stored in clear");
     }
+    until_audited(&app, "social.reply_sent").await;
     let actions = app.audit_actions().await;
     for a in ["social.received", "social.decided", "social.reply_sent", "social.inbox_read"] {
         assert!(actions.iter().any(|(x, _)| x == a), "{a} not audited");
@@ -376,7 +382,10 @@ async fn staff_can_only_mark_handled_invite_and_moderate_and_failed_calls_are_re
         assert!(actions.iter().any(|(x, _)| x == a), "{a} not audited");
     }
 
-    // Past the retention period, items are purged.
+    // Past the retention period, items are purged (once the calls they owe are recorded).
+    until_audited_times(&app, "social.reply_sent", 2).await;
+    until_audited(&app, "social.comment_hidden").await;
+    until_audited(&app, "social.public_reply_sent").await;
     app.advance(Duration::from_secs(31 * 24 * 3600));
     assert_eq!(app.app.purge_social().await.unwrap(), 2);
     assert_eq!(app.app.store().social_counts().await.unwrap(), (0, 0));
