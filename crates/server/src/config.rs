@@ -553,6 +553,36 @@ mod tests {
         assert!(Config::load(&args).unwrap_err().to_string().starts_with("audit.checkpoint_dir:"));
     }
 
+    fn load_toml(dir: &std::path::Path, toml: &str) -> anyhow::Result<Config> {
+        let path = dir.join("portico.toml");
+        std::fs::write(&path, toml).unwrap();
+        let args = ConnArgs {
+            config: Some(path),
+            data_dir: Some(dir.join("data")),
+            key_file: Some(dir.join("k.key")),
+            audit_dir: Some(dir.join("audit")),
+            ..ConnArgs::default()
+        };
+        Config::load(&args)
+    }
+
+    #[test]
+    fn standard_messages_with_phi_or_unknown_placeholders_are_refused_by_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = load_toml(dir.path(), "[social]\nredirect_message = \"Hi {name}, see {portal}\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("social.redirect_message: unknown placeholder {name}"), "{e}");
+        let phi = "[social]\nphi_message = \"Sorry about your diabetes, call {phone}\"\n";
+        let e = load_toml(dir.path(), phi).unwrap_err().to_string();
+        assert!(e.starts_with("social.phi_message: must not contain") && e.contains("CONDITION"), "{e}");
+        let e = load_toml(dir.path(), "[social]\nrelationship_comments = \"delete\"\n").unwrap_err();
+        assert_eq!(e.to_string(), "social.relationship_comments: must be hide, review or leave");
+        let e = load_toml(dir.path(), "[social.meta]\napp_secret = \"short\"\nverify_token = \"verify-me\"\npage_id = \"1\"\npage_access_token = \"t\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("social.meta.app_secret:"), "{e}");
+        let ok = load_toml(dir.path(), "[social]\nphone = \"+1 503 555 0100\"\nretention_days = 7\n").unwrap();
+        assert!(ok.social.messages.redirect.contains("{phone}"), "the default names the phone once one is given");
+        assert_eq!(ok.social.retention, std::time::Duration::from_secs(7 * 24 * 3600));
+    }
+
     #[test]
     fn passwords_in_database_urls_are_redacted() {
         assert_eq!(redact_url("postgres://app:s3cret@h:5432/db"), "postgres://app:***@h:5432/db");
