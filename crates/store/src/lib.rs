@@ -243,6 +243,35 @@ fn parse_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
     s.parse().map_err(|_| StoreError::Integrity("malformed id"))
 }
 
+/// Leases up to `limit` due rows of an outbox table (`notifications`, `social_actions`) to the
+/// caller until `lease_until`: rows pending and due, or leased and the lease lapsed. Concurrent
+/// workers never get the same row: SQLite writers are serialized, PostgreSQL skips rows another
+/// transaction holds. Returns the `returning` columns of each row leased.
+async fn lease_due(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &'static str,
+    returning: &'static str,
+    now: portico_domain::Timestamp,
+    lease_until: portico_domain::Timestamp,
+    limit: i64,
+) -> Result<Vec<AnyRow>, StoreError> {
+    let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE {table} SET status = 'sending', lease_until = $1, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM {table}
+                      WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND lease_until < $2)
+                      ORDER BY due_at LIMIT $3 {lock})
+         RETURNING {returning}"
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(lease_until.unix_millis())
+        .bind(now.unix_millis())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
 /// The first 8 bytes of a hash in hex (a short, non-secret key suffix).
 fn hex_prefix(bytes: &[u8]) -> String {
     bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()

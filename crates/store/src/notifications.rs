@@ -223,21 +223,9 @@ impl Store {
         limit: i64,
         rec: &AuditRecord,
     ) -> Result<Vec<Claimed>, StoreError> {
-        let lock = if self.backend == crate::Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-        let sql = format!(
-            "UPDATE notifications SET status = 'sending', lease_until = $1, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM notifications
-                          WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND lease_until < $2)
-                          ORDER BY due_at LIMIT $3 {lock})
-             RETURNING id, patient_id, channel, kind, attempts"
-        );
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(lease_until.unix_millis())
-            .bind(now.unix_millis())
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+        let returning = "id, patient_id, channel, kind, attempts";
+        let rows = crate::lease_due(&mut tx, self.backend, "notifications", returning, now, lease_until, limit).await?;
         let claimed: Vec<Claimed> = rows
             .iter()
             .map(|r| {

@@ -8,7 +8,7 @@ use portico_domain::{PhiText, Timestamp};
 use sqlx::Row;
 
 use super::{channel_of, int, open};
-use crate::{Backend, Store, StoreError, audit};
+use crate::{Store, StoreError, audit};
 
 /// A call owed to the platform, claimed for delivery.
 #[derive(Clone, Debug)]
@@ -51,21 +51,10 @@ impl Store {
         limit: i64,
         rec: &AuditRecord,
     ) -> Result<Vec<ClaimedAction>, StoreError> {
-        let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-        let sql = format!(
-            "UPDATE social_actions SET status = 'sending', lease_until = $1, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM social_actions
-                          WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND lease_until < $2)
-                          ORDER BY due_at LIMIT $3 {lock})
-             RETURNING id, item_id, kind, template, attempts"
-        );
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(lease_until.unix_millis())
-            .bind(now.unix_millis())
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+        let returning = "id, item_id, kind, template, attempts";
+        let rows =
+            crate::lease_due(&mut tx, self.backend, "social_actions", returning, now, lease_until, limit).await?;
         // The items' channels and targets, in one query.
         let item_ids: Vec<String> = rows.iter().map(|r| r.try_get("item_id")).collect::<Result<_, _>>()?;
         let mut targets = std::collections::HashMap::new();

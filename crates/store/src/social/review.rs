@@ -45,6 +45,18 @@ pub enum ReviewError {
     Store(#[from] StoreError),
 }
 
+/// A processed item's channel and arrival time (Unix ms); a missing or unprocessed one is
+/// [`ReviewError::NotFound`].
+async fn processed_item(conn: &mut sqlx::AnyConnection, item: &str) -> Result<(SocialChannel, i64), ReviewError> {
+    let row = sqlx::query("SELECT channel, received_at FROM social_items WHERE id = $1 AND status = 'done'")
+        .bind(item)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(StoreError::from)?
+        .ok_or(ReviewError::NotFound)?;
+    Ok((super::channel_of(&row)?, row.try_get("received_at").map_err(StoreError::from)?))
+}
+
 impl Store {
     /// The newest items of a queue (`open` only, unless `all`), opened; the read is audited.
     pub async fn social_items(
@@ -136,19 +148,13 @@ impl Store {
         rec: &AuditRecord,
     ) -> Result<(), ReviewError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT channel, received_at FROM social_items WHERE id = $1 AND status = 'done'")
-            .bind(item)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or(ReviewError::NotFound)?;
-        let channel = super::channel_of(&row)?;
+        let (channel, received_at) = processed_item(&mut tx, item).await?;
         if channel.is_comment() || channel == SocialChannel::Sms {
             return Err(ReviewError::NotApplicable(
                 "only Messenger and Instagram messages can be answered with the invitation",
             ));
         }
-        if row.try_get::<i64, _>("received_at").map_err(StoreError::from)? < since.unix_millis() {
+        if received_at < since.unix_millis() {
             return Err(ReviewError::NotApplicable(
                 "the platform allows a reply only within 24 hours of the person's message",
             ));
@@ -176,13 +182,7 @@ impl Store {
         rec: &AuditRecord,
     ) -> Result<Decision, ReviewError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT channel FROM social_items WHERE id = $1 AND status = 'done'")
-            .bind(item)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::from)?
-            .ok_or(ReviewError::NotFound)?;
-        if !super::channel_of(&row)?.is_comment() {
+        if !processed_item(&mut tx, item).await?.0.is_comment() {
             return Err(ReviewError::NotApplicable("only comments are moderated"));
         }
         let replied = sqlx::query("SELECT 1 FROM social_actions WHERE item_id = $1 AND kind = 'reply_comment'")
