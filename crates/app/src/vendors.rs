@@ -51,6 +51,17 @@ pub struct ProviderView {
     pub has_current_baa: bool,
 }
 
+/// Something an administrator should act on.
+#[derive(Clone, Debug, Serialize)]
+pub struct AdminAlert {
+    /// `baa`, `provider` or `dead_letter`.
+    pub kind: &'static str,
+    /// `warning` or `critical`.
+    pub severity: &'static str,
+    /// What, in words (vendor names and counts only).
+    pub message: String,
+}
+
 /// Fields to change on a vendor; `None` keeps the stored value.
 #[derive(Clone, Debug, Default)]
 pub struct VendorPatch {
@@ -182,6 +193,56 @@ impl App {
             });
         }
         Ok(out)
+    }
+
+    /// What needs an administrator (admins): every agreement that ends within 30 days, has
+    /// ended or is missing, every notification channel whose vendor lacks a current agreement,
+    /// and deliveries dead-lettered in the last 7 days. Nothing here is patient data.
+    pub async fn admin_alerts(&self, actor: &Actor) -> Result<Vec<AdminAlert>, AdminError> {
+        require(actor, &Action::ReadAdminAlerts)?;
+        let mut alerts = Vec::new();
+        for v in self.vendors(actor).await?.into_iter().filter(|v| v.needs_attention) {
+            let message = match (v.standing, v.days_left) {
+                (Standing::ExpiringSoon, Some(days)) => format!(
+                    "The business associate agreement with {} ends in {days} days ({}).",
+                    v.name,
+                    v.baa_expires_on.as_deref().unwrap_or("")
+                ),
+                (Standing::Expired, _) => format!(
+                    "The business associate agreement with {} has ended ({}): PHI may not go to it.",
+                    v.name,
+                    v.baa_expires_on.as_deref().unwrap_or("")
+                ),
+                _ => format!("{} has no business associate agreement in force.", v.name),
+            };
+            let severity = if v.standing == Standing::ExpiringSoon { "warning" } else { "critical" };
+            alerts.push(AdminAlert { kind: "baa", severity, message });
+        }
+        for p in self.providers(actor).await?.into_iter().filter(|p| !p.has_current_baa) {
+            let vendor = p.vendor.as_deref().unwrap_or("a vendor not named in the configuration");
+            alerts.push(AdminAlert {
+                kind: "provider",
+                severity: "critical",
+                message: format!("The {} channel is carried by {vendor}, without a current agreement.", p.channel),
+            });
+        }
+        let since = portico_domain::Timestamp::from_unix_millis(self.now().unix_millis() - 7 * 24 * 3600 * 1000);
+        for d in self.store.dead_letters(since).await? {
+            let what = match d.source {
+                "notification" => format!("{} notification", d.what),
+                _ => format!("social-media call ({})", d.what.replace('_', " ")),
+            };
+            alerts.push(AdminAlert {
+                kind: "dead_letter",
+                severity: "critical",
+                message: format!(
+                    "{} {what}{} failed for good in the last 7 days; see the operators' guide.",
+                    d.count,
+                    if d.count == 1 { "" } else { "s" }
+                ),
+            });
+        }
+        Ok(alerts)
     }
 
     /// The check for anything that would send PHI to a named vendor: refused unless the

@@ -61,6 +61,8 @@ pub enum Action {
     HandleSocial,
     /// Record HIPAA authorizations and de-identify testimonials, clear them for publishing.
     ManageTestimonials,
+    /// See what needs an administrator: agreements ending or ended, dead-lettered deliveries.
+    ReadAdminAlerts,
 }
 
 /// Whether `actor` may perform `action`. Anything not explicitly allowed is denied.
@@ -95,6 +97,7 @@ pub fn permits(actor: &Actor, action: &Action) -> bool {
         (Actor::Staff(s), Action::HandleSocial) => {
             matches!(s.role, StaffRole::FrontDesk | StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
+        (Actor::Staff(s), Action::ReadAdminAlerts) => s.role == StaffRole::Admin,
         (Actor::Staff(s), Action::ManageTestimonials) => {
             matches!(s.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
@@ -235,6 +238,8 @@ mod tests {
             (member(Admin), Action::ManageTestimonials, true),
             (member(FrontDesk), Action::ManageTestimonials, false),
             (member(Clinician), Action::ManageTestimonials, false),
+            (member(Admin), Action::ReadAdminAlerts, true),
+            (member(PrivacyOfficer), Action::ReadAdminAlerts, false),
         ];
         for (actor, action, expected) in rows {
             assert_eq!(permits(&actor, &action), expected, "{actor:?} {action:?}");

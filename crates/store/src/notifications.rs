@@ -283,6 +283,48 @@ impl Store {
     }
 }
 
+/// Deliveries that failed for good since a time, by what they were.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetters {
+    /// `notification` (e-mail, SMS) or `social` (a Graph API call).
+    pub source: &'static str,
+    /// The notification's channel, or the social call's kind.
+    pub what: String,
+    /// How many.
+    pub count: i64,
+    /// The latest (Unix ms).
+    pub last_at: i64,
+}
+
+impl Store {
+    /// Notifications and social calls dead-lettered at or after `since`, grouped.
+    pub async fn dead_letters(&self, since: Timestamp) -> Result<Vec<DeadLetters>, StoreError> {
+        let mut out = Vec::new();
+        for (source, sql) in [
+            (
+                "notification",
+                "SELECT channel AS what, COUNT(*) AS n, MAX(finished_at) AS last_at FROM notifications
+                 WHERE status = 'dead' AND finished_at >= $1 GROUP BY channel ORDER BY channel",
+            ),
+            (
+                "social",
+                "SELECT kind AS what, COUNT(*) AS n, MAX(finished_at) AS last_at FROM social_actions
+                 WHERE status = 'dead' AND finished_at >= $1 GROUP BY kind ORDER BY kind",
+            ),
+        ] {
+            for r in sqlx::query(sql).bind(since.unix_millis()).fetch_all(&self.pool).await? {
+                out.push(DeadLetters {
+                    source,
+                    what: r.try_get("what")?,
+                    count: int(&r, "n")?.unwrap_or(0),
+                    last_at: int(&r, "last_at")?.unwrap_or(0),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Blind-index purpose of phone numbers that opted out of SMS.
 const SMS_OPT_OUT_INDEX: &str = "sms_opt_out_phone";
 

@@ -81,6 +81,7 @@ pub async fn metrics() -> Response {
         api::vendors::list,
         api::vendors::create,
         api::vendors::update,
+        api::vendors::admin_alerts,
         api::preferences::get,
         api::preferences::put,
         api::social::messages,

@@ -92,6 +92,7 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("GET", "/api/v1/vendors", Staff), get(api::vendors::list)),
         (route("POST", "/api/v1/vendors", Staff), post(api::vendors::create)),
         (route("PATCH", "/api/v1/vendors/{id}", Staff), patch(api::vendors::update)),
+        (route("GET", "/api/v1/admin/alerts", Staff), get(api::vendors::admin_alerts)),
         (route("GET", "/api/v1/social/messages", Staff), get(api::social::messages)),
         (route("GET", "/api/v1/social/comments", Staff), get(api::social::comments)),
         (route("POST", "/api/v1/social/items/{id}/handled", Staff), post(api::social::handled)),

@@ -195,6 +195,13 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET", "/api/v1/admin/alerts") => {
+            if is(Admin) {
+                200
+            } else {
+                403
+            }
+        }
         ("GET" | "PUT", "/api/v1/me/notification-preferences") => {
             if patient_side {
                 200

@@ -166,3 +166,40 @@ async fn each_configured_channel_shows_whether_its_vendor_has_a_current_baa() {
     );
     assert_eq!(list["needs_attention"], 1, "the SMS provider has no BAA on record");
 }
+
+#[tokio::test]
+async fn admins_are_alerted_to_ending_agreements_and_dead_letters() {
+    let sms = crate::sinks::sms_sink().await;
+    sms.status.store(400, std::sync::atomic::Ordering::SeqCst);
+    let settings = portico_app::notify::SmsSettings {
+        base_url: format!("http://{}", sms.addr),
+        account_sid: "AC1".into(),
+        auth_token: "t".into(),
+        from: "+15550009999".into(),
+    };
+    let app = spawn_app().await;
+    let admin_user = app.create_staff(StaffRole::Admin, vec![]).await;
+    let admin = app.signed_in_staff(&admin_user).await;
+    let (status, none) = app.get_json(&admin, "/api/v1/admin/alerts").await;
+    assert_eq!((status, none["alerts"].as_array().unwrap().len()), (200, 0));
+
+    // The fake clock starts on 2026-11-24.
+    let ending = json!({"name": "Example SMS Inc.", "service": "SMS delivery", "baa_signed_on": "2026-01-01",
+                        "baa_expires_on": "2026-12-04", "status": "active"});
+    assert_eq!(app.post_json(&admin, "/api/v1/vendors", ending).await.status(), 201);
+    // The invitation text of a new patient (phone +15550001111) is refused by the provider:
+    // dead-lettered at once. The fake clock reads 09:00 UTC, outside quiet hours.
+    app.invite_patient("Dead Letter", "1950-02-02", None).await;
+    let delivery = portico_app::notify::Delivery::new(None, Some(settings)).unwrap();
+    app.app.deliver_due(&delivery, 10).await.unwrap();
+
+    let (_, alerts) = app.get_json(&admin, "/api/v1/admin/alerts").await;
+    let messages: Vec<&str> =
+        alerts["alerts"].as_array().unwrap().iter().map(|a| a["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().any(|m| m.contains("Example SMS Inc. ends in 10 days (2026-12-04)")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("1 sms notification failed for good")), "{messages:?}");
+    assert!(!alerts.to_string().contains("5550001111"), "no address in an alert");
+    let officer = app.create_staff(StaffRole::PrivacyOfficer, vec![]).await;
+    let (status, _) = app.get_json(&app.signed_in_staff(&officer).await, "/api/v1/admin/alerts").await;
+    assert_eq!(status, 403);
+}

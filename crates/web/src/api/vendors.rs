@@ -121,3 +121,15 @@ pub async fn update(
     s.app.update_vendor(&actor, &id, &patch, &ctx).await.map_err(admin_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// What needs an administrator: agreements ending within 30 days or ended, channels whose
+/// vendor lacks a current agreement, deliveries dead-lettered in the last 7 days (admins).
+#[utoipa::path(get, path = "/api/v1/admin/alerts", tag = "vendors",
+    responses((status = 200, description = "`{\"alerts\":[{\"kind\",\"severity\",\"message\"}]}`"), (status = 403, body = ErrorBody)))]
+pub async fn admin_alerts(
+    State(s): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let alerts = s.app.admin_alerts(&actor).await.map_err(admin_error)?;
+    Ok(axum::Json(serde_json::json!({ "alerts": alerts })))
+}
