@@ -86,7 +86,8 @@ impl std::fmt::Debug for PatientCreated {
     }
 }
 
-fn require(actor: &Actor, action: &Action) -> Result<(), AdminError> {
+/// Refuses the actor unless the policy permits `action`.
+pub(crate) fn require(actor: &Actor, action: &Action) -> Result<(), AdminError> {
     if permits(actor, action) { Ok(()) } else { Err(AdminError::Forbidden) }
 }
 

@@ -218,7 +218,7 @@ impl App {
             Some(_) => None,
             None => Some(SessionToken::generate().map_err(Unexpected::from)?.expose().to_owned()),
         };
-        let device = portico_crypto::sha256(sent.as_deref().or(new_device.as_deref()).unwrap_or_default().as_bytes());
+        let device = portico_crypto::sha256(sent.or_else(|| new_device.clone()).unwrap_or_default().as_bytes());
         self.store
             .create_session(&token.hash(), kind, &id, replaced.as_ref(), Some((&device, patient)), now, &success)
             .await?;

@@ -376,8 +376,7 @@ impl App {
         ctx: &RequestContext,
     ) -> Result<Option<String>, Unexpected> {
         let from = from.trim();
-        let e164 = from.len() >= 8 && from.starts_with('+') && from[1..].bytes().all(|b| b.is_ascii_digit());
-        let (Some(keyword), true) = (Keyword::of(body), e164) else { return Ok(None) };
+        let (Some(keyword), true) = (Keyword::of(body), is_e164(from)) else { return Ok(None) };
         let clinic = &self.settings.clinic_name;
         let reply = match keyword {
             Keyword::Stop | Keyword::Start => {
@@ -398,6 +397,11 @@ impl App {
         };
         Ok(Some(reply))
     }
+}
+
+/// Whether `n` is a number as SMS providers send it: `+` and 7 to 15 digits.
+pub(crate) fn is_e164(n: &str) -> bool {
+    n.strip_prefix('+').is_some_and(|d| (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `POST {base_url}/2010-04-01/Accounts/{sid}/Messages.json`, form-encoded, basic auth.

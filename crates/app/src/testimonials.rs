@@ -4,7 +4,7 @@
 //! publishing only while a signed authorization of that patient is in force.
 
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
-use portico_domain::authz::{Action, permits};
+use portico_domain::authz::Action;
 use portico_domain::testimonial::{Authorization, TestimonialStatus};
 use portico_domain::{Actor, PatientId};
 use portico_store::StoreError;
@@ -12,7 +12,7 @@ use portico_store::testimonials::{ClearError, StoredAuthorization, StoredTestimo
 use serde::Serialize;
 
 use crate::App;
-use crate::admin::AdminError;
+use crate::admin::{AdminError, require};
 
 /// An authorization as the API shows it.
 #[derive(Clone, Debug, Serialize)]
@@ -64,18 +64,6 @@ pub enum PublishError {
 }
 
 impl App {
-    fn testimonial_staff(&self, actor: &Actor) -> Result<(), AdminError> {
-        if matches!(actor, Actor::Staff(_)) && permits(actor, &Action::ManageTestimonials) {
-            Ok(())
-        } else {
-            Err(AdminError::Forbidden)
-        }
-    }
-
-    fn today_utc(&self) -> Result<portico_domain::vendor::Date, AdminError> {
-        self.now().utc_date().ok_or_else(|| AdminError::Unexpected(anyhow::anyhow!("the clock is out of range").into()))
-    }
-
     /// Records a patient's signed authorization to use their testimonial; audited.
     pub async fn record_authorization(
         &self,
@@ -84,7 +72,7 @@ impl App {
         a: &Authorization,
         ctx: &RequestContext,
     ) -> Result<String, AdminError> {
-        self.testimonial_staff(actor)?;
+        require(actor, &Action::ManageTestimonials)?;
         let rec = AuditRecord::new(actor, "authorization.record", "hipaa_authorization", Purpose::Operations, ctx);
         let by = actor.audit_id();
         self.store.record_authorization(patient, a, &by, self.now(), &rec).await.map_err(AdminError::from)
@@ -97,8 +85,8 @@ impl App {
         patient: PatientId,
         ctx: &RequestContext,
     ) -> Result<Vec<AuthorizationView>, AdminError> {
-        self.testimonial_staff(actor)?;
-        let today = self.today_utc()?;
+        require(actor, &Action::ManageTestimonials)?;
+        let today = self.today()?;
         let rec = AuditRecord::new(actor, "authorization.list", "hipaa_authorization", Purpose::Operations, ctx);
         let rows = self.store.authorizations_of(patient, self.now(), &rec).await?;
         Ok(rows.into_iter().map(|a| authorization_view(a, today)).collect())
@@ -106,7 +94,7 @@ impl App {
 
     /// Revokes an authorization; testimonials cleared under it are withdrawn. Returns how many.
     pub async fn revoke_authorization(&self, actor: &Actor, id: &str, ctx: &RequestContext) -> Result<u64, AdminError> {
-        self.testimonial_staff(actor)?;
+        require(actor, &Action::ManageTestimonials)?;
         let rec = AuditRecord::new(actor, "authorization.revoke", "hipaa_authorization", Purpose::Operations, ctx);
         self.store.revoke_authorization(id, self.now(), &rec).await.map_err(AdminError::from)
     }
@@ -120,7 +108,7 @@ impl App {
         text: &str,
         ctx: &RequestContext,
     ) -> Result<(String, String), AdminError> {
-        self.testimonial_staff(actor)?;
+        require(actor, &Action::ManageTestimonials)?;
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 5000 {
             return Err(AdminError::Invalid(portico_domain::patient::FieldError {
@@ -143,8 +131,8 @@ impl App {
 
     /// Every testimonial, de-identified, with whether it may be shown today; audited.
     pub async fn testimonials(&self, actor: &Actor, ctx: &RequestContext) -> Result<Vec<TestimonialView>, AdminError> {
-        self.testimonial_staff(actor)?;
-        let today = self.today_utc()?;
+        require(actor, &Action::ManageTestimonials)?;
+        let today = self.today()?;
         let rec = AuditRecord::new(actor, "testimonial.list", "testimonial", Purpose::Operations, ctx);
         let rows = self.store.testimonials(self.now(), &rec).await?;
         Ok(rows.into_iter().map(|t| testimonial_view(t, today)).collect())
@@ -158,8 +146,8 @@ impl App {
         id: &str,
         ctx: &RequestContext,
     ) -> Result<String, PublishError> {
-        self.testimonial_staff(actor)?;
-        let today = self.today_utc()?;
+        require(actor, &Action::ManageTestimonials)?;
+        let today = self.today()?;
         let rec = AuditRecord::new(actor, "testimonial.publishable", "testimonial", Purpose::Operations, ctx);
         self.store.clear_testimonial(id, today, self.now(), &rec).await.map_err(|e| match e {
             ClearError::NotFound => PublishError::Admin(AdminError::NotFound("testimonial")),

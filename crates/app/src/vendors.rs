@@ -3,12 +3,12 @@
 
 use portico_domain::Actor;
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
-use portico_domain::authz::{Action, permits};
+use portico_domain::authz::Action;
 use portico_domain::vendor::{Standing, VendorRecord};
 use serde::Serialize;
 
 use crate::App;
-use crate::admin::AdminError;
+use crate::admin::{AdminError, require};
 
 /// A vendor as the admin API shows it, with where its agreement stands today.
 #[derive(Clone, Debug, Serialize)]
@@ -93,12 +93,9 @@ pub enum NoBaa {
     Unreadable,
 }
 
-fn require(actor: &Actor, action: &Action) -> Result<(), AdminError> {
-    if permits(actor, action) { Ok(()) } else { Err(AdminError::Forbidden) }
-}
-
 impl App {
-    fn today(&self) -> Result<portico_domain::vendor::Date, AdminError> {
+    /// Today's date (UTC) by the application's clock.
+    pub(crate) fn today(&self) -> Result<portico_domain::vendor::Date, AdminError> {
         self.now().utc_date().ok_or_else(|| AdminError::Unexpected(anyhow::anyhow!("the clock is out of range").into()))
     }
 

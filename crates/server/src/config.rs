@@ -390,19 +390,23 @@ fn social_settings(
         phone: file.phone.unwrap_or_default(),
         hours: file.hours.unwrap_or_default(),
     };
+    // Only the clinic's own texts are scanned: the defaults are checked by a test, and scanning
+    // loads the scanner's lexicons, which every command would otherwise pay for at start-up.
+    for (field, text) in [
+        ("social.redirect_message", &file.redirect_message),
+        ("social.phi_message", &file.phi_message),
+        ("social.public_reply", &file.public_reply),
+    ] {
+        if let Some(text) = text {
+            portico_app::social::check_message(text).map_err(|why| anyhow::anyhow!("{field}: {why}"))?;
+        }
+    }
     let defaults = StandardMessages::defaults(!contact.phone.is_empty(), !contact.hours.is_empty());
     let messages = StandardMessages {
         redirect: file.redirect_message.unwrap_or(defaults.redirect),
         phi_redirect: file.phi_message.unwrap_or(defaults.phi_redirect),
         public_reply: file.public_reply.unwrap_or(defaults.public_reply),
     };
-    for (field, text) in [
-        ("social.redirect_message", &messages.redirect),
-        ("social.phi_message", &messages.phi_redirect),
-        ("social.public_reply", &messages.public_reply),
-    ] {
-        portico_app::social::check_message(text).map_err(|why| anyhow::anyhow!("{field}: {why}"))?;
-    }
     let policy = |field: &str, v: Option<String>| -> anyhow::Result<Policy> {
         match v {
             None => Ok(Policy::Hide),

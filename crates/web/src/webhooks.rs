@@ -41,14 +41,6 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn e164(n: &str) -> bool {
-    n.len() >= 8 && n.starts_with('+') && n[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
-fn plausible(id: &str) -> bool {
-    portico_domain::social::plausible_id(id)
-}
-
 /// Inbound SMS in Twilio's webhook shape: STOP, START and HELP; any other text gets the
 /// clinic's standard redirect (at most once a day per number). Answered with TwiML.
 pub async fn twilio_sms(
@@ -66,12 +58,11 @@ pub async fn twilio_sms(
         return Err(forged());
     }
     let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
-    let internal = |e: portico_app::Unexpected| ApiError::Internal(e.into());
-    let mut reply = s.app.sms_inbound(field("From"), field("Body"), &ctx).await.map_err(internal)?;
-    let (from, sid) = (field("From").trim(), field("MessageSid"));
-    if reply.is_none() && portico_app::notify::Keyword::of(field("Body")).is_none() && e164(from) && plausible(sid) {
-        reply = s.app.sms_redirect(from, field("Body"), sid, &ctx).await.map_err(internal)?;
-    }
+    let reply = s
+        .app
+        .sms_received(field("From"), field("Body"), field("MessageSid"), &ctx)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let twiml = match reply {
         Some(text) => format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",

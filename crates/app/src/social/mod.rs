@@ -99,17 +99,23 @@ impl App {
         &self.settings.social
     }
 
+    /// One of the clinic's standard messages, its placeholders filled from the clinic's facts.
+    fn standard_message(&self, t: Template) -> String {
+        let s = &self.settings.social;
+        portico_domain::social::render_template(t.pick(&s.messages), &s.contact)
+    }
+
     /// Durably enqueues verified inbound events (a redelivery is skipped) and wakes the worker.
     /// Returns how many were new.
     pub async fn accept_social(&self, events: &[InboundEvent], ctx: &RequestContext) -> Result<usize, Unexpected> {
         let fresh = self.store.enqueue_social(events, self.now(), &system_record("social.received", ctx)).await?;
         if fresh > 0 {
-            self.social_wake.notify_one();
+            self.social_wake_again();
         }
         Ok(fresh)
     }
 
-    /// Asks the worker for another pass at once (its last one was full).
+    /// Asks the worker for a pass at once (something was queued, or its last pass was full).
     pub fn social_wake_again(&self) {
         self.social_wake.notify_one();
     }
@@ -217,11 +223,7 @@ impl App {
     }
 
     async fn call_graph(&self, graph: &meta::Graph, a: &ClaimedAction) -> ActionOutcome {
-        let s = &self.settings.social;
-        let text = a
-            .template
-            .map(|t| portico_domain::social::render_template(t.pick(&s.messages), &s.contact))
-            .unwrap_or_default();
+        let text = a.template.map(|t| self.standard_message(t)).unwrap_or_default();
         match graph.call(a, &text).await {
             Ok(()) => ActionOutcome::Sent,
             Err(meta::CallError::Permanent(why)) => ActionOutcome::Dead(why),
@@ -244,17 +246,26 @@ impl App {
         Ok(self.store.purge_social(before, now, &system_record("social.purge", &RequestContext::default())).await?)
     }
 
-    /// An inbound text that is not a keyword: scanned, recorded and answered at once (the reply
-    /// goes back in the provider's webhook response) with the standard redirect, unless the
-    /// number answered STOP or already had an automatic reply within the window. Returns the
-    /// reply text, if any. A redelivered message (same `message_sid`) gets none.
-    pub async fn sms_redirect(
+    /// An inbound text (already authenticated as the provider's): STOP, START and HELP are
+    /// handled by [`sms_inbound`](Self::sms_inbound); any other text is scanned, recorded and
+    /// answered at once (the reply goes back in the provider's webhook response) with the
+    /// standard redirect, unless the number answered STOP or already had an automatic reply
+    /// within the window. Returns the reply text, if any. A redelivered message (same
+    /// `message_sid`) gets none.
+    pub async fn sms_received(
         &self,
         from: &str,
         body: &str,
         message_sid: &str,
         ctx: &RequestContext,
     ) -> Result<Option<String>, Unexpected> {
+        let from = from.trim();
+        if crate::notify::Keyword::of(body).is_some() {
+            return self.sms_inbound(from, body, ctx).await;
+        }
+        if !crate::notify::is_e164(from) || !portico_domain::social::plausible_id(message_sid) {
+            return Ok(None);
+        }
         let event = InboundEvent {
             channel: SocialChannel::Sms,
             external_id: message_sid.to_owned(),
@@ -283,11 +294,8 @@ impl App {
         };
         let recorded =
             self.store.record_social_now(&p, self.now(), window_ms(), &system_record("social.received", ctx)).await?;
-        let s = &self.settings.social;
         Ok(match recorded {
-            Some(Decision::Replied | Decision::RepliedPhi) => {
-                Some(portico_domain::social::render_template(template.pick(&s.messages), &s.contact))
-            }
+            Some(Decision::Replied | Decision::RepliedPhi) => Some(self.standard_message(template)),
             _ => None,
         })
     }
@@ -299,17 +307,15 @@ impl App {
 pub fn check_message(text: &str) -> Result<(), String> {
     portico_domain::social::check_template(text).map_err(|e| e.to_string())?;
     let words = portico_domain::social::template_words(text);
+    // The text is not repeated in the error: it may be what should not have been typed.
     match portico_phi::scan(&words).iter().find(|s| s.label != Label::Url) {
-        Some(s) => Err(format!(
-            "must not contain personal or health details (the scanner found {} at \"{}\")",
-            s.label.as_str(),
-            &words[s.start..s.end]
-        )),
+        Some(s) => Err(format!("must not contain personal or health details (the scanner found {})", s.label.as_str())),
         None => Ok(()),
     }
 }
 
-fn window_ms() -> i64 {
+/// [`REPLY_WINDOW`] in milliseconds.
+pub(crate) fn window_ms() -> i64 {
     i64::try_from(REPLY_WINDOW.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -332,3 +338,22 @@ fn action_audit(a: &ClaimedAction, outcome: &ActionOutcome) -> AuditRecord {
 
 /// A shared wake-up for the bridge's worker.
 pub(crate) type Wake = Arc<tokio::sync::Notify>;
+
+#[cfg(test)]
+mod tests {
+    use portico_domain::social::StandardMessages;
+
+    use super::check_message;
+
+    #[test]
+    fn the_default_standard_messages_pass_their_own_check() {
+        for (phone, hours) in [(false, false), (true, false), (false, true), (true, true)] {
+            let d = StandardMessages::defaults(phone, hours);
+            for text in [&d.redirect, &d.phi_redirect, &d.public_reply] {
+                assert_eq!(check_message(text), Ok(()), "{text}");
+            }
+        }
+        let refused = check_message("We are sorry about your diabetes").unwrap_err();
+        assert!(refused.contains("CONDITION") && !refused.contains("diabetes"), "{refused}");
+    }
+}

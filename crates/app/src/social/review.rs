@@ -87,12 +87,10 @@ impl App {
     ) -> Result<(), SocialError> {
         self.social_staff(actor)?;
         let now = self.now();
-        let since = portico_domain::Timestamp::from_unix_millis(
-            now.unix_millis() - i64::try_from(super::REPLY_WINDOW.as_millis()).unwrap_or(i64::MAX),
-        );
+        let since = portico_domain::Timestamp::from_unix_millis(now.unix_millis() - super::window_ms());
         let rec = AuditRecord::new(actor, "social.invitation_sent", "social_item", Purpose::Operations, ctx);
         self.store.invite_social_sender(item, since, now, &rec).await?;
-        self.social_wake.notify_one();
+        self.social_wake_again();
         Ok(())
     }
 
@@ -107,7 +105,7 @@ impl App {
         let s = self.social_staff(actor)?;
         let rec = AuditRecord::new(actor, "social.moderated", "social_item", Purpose::Operations, ctx);
         let d = self.store.moderate_social(item, verdict, &s.id.to_string(), self.now(), &rec).await?;
-        self.social_wake.notify_one();
+        self.social_wake_again();
         Ok(d)
     }
 }

@@ -141,8 +141,6 @@ pub struct ClaimedItem {
     pub id: String,
     /// The event as received (`None` if it no longer opens: it is then ignored).
     pub event: Option<InboundEvent>,
-    /// This attempt's number, from 1.
-    pub attempt: i64,
 }
 
 /// What processing decided about an item.
@@ -259,7 +257,7 @@ impl Store {
     ) -> Result<Vec<Decision>, StoreError> {
         let lock = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "SELECT id, channel, payload, attempts FROM social_items WHERE status = 'pending'
+            "SELECT id, channel, payload FROM social_items WHERE status = 'pending'
              ORDER BY received_at LIMIT $1 {lock}"
         );
         let mut tx = self.begin_write().await?;
@@ -275,7 +273,7 @@ impl Store {
             let event = payload
                 .and_then(|p| open(&self.keys.social, "payload", &id, p).ok())
                 .and_then(|t| InboundEvent::decode(channel, t.expose()));
-            processed.push(decide(&ClaimedItem { id, event, attempt: int(r, "attempts")?.unwrap_or(0) + 1 }));
+            processed.push(decide(&ClaimedItem { id, event }));
         }
         let decisions = apply_decisions(&mut tx, &self.keys, &processed, at, window_ms).await?;
         tx.commit().await?;

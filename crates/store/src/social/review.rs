@@ -45,16 +45,21 @@ pub enum ReviewError {
     Store(#[from] StoreError),
 }
 
+impl From<sqlx::Error> for ReviewError {
+    fn from(e: sqlx::Error) -> Self {
+        ReviewError::Store(e.into())
+    }
+}
+
 /// A processed item's channel and arrival time (Unix ms); a missing or unprocessed one is
 /// [`ReviewError::NotFound`].
 async fn processed_item(conn: &mut sqlx::AnyConnection, item: &str) -> Result<(SocialChannel, i64), ReviewError> {
     let row = sqlx::query("SELECT channel, received_at FROM social_items WHERE id = $1 AND status = 'done'")
         .bind(item)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(StoreError::from)?
+        .await?
         .ok_or(ReviewError::NotFound)?;
-    Ok((super::channel_of(&row)?, row.try_get("received_at").map_err(StoreError::from)?))
+    Ok((super::channel_of(&row)?, row.try_get("received_at")?))
 }
 
 impl Store {
@@ -128,13 +133,12 @@ impl Store {
         .bind(by)
         .bind(item)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         if done.rows_affected() == 0 {
             return Err(ReviewError::NotFound);
         }
         audit::insert(&mut tx, at, &rec.clone().resource(item)).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -164,10 +168,9 @@ impl Store {
             .bind(at.unix_millis())
             .bind(item)
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
         audit::insert(&mut tx, at, &rec.clone().resource(item)).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -188,8 +191,7 @@ impl Store {
         let replied = sqlx::query("SELECT 1 FROM social_actions WHERE item_id = $1 AND kind = 'reply_comment'")
             .bind(item)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(StoreError::from)?
+            .await?
             .is_some();
         let decision = match verdict {
             Moderation::Hide => {
@@ -213,10 +215,9 @@ impl Store {
         .bind(by)
         .bind(item)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
         audit::insert(&mut tx, at, &rec.clone().resource(item)).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(decision)
     }
 
@@ -245,7 +246,7 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// How many items and platform calls are stored, by status (for tests and operators).
+    /// How many items and platform calls are stored (for tests and operators).
     pub async fn social_counts(&self) -> Result<(i64, i64), StoreError> {
         let items = sqlx::query("SELECT COUNT(*) AS n FROM social_items").fetch_one(&self.pool).await?;
         let actions = sqlx::query("SELECT COUNT(*) AS n FROM social_actions").fetch_one(&self.pool).await?;
