@@ -38,6 +38,8 @@ pub struct App {
     throttle: Arc<throttle::Throttle>,
     caches: Arc<cache::Caches>,
     social_wake: social::Wake,
+    /// The bridge's settings in force (the file's, or an administrator's from the database).
+    social_live: Arc<std::sync::RwLock<Arc<social::settings::Live>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -48,16 +50,19 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// Builds the application around an opened store.
-    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+    /// Fails only if the bridge's Graph client cannot be built from the settings.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, Unexpected> {
         let throttle = Arc::new(throttle::Throttle::new(settings.throttle));
-        Self {
+        let live = social::settings::Live::new(settings.social.clone(), 0)?;
+        Ok(Self {
             store,
             clock,
             settings: Arc::new(settings),
             throttle,
             caches: Arc::default(),
             social_wake: Arc::default(),
-        }
+            social_live: Arc::new(std::sync::RwLock::new(Arc::new(live))),
+        })
     }
     /// The store (for health checks and wiring).
     pub fn store(&self) -> &Store {

@@ -63,6 +63,9 @@ pub enum Action {
     ManageTestimonials,
     /// See what needs an administrator: agreements ending or ended, dead-lettered deliveries.
     ReadAdminAlerts,
+    /// See and change the settings kept in the database (the social bridge's credentials,
+    /// standard messages and policies).
+    ManageSettings,
 }
 
 /// Whether `actor` may perform `action`. Anything not explicitly allowed is denied.
@@ -97,7 +100,7 @@ pub fn permits(actor: &Actor, action: &Action) -> bool {
         (Actor::Staff(s), Action::HandleSocial) => {
             matches!(s.role, StaffRole::FrontDesk | StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
-        (Actor::Staff(s), Action::ReadAdminAlerts) => s.role == StaffRole::Admin,
+        (Actor::Staff(s), Action::ReadAdminAlerts | Action::ManageSettings) => s.role == StaffRole::Admin,
         (Actor::Staff(s), Action::ManageTestimonials) => {
             matches!(s.role, StaffRole::PrivacyOfficer | StaffRole::Admin)
         }
@@ -240,6 +243,9 @@ mod tests {
             (member(Clinician), Action::ManageTestimonials, false),
             (member(Admin), Action::ReadAdminAlerts, true),
             (member(PrivacyOfficer), Action::ReadAdminAlerts, false),
+            (member(Admin), Action::ManageSettings, true),
+            (member(PrivacyOfficer), Action::ManageSettings, false),
+            (member(FrontDesk), Action::ManageSettings, false),
         ];
         for (actor, action, expected) in rows {
             assert_eq!(permits(&actor, &action), expected, "{actor:?} {action:?}");

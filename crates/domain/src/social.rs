@@ -292,6 +292,15 @@ impl Policy {
             _ => None,
         }
     }
+
+    /// The word [`parse`](Self::parse) reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Hide => "hide",
+            Policy::Review => "review",
+            Policy::Leave => "leave",
+        }
+    }
 }
 
 /// Words that speak of oneself or one's family.

@@ -54,40 +54,8 @@ struct FileConfig {
     #[serde(default)]
     notify: NotifyFile,
     #[serde(default)]
-    social: SocialFile,
-}
-
-#[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
-struct SocialFile {
-    meta: Option<MetaFile>,
-    retention_days: Option<u64>,
-    phone: Option<String>,
-    hours: Option<String>,
-    portal_url: Option<String>,
-    appointment_url: Option<String>,
-    redirect_message: Option<String>,
-    phi_message: Option<String>,
-    public_reply: Option<String>,
-    phi_comments: Option<String>,
-    relationship_comments: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MetaFile {
-    app_secret: String,
-    verify_token: String,
-    page_id: String,
-    page_access_token: String,
-    graph_base_url: Option<String>,
-    graph_version: Option<String>,
-}
-
-impl std::fmt::Debug for MetaFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MetaFile { .. }")
-    }
+    /// `[social]` and `[social.meta]`: the same fields, checks and messages as the admin API.
+    social: portico_app::social::settings::SocialPatch,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -317,7 +285,7 @@ impl Config {
         portico_domain::notify::Preferences::parse(&[], None, None, &time_zone)
             .map_err(|_| anyhow::anyhow!("clinic.time_zone: must be an IANA time zone, like America/Chicago"))?;
         let clinic_name = file.clinic.name.unwrap_or_else(|| "Portico".to_owned());
-        let social = social_settings(file.social, &public_url, &clinic_name)?;
+        let social = social_settings(&file.social, &public_url, &clinic_name)?;
         let metrics_token = file.metrics.bearer_token;
         if metrics_token.as_ref().is_some_and(|t| t.len() < 24) {
             bail!("metrics.bearer_token: must be at least 24 characters");
@@ -374,83 +342,25 @@ impl Config {
     }
 }
 
-/// Builds and checks `[social]`: the standard messages may use only known placeholders and must
+/// Builds and checks `[social]` over the defaults (the portal and appointment pages of this
+/// server, the clinic's name): the standard messages may use only known placeholders and must
 /// carry no PHI (checked with the scanner), policies must be known words.
 fn social_settings(
-    file: SocialFile,
+    file: &portico_app::social::settings::SocialPatch,
     public_url: &str,
     clinic: &str,
 ) -> anyhow::Result<portico_app::social::SocialSettings> {
-    use portico_domain::social::{ClinicContact, Policy, StandardMessages};
     let base = public_url.trim_end_matches('/');
-    let contact = ClinicContact {
-        clinic: clinic.to_owned(),
-        portal_url: file.portal_url.unwrap_or_else(|| format!("{base}/portal")),
-        appointment_url: file.appointment_url.unwrap_or_else(|| format!("{base}/appointments/request")),
-        phone: file.phone.unwrap_or_default(),
-        hours: file.hours.unwrap_or_default(),
+    let defaults = portico_app::social::SocialSettings {
+        contact: portico_domain::social::ClinicContact {
+            clinic: clinic.to_owned(),
+            portal_url: format!("{base}/portal"),
+            appointment_url: format!("{base}/appointments/request"),
+            ..Default::default()
+        },
+        ..Default::default()
     };
-    // Only the clinic's own texts are scanned: the defaults are checked by a test, and scanning
-    // loads the scanner's lexicons, which every command would otherwise pay for at start-up.
-    for (field, text) in [
-        ("social.redirect_message", &file.redirect_message),
-        ("social.phi_message", &file.phi_message),
-        ("social.public_reply", &file.public_reply),
-    ] {
-        if let Some(text) = text {
-            portico_app::social::check_message(text).map_err(|why| anyhow::anyhow!("{field}: {why}"))?;
-        }
-    }
-    let defaults = StandardMessages::defaults(!contact.phone.is_empty(), !contact.hours.is_empty());
-    let messages = StandardMessages {
-        redirect: file.redirect_message.unwrap_or(defaults.redirect),
-        phi_redirect: file.phi_message.unwrap_or(defaults.phi_redirect),
-        public_reply: file.public_reply.unwrap_or(defaults.public_reply),
-    };
-    let policy = |field: &str, v: Option<String>| -> anyhow::Result<Policy> {
-        match v {
-            None => Ok(Policy::Hide),
-            Some(v) => Policy::parse(&v).ok_or_else(|| anyhow::anyhow!("{field}: must be hide, review or leave")),
-        }
-    };
-    let meta = match file.meta {
-        Some(m) => {
-            if m.app_secret.len() < 16 {
-                bail!("social.meta.app_secret: must be the app's secret (at least 16 characters)");
-            }
-            if m.verify_token.len() < 8 {
-                bail!("social.meta.verify_token: must be at least 8 characters");
-            }
-            if m.page_id.is_empty() || !m.page_id.bytes().all(|b| b.is_ascii_digit()) {
-                bail!("social.meta.page_id: must be the page's numeric id");
-            }
-            if m.page_access_token.is_empty() {
-                bail!("social.meta.page_access_token: must not be empty");
-            }
-            let settings = portico_app::social::meta::MetaSettings {
-                app_secret: m.app_secret,
-                verify_token: m.verify_token,
-                page_id: m.page_id,
-                page_access_token: m.page_access_token,
-                graph_base_url: m.graph_base_url.unwrap_or_else(|| "https://graph.facebook.com".to_owned()),
-                graph_version: m.graph_version.unwrap_or_else(|| "v21.0".to_owned()),
-            };
-            // Built once here so that a bad URL stops start-up with the field named.
-            portico_app::social::meta::Graph::new(settings.clone())?;
-            Some(settings)
-        }
-        None => None,
-    };
-    Ok(portico_app::social::SocialSettings {
-        meta,
-        messages,
-        contact,
-        phi_policy: policy("social.phi_comments", file.phi_comments)?,
-        relationship_policy: policy("social.relationship_comments", file.relationship_comments)?,
-        retention: std::time::Duration::from_secs(
-            positive("social.retention_days", file.retention_days.unwrap_or(30))? * 24 * 3600,
-        ),
-    })
+    defaults.patched(file).map_err(|e| anyhow::anyhow!(e.in_file()))
 }
 
 /// Parses `HH:MM-HH:MM` into minutes after midnight.

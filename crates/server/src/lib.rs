@@ -53,7 +53,7 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         social: config.social.clone(),
         ..Settings::default()
     };
-    Ok((App::new(store, clock, settings), created))
+    Ok((App::new(store, clock, settings)?, created))
 }
 
 /// A started server.
@@ -107,8 +107,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
     let mut delivery = portico_app::notify::Delivery::new(config.notify_email.clone(), config.notify_sms.clone())?;
     delivery.lease = config.notify_lease;
     let notifier = delivery.is_configured().then(|| tokio::spawn(delivery_loop(app.clone(), delivery, tx.subscribe())));
-    let graph = config.social.meta.clone().map(portico_app::social::meta::Graph::new).transpose()?;
-    let bridge = tokio::spawn(social_loop(app.clone(), graph, tx.subscribe()));
+    refresh_social_settings(&app).await;
+    let bridge = tokio::spawn(social_loop(app.clone(), tx.subscribe()));
     let (final_app, dir) = (app.clone(), config.checkpoint_dir.clone());
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -194,20 +194,23 @@ async fn delivery_loop(
 /// [`HOT`] events accepted in a quarter second) SQLite's single writer is kept for the webhooks:
 /// the worker then answers only a small slice each quarter second and drains the rest when
 /// the burst is over, so Meta gets its 200 quickly and nothing is lost. Items past their
-/// retention are purged every hour.
-async fn social_loop(
-    app: App,
-    graph: Option<portico_app::social::meta::Graph>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(250));
+/// retention are purged every hour, and settings an administrator saved on any node are picked
+/// up every few seconds.
+async fn social_loop(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let tick = std::time::Duration::from_millis(250);
+    let mut ticks = tokio::time::interval(tick);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let refresh_every =
+        u32::try_from(portico_app::social::settings::REFRESH.as_millis() / tick.as_millis()).unwrap_or(1);
     let (mut since_purge, mut seen, mut hot) = (0u32, app.social_accepted(), false);
     loop {
         tokio::select! {
             _ = app.social_queued(), if !hot => {}
             _ = ticks.tick() => {
                 since_purge += 1;
+                if since_purge % refresh_every == 0 {
+                    refresh_social_settings(&app).await;
+                }
                 let now = app.social_accepted();
                 hot = now - seen > HOT;
                 seen = now;
@@ -220,8 +223,8 @@ async fn social_loop(
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "social processing failed"),
         }
-        if let Some(g) = &graph {
-            match app.deliver_social(g, budget).await {
+        if let Some(g) = app.social_graph() {
+            match app.deliver_social(&g, budget).await {
                 Ok(n) if n == budget as usize => app.social_wake_again(),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "social delivery failed"),
@@ -235,6 +238,16 @@ async fn social_loop(
                 Err(e) => tracing::error!(error = %e, "social purge failed"),
             }
         }
+    }
+}
+
+/// Picks up the bridge's settings if an administrator saved new ones. A stored copy that cannot
+/// be used is logged (without its content) and the settings in force stay.
+async fn refresh_social_settings(app: &App) {
+    match app.refresh_social_settings().await {
+        Ok(Some(version)) => tracing::info!(version, "social bridge settings loaded from the database"),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "social bridge settings in the database could not be used"),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::{Backend, Store, StoreError};
 const BLIND_INDEX: &str = "blind_index";
 const AUTH_SECRETS: &str = "auth_secrets";
 const SOCIAL_DATA: &str = "social_data";
+const SETTINGS: &str = "settings";
 
 /// The KEK and the unwrapped system keys, held for the life of the process.
 pub(crate) struct Keyring {
@@ -21,6 +22,9 @@ pub(crate) struct Keyring {
     /// Seals what the social bridge keeps (senders and texts of people who are not, or not
     /// known to be, patients).
     pub(crate) social: DataKey,
+    /// Seals the settings administrators change at run time (they hold the clinic's API
+    /// credentials).
+    pub(crate) settings: DataKey,
 }
 
 fn system_aad(purpose: &str) -> Aad {
@@ -36,7 +40,8 @@ impl Keyring {
         let blind = system_key(pool, backend, &kek, BLIND_INDEX, now).await?;
         let auth_secrets = system_key(pool, backend, &kek, AUTH_SECRETS, now).await?;
         let social = system_key(pool, backend, &kek, SOCIAL_DATA, now).await?;
-        Ok(Self { kek, blind: BlindIndexKey::new(blind), auth_secrets, social })
+        let settings = system_key(pool, backend, &kek, SETTINGS, now).await?;
+        Ok(Self { kek, blind: BlindIndexKey::new(blind), auth_secrets, social, settings })
     }
 
     /// Unwraps a patient's data key read from `patient_keys`.

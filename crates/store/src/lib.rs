@@ -24,6 +24,7 @@ mod migrate;
 pub mod notifications;
 mod patients;
 mod sessions;
+pub mod settings;
 pub mod social;
 mod staff;
 pub mod testimonials;

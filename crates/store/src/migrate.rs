@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_known_devices.sql"),
         postgres: include_str!("../migrations/postgres/0013_known_devices.sql"),
     },
+    Migration {
+        version: 14,
+        name: "settings",
+        sqlite: include_str!("../migrations/sqlite/0014_settings.sql"),
+        postgres: include_str!("../migrations/postgres/0014_settings.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

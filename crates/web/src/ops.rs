@@ -82,6 +82,8 @@ pub async fn metrics() -> Response {
         api::vendors::create,
         api::vendors::update,
         api::vendors::admin_alerts,
+        api::settings::get_social,
+        api::settings::put_social,
         api::preferences::get,
         api::preferences::put,
         api::social::messages,

@@ -93,6 +93,8 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("POST", "/api/v1/vendors", Staff), post(api::vendors::create)),
         (route("PATCH", "/api/v1/vendors/{id}", Staff), patch(api::vendors::update)),
         (route("GET", "/api/v1/admin/alerts", Staff), get(api::vendors::admin_alerts)),
+        (route("GET", "/api/v1/admin/social-settings", Staff), get(api::settings::get_social)),
+        (route("PUT", "/api/v1/admin/social-settings", Staff), put(api::settings::put_social)),
         (route("GET", "/api/v1/social/messages", Staff), get(api::social::messages)),
         (route("GET", "/api/v1/social/comments", Staff), get(api::social::comments)),
         (route("POST", "/api/v1/social/items/{id}/handled", Staff), post(api::social::handled)),

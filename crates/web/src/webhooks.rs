@@ -81,7 +81,8 @@ fn query_param(query: &str, name: &str) -> Option<String> {
 /// `GET /webhooks/meta`: Meta's subscription check. Echoes `hub.challenge` when the mode is
 /// `subscribe` and the verify token matches; 403 otherwise.
 pub async fn meta_verify(State(s): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    let Some(meta) = &s.app.social_settings().meta else { return Err(ApiError::not_found()) };
+    let social = s.app.social_settings();
+    let Some(meta) = &social.meta else { return Err(ApiError::not_found()) };
     let q = query.unwrap_or_default();
     let refused = || ApiError::new(ErrorCode::Forbidden, "The verification request does not match.");
     let token = query_param(&q, "hub.verify_token").unwrap_or_default();
@@ -104,7 +105,8 @@ pub async fn meta_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Some(meta) = &s.app.social_settings().meta else { return Err(ApiError::not_found()) };
+    let social = s.app.social_settings();
+    let Some(meta) = &social.meta else { return Err(ApiError::not_found()) };
     let Some(signature) = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::new(ErrorCode::Unauthenticated, "The request is not signed."));
     };

@@ -152,6 +152,7 @@ pub(crate) enum CallError {
 }
 
 /// The Graph API client.
+#[derive(Clone)]
 pub struct Graph {
     client: reqwest::Client,
     settings: MetaSettings,

@@ -9,6 +9,7 @@
 
 pub mod meta;
 mod review;
+pub mod settings;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,14 +95,9 @@ fn system_record(action: &'static str, ctx: &RequestContext) -> AuditRecord {
 }
 
 impl App {
-    /// The bridge's settings.
-    pub fn social_settings(&self) -> &SocialSettings {
-        &self.settings.social
-    }
-
     /// One of the clinic's standard messages, its placeholders filled from the clinic's facts.
     fn standard_message(&self, t: Template) -> String {
-        let s = &self.settings.social;
+        let s = self.social_settings();
         portico_domain::social::render_template(t.pick(&s.messages), &s.contact)
     }
 
@@ -169,7 +165,7 @@ impl App {
     }
 
     fn moderate(&self, e: &InboundEvent, phi: bool) -> (Option<Category>, Decision, Vec<Owed>) {
-        let s = &self.settings.social;
+        let s = self.social_settings();
         let category = if phi {
             Category::Phi
         } else if e.kind == InboundKind::Text && reveals_relationship(e.text.expose()) {
@@ -241,7 +237,7 @@ impl App {
     pub async fn purge_social(&self) -> Result<u64, Unexpected> {
         let now = self.now();
         let before = portico_domain::Timestamp::from_unix_millis(
-            now.unix_millis() - i64::try_from(self.settings.social.retention.as_millis()).unwrap_or(i64::MAX),
+            now.unix_millis() - i64::try_from(self.social_settings().retention.as_millis()).unwrap_or(i64::MAX),
         );
         Ok(self.store.purge_social(before, now, &system_record("social.purge", &RequestContext::default())).await?)
     }

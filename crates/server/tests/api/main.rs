@@ -24,5 +24,6 @@ mod security;
 mod sessions;
 mod sinks;
 mod social;
+mod social_settings;
 mod testimonials;
 mod vendors;

@@ -195,6 +195,13 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET" | "PUT", "/api/v1/admin/social-settings") => {
+            if is(Admin) {
+                200
+            } else {
+                403
+            }
+        }
         ("GET", "/api/v1/admin/alerts") => {
             if is(Admin) {
                 200
@@ -300,6 +307,7 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
         }
         ("PATCH", "/api/v1/vendors/{id}") => json!({"status": "pending"}),
         ("PUT", "/api/v1/me/notification-preferences") => json!({"channels": ["email"]}),
+        ("PUT", "/api/v1/admin/social-settings") => json!({"version": 0, "changes": {"retention_days": 14}}),
         ("POST", "/api/v1/social/items/{id}/moderation") => json!({"action": "hide"}),
         ("POST", "/api/v1/patients/{id}/authorizations") => {
             json!({"scope": "testimonial", "signed_on": "2026-01-01", "expires_on": "2027-01-01"})

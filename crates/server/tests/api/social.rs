@@ -36,7 +36,7 @@ async fn bridge() -> (TestApp, GraphSink) {
     (app, graph)
 }
 
-async fn post_raw(app: &TestApp, body: &[u8], signature: Option<&str>) -> u16 {
+pub(crate) async fn post_raw(app: &TestApp, body: &[u8], signature: Option<&str>) -> u16 {
     let mut req = app.client().post(app.url("/webhooks/meta")).header("content-type", "application/json");
     if let Some(sig) = signature {
         req = req.header("x-hub-signature-256", sig);
@@ -50,7 +50,7 @@ async fn post_signed(app: &TestApp, payload: &Value) -> u16 {
     post_raw(app, body.as_bytes(), Some(&sig)).await
 }
 
-fn dm(mid: &str, sender: &str, text: &str) -> Value {
+pub(crate) fn dm(mid: &str, sender: &str, text: &str) -> Value {
     json!({"object": "page", "entry": [{"id": PAGE, "time": 1_700_000_000_000u64, "messaging": [
         {"sender": {"id": sender}, "recipient": {"id": PAGE}, "timestamp": 1_700_000_000_000u64,
          "message": {"mid": mid, "text": text}}]}]})
@@ -64,7 +64,7 @@ fn comment(id: &str, from: &str, text: &str) -> Value {
 }
 
 /// Waits until the stand-in has received `n` calls; fails after ten seconds.
-async fn calls(graph: &GraphSink, n: usize) -> Vec<GraphCall> {
+pub(crate) async fn calls(graph: &GraphSink, n: usize) -> Vec<GraphCall> {
     let wait = async {
         while graph.calls.lock().unwrap().len() < n {
             graph.arrived.notified().await;

@@ -6,6 +6,7 @@ pub mod break_glass;
 pub mod enroll;
 pub mod me;
 pub mod preferences;
+pub mod settings;
 pub mod social;
 pub mod teams;
 pub mod testimonials;
