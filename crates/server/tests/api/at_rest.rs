@@ -184,7 +184,7 @@ async fn key_rotation_rewraps_every_key_and_only_the_new_key_opens_the_data() {
     let new_kek = current.create_successor(&new_key).unwrap();
     let report = old_app.rotate_keys(&Actor::System, &new_kek, &portico_app::cli_context()).await.unwrap();
     assert_eq!(report.patient_keys, 2);
-    assert_eq!(report.system_keys, 3, "blind index, account secrets, social bridge");
+    assert_eq!(report.system_keys, 4, "blind index, account secrets, social bridge, settings");
     old_app.store().close().await;
 
     let stale =
