@@ -405,6 +405,26 @@ impl App {
         Ok(ThreadWithMessages { thread, messages })
     }
 
+    /// Who a thread is about, for the staff thread page's banner: name, date of birth and MRN,
+    /// or `None` when the reader's role may not see demographics (the minimum necessary). The
+    /// read is audited as `patient.read` with the thread's purpose (treatment, or emergency
+    /// under break-glass).
+    pub async fn thread_patient(
+        &self,
+        actor: &Actor,
+        id: ThreadId,
+        ctx: &RequestContext,
+    ) -> Result<Option<portico_domain::patient::PatientRecord>, MessagingError> {
+        let meta = self.readable_thread(actor, id, ctx).await?;
+        let may = matches!(actor, Actor::Staff(_))
+            && permits(actor, &Action::ReadPatientDemographics { patient: meta.patient_id, care_relationship: true });
+        if !may {
+            return Ok(None);
+        }
+        let rec = thread_audit(actor, meta.facts(), "patient.read", "patient", ctx);
+        Ok(Some(self.store.read_patient(meta.patient_id, self.now(), &rec).await?))
+    }
+
     /// Opens a thread with a first message. Patients write to teams open to them, for themselves
     /// or a patient they act for; staff write to a patient from one of their teams.
     pub async fn open_thread(

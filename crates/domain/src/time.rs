@@ -35,9 +35,30 @@ impl Timestamp {
             .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
             .unwrap_or_default()
     }
+    /// This instant on the clocks of `time_zone` (IANA name), for people to read:
+    /// `Nov 24, 2026, 9:08 AM PST`. An unknown zone reads as UTC.
+    pub fn local_display(self, time_zone: &str) -> String {
+        let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        match jiff::Timestamp::from_millisecond(self.0) {
+            Ok(t) => t.to_zoned(tz).strftime("%b %-d, %Y, %-I:%M %p %Z").to_string(),
+            Err(_) => String::new(),
+        }
+    }
     /// The calendar date (UTC) of this instant.
     pub fn utc_date(self) -> Option<time::Date> {
         time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok().map(|t| t.date())
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::Timestamp;
+
+    #[test]
+    fn local_display_reads_in_the_clinic_time_zone() {
+        let t = Timestamp::from_unix_millis(1_795_000_000_000); // 2026-11-18T11:06:40Z
+        assert_eq!(t.local_display("America/Los_Angeles"), "Nov 18, 2026, 3:06 AM PST");
+        assert_eq!(t.local_display("Nowhere/Else"), "Nov 18, 2026, 11:06 AM UTC");
     }
 }
 

@@ -22,7 +22,8 @@ pub const BANNER: &str = concat!(
     "            nurse.okafor@demo.portico.test (nurse), desk@demo.portico.test (front desk),\n",
     "            billing@demo.portico.test (billing), privacy@demo.portico.test (privacy officer)\n",
     "  patients: alex.demo@demo.portico.test, sam.demo@demo.portico.test (Sam is also proxy for Riley, a child)\n",
-    "  social inbox: sample Messenger messages and page comments, redacted (GET /api/v1/social/messages as the front desk)"
+    "  social inbox: sample Messenger messages and page comments, redacted (GET /api/v1/social/messages as the front desk)\n",
+    "  staff sign in without an authenticator code in demo mode"
 );
 
 /// Seeds the demo clinic once; a second start finds it there and leaves it.

@@ -283,6 +283,7 @@ async fn print_banner(config: &Config, running: &Running, demo: bool) -> anyhow:
             config.key_file.display()
         )?;
     }
+    writeln!(out, "  patients sign in at {url}/portal/sign-in, staff at {url}/staff/sign-in")?;
     if demo {
         writeln!(out, "{}", demo::BANNER)?;
     } else if !running.app.has_admin().await? {
@@ -292,7 +293,10 @@ async fn print_banner(config: &Config, running: &Running, demo: bool) -> anyhow:
             out,
             "  portico admin create-staff --email you@your-clinic.org --name \"Your Name\" --role admin --password-stdin{flags}"
         )?;
-        writeln!(out, "Scan the printed otpauth:// link with an authenticator app, then sign in at {url}.")?;
+        writeln!(
+            out,
+            "Scan the printed otpauth:// link with an authenticator app, then sign in at {url}/staff/sign-in."
+        )?;
         writeln!(out, "To look around with sample data first: portico serve --demo")?;
     }
     writeln!(out, "Press Ctrl-C to stop.")?;

@@ -148,7 +148,10 @@ pub(crate) struct InternalCause(pub(crate) Arc<anyhow::Error>);
 /// Builds the JSON error response for `code`.
 pub(crate) fn error_response(code: ErrorCode, message: String, request_id: Option<String>) -> Response {
     let body = ErrorBody { error: ErrorDetail { code, message, request_id } };
-    (code.status(), axum::Json(body)).into_response()
+    let mut resp = (code.status(), axum::Json(body)).into_response();
+    // For layers that answer in other terms (pages turn a refusal into a redirect).
+    resp.extensions_mut().insert(code);
+    resp
 }
 
 impl IntoResponse for ApiError {

@@ -1,5 +1,5 @@
-//! Request bodies that may be JSON or `multipart/form-data` (when files are attached). Both
-//! become the same [`Form`]: named text fields and uploaded files.
+//! Request bodies that may be JSON, a plain HTML form, or `multipart/form-data` (when files are
+//! attached). All become the same [`Form`]: named text fields and uploaded files.
 
 use std::collections::HashMap;
 
@@ -56,6 +56,12 @@ impl<S: Send + Sync> FromRequest<S> for Form {
                 .map_err(|e| too_large_or(e.status(), "The upload could not be read."))?;
             return read_multipart(multipart).await;
         }
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            let axum::extract::Form(pairs) = axum::extract::Form::<Vec<(String, String)>>::from_request(req, state)
+                .await
+                .map_err(|e| too_large_or(e.status(), "The form could not be read."))?;
+            return Ok(Form { fields: pairs.into_iter().collect(), files: Vec::new() });
+        }
         let crate::extract::Json(map) =
             crate::extract::Json::<serde_json::Map<String, serde_json::Value>>::from_request(req, state).await?;
         let mut form = Form::default();
@@ -88,8 +94,13 @@ async fn read_multipart(mut multipart: Multipart) -> Result<Form, ApiError> {
     {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            let filename = field.file_name().unwrap_or("attachment").to_owned();
+            let filename = field.file_name().unwrap_or_default().to_owned();
             let bytes = field.bytes().await.map_err(|e| too_large_or(e.status(), "A file could not be read."))?;
+            // A page's file input left empty still sends a part, with no name and no bytes.
+            if filename.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            let filename = if filename.is_empty() { "attachment".to_owned() } else { filename };
             form.files.push(Upload { filename, bytes: bytes.to_vec() });
         } else {
             let text = field.text().await.map_err(|e| too_large_or(e.status(), "A field could not be read."))?;

@@ -90,16 +90,41 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+/// Refuses state-changing requests a browser sends on behalf of another site (tower-http's
+/// implementation of Go's cross-origin protection: `Sec-Fetch-Site`, then `Origin` against the
+/// configured public address and the `Host`). Requests without either header (the provider
+/// webhooks, API clients) pass: they carry no ambient credentials, since the session cookie is
+/// `SameSite=Strict` and the webhooks are signed.
+fn csrf_layer(
+    public_url: &str,
+) -> tower_http::csrf::CsrfLayer<impl Fn(tower_http::csrf::ProtectionError) -> axum::response::Response + Clone + use<>>
+{
+    let origin = public_url.trim_end_matches('/');
+    let layer = tower_http::csrf::CsrfLayer::new();
+    let layer = match layer.clone().add_trusted_origin(origin) {
+        Ok(with_origin) => with_origin,
+        Err(e) => {
+            tracing::warn!(error = %e, "clinic.public_url is not an origin; cross-site checks use the Host header only");
+            layer
+        }
+    };
+    layer.with_rejection_response(|_| {
+        crate::error::error_response(
+            ErrorCode::Forbidden,
+            "Requests from other sites are refused. Use the form on this site.".into(),
+            None,
+        )
+    })
+}
+
 /// Builds the application router from the route table.
 pub fn router(state: AppState) -> Router {
     // Install the recorder before the first request records anything.
     let _ = metrics_handle();
     let mut router = Router::new();
     for (spec, method_router) in routes::table() {
-        let guarded = method_router.route_layer(axum::middleware::from_fn_with_state(
-            (state.clone(), spec.access, spec.path),
-            middleware::guard,
-        ));
+        let guarded =
+            method_router.route_layer(axum::middleware::from_fn_with_state((state.clone(), spec), middleware::guard));
         router = router.route(spec.path, guarded);
     }
     router
@@ -108,6 +133,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed on this path.")
         })
         .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(csrf_layer(&state.config.public_url))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::boundary))
         .with_state(state)

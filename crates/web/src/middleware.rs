@@ -14,7 +14,7 @@ use portico_app::auth::AuthError;
 
 use crate::error::{ApiError, ErrorCode, InternalCause, error_response};
 use crate::extract::{RequestId, request_context, session_cookie};
-use crate::routes::Access;
+use crate::routes::{Access, RouteSpec};
 use crate::{AppState, cookies};
 
 /// Outermost middleware: request id, headers, log line, metrics, opaque 500s.
@@ -98,15 +98,42 @@ fn set_security_headers(state: &AppState, resp: &mut Response, request_id: &str)
 
 /// The access guard of one route: authenticates as the declared [`Access`] needs and puts the
 /// verified session into the request for the handler's extractors.
-pub(crate) async fn guard(
-    State((state, access, route)): State<(AppState, Access, &'static str)>,
-    req: Request,
-    next: Next,
-) -> Response {
-    match admit(&state, access, route, req).await {
+pub(crate) async fn guard(State((state, spec)): State<(AppState, RouteSpec)>, req: Request, next: Next) -> Response {
+    let refused = |resp: Response| if spec.html { as_page(spec.access, resp) } else { resp };
+    match admit(&state, spec.access, spec.path, req).await.map_err(refused) {
         Ok(req) => next.run(req).await,
         Err(resp) => resp,
     }
+}
+
+/// A refusal of a page request in the terms of a browser: a visitor who is not (or no longer)
+/// signed in is sent to the sign-in page of the side they asked for; a signed-in one who may not
+/// see the page gets a page that says so.
+fn as_page(access: Access, refused: Response) -> Response {
+    use crate::pages::Side;
+    let side = match access {
+        Access::Staff => Some(Side::Staff),
+        Access::Patient => Some(Side::Portal),
+        _ => None,
+    };
+    let code = refused.extensions().get::<ErrorCode>().copied();
+    let to = |query: &str| side.map_or_else(|| "/".to_owned(), |s| format!("{}{query}", s.sign_in()));
+    let mut page = match code {
+        Some(ErrorCode::Unauthenticated) => crate::pages::see_other(&to("")),
+        Some(ErrorCode::SessionExpired) => crate::pages::see_other(&to("?expired=1")),
+        Some(ErrorCode::Forbidden) => crate::pages::problem(
+            axum::http::StatusCode::FORBIDDEN,
+            None,
+            "Not allowed",
+            "This page is not for your account. Sign out and sign in with the right account.",
+        ),
+        _ => return refused,
+    };
+    // The refusal may have cleared the session cookie: keep that.
+    for cookie in refused.headers().get_all(header::SET_COOKIE) {
+        page.headers_mut().append(header::SET_COOKIE, cookie.clone());
+    }
+    page
 }
 
 /// Requests that set this header are background refreshes (polling, live updates): they are

@@ -50,11 +50,29 @@ const fn page(path: &'static str, access: Access) -> RouteSpec {
     RouteSpec { method: "GET", path, access, html: true, upload: false }
 }
 
+/// A page's form (`multipart/form-data` when it can carry files, or a plain form).
+const fn form(path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec { method: "POST", path, access, html: true, upload: true }
+}
+
 /// Every route of the application with its policy.
 pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::*;
     vec![
         (page("/", Public), get(pages::index)),
+        (page("/portal/sign-in", Public), get(pages::portal_sign_in_form)),
+        (form("/portal/sign-in", Public), post(pages::portal_sign_in)),
+        (page("/staff/sign-in", Public), get(pages::staff_sign_in_form)),
+        (form("/staff/sign-in", Public), post(pages::staff_sign_in)),
+        (form("/sign-out", SignedIn), post(pages::sign_out)),
+        (page("/portal", Patient), get(pages::portal_inbox)),
+        (page("/portal/compose", Patient), get(pages::portal_compose)),
+        (form("/portal/threads", Patient), post(pages::portal_start_thread)),
+        (page("/portal/threads/{id}", Patient), get(pages::portal_thread)),
+        (form("/portal/threads/{id}/messages", Patient), post(pages::portal_send)),
+        (page("/staff", Staff), get(pages::staff_inbox)),
+        (page("/staff/threads/{id}", Staff), get(pages::staff_thread)),
+        (form("/staff/threads/{id}/messages", Staff), post(pages::staff_send)),
         (route("GET", "/static/portico.css", Public), get(pages::stylesheet)),
         (route("GET", "/healthz", Public), get(ops::healthz)),
         (route("GET", "/metrics", MetricsReader), get(ops::metrics)),

@@ -139,9 +139,10 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    /// A browser-like client with its own cookie jar.
+    /// A browser-like client with its own cookie jar. It does not follow redirects, so a test
+    /// sees where a page sends the browser.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).build().unwrap()
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
     }
 
     pub fn advance(&self, d: Duration) {

@@ -19,6 +19,7 @@ mod helpers;
 mod matrix;
 mod messaging;
 mod notifications;
+mod pages;
 mod phi;
 mod security;
 mod sessions;

@@ -32,7 +32,8 @@ fn ok_if_own(case: Case, allowed: bool, ok: u16) -> u16 {
 fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
     use StaffRole::*;
     if spec.access != Access::Public && who == Who::Anonymous {
-        return 401;
+        // A page sends the visitor to sign in; the API answers 401.
+        return if spec.html { 303 } else { 401 };
     }
     let patient_side = matches!(who, Who::Patient | Who::Proxy);
     let care = matches!(who, Who::Staff(r) if r.is_care_team());
@@ -195,6 +196,36 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET", "/portal/sign-in" | "/staff/sign-in") => 200,
+        ("POST", "/portal/sign-in" | "/staff/sign-in") => 400,
+        ("POST", "/sign-out") => 303,
+        ("GET", "/portal" | "/portal/compose") => {
+            if patient_side {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/portal/threads") => {
+            if patient_side {
+                303
+            } else {
+                403
+            }
+        }
+        ("GET", "/portal/threads/{id}") if patient_side => ok_if_own(case, true, 200),
+        ("POST", "/portal/threads/{id}/messages") if patient_side => ok_if_own(case, true, 303),
+        ("GET" | "POST", "/portal/threads/{id}" | "/portal/threads/{id}/messages") => 403,
+        ("GET", "/staff") => {
+            if care {
+                200
+            } else {
+                403
+            }
+        }
+        ("GET" | "POST", "/staff/threads/{id}" | "/staff/threads/{id}/messages") if patient_side => 403,
+        ("GET", "/staff/threads/{id}") => ok_if_own(case, care, 200),
+        ("POST", "/staff/threads/{id}/messages") => ok_if_own(case, care, 303),
         ("GET" | "PUT", "/api/v1/admin/social-settings") => {
             if is(Admin) {
                 200
@@ -291,7 +322,11 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
         ("POST", "/api/v1/threads") => {
             json!({"team_id": f.team, "patient_id": f.patient_id, "subject": "Matrix new", "body": "new", "category": "general"})
         }
-        ("POST", "/api/v1/threads/{id}/messages") => json!({"body": "matrix reply"}),
+        ("POST", "/api/v1/threads/{id}/messages")
+        | ("POST", "/portal/threads/{id}/messages" | "/staff/threads/{id}/messages") => json!({"body": "matrix reply"}),
+        ("POST", "/portal/threads") => {
+            json!({"team_id": f.team, "subject": "Matrix page", "body": "page", "category": "general"})
+        }
         ("PATCH", "/api/v1/threads/{id}") => json!({"status": "open"}),
         ("POST", "/api/v1/teams/{id}/saved-replies") => json!({"title": "t", "body": "b"}),
         ("POST", "/api/v1/me/totp/confirm") => json!({"code": "000000"}),
@@ -366,9 +401,9 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
                 // Sign-out ends the session: use a fresh one for it.
                 let fresh;
                 let client = match (spec.path, who) {
-                    ("/api/v1/auth/logout", Who::Patient) => Some(app.signed_in_patient(&own).await),
-                    ("/api/v1/auth/logout", Who::Proxy) => Some(app.signed_in_patient(&proxy).await),
-                    ("/api/v1/auth/logout", Who::Staff(r)) => {
+                    ("/api/v1/auth/logout" | "/sign-out", Who::Patient) => Some(app.signed_in_patient(&own).await),
+                    ("/api/v1/auth/logout" | "/sign-out", Who::Proxy) => Some(app.signed_in_patient(&proxy).await),
+                    ("/api/v1/auth/logout" | "/sign-out", Who::Staff(r)) => {
                         fresh = staff_users.iter().find(|(role, _)| *role == r).map(|(_, u)| u).unwrap();
                         Some(app.signed_in_staff(fresh).await)
                     }
@@ -378,7 +413,10 @@ async fn every_route_answers_every_caller_as_the_policy_says() {
                 let (status, body) = call(&app, client.as_ref(), &spec, &path, &f).await;
                 let want = expected(&spec, who, case);
                 assert_eq!(status, want, "{} {} as {who:?} on {case:?}: {body}", spec.method, spec.path);
-                if matches!(status, 401 | 403 | 404) {
+                if spec.html && matches!(status, 401 | 403 | 404) {
+                    assert!(body.starts_with("<!doctype html>"), "{} {}: {body}", spec.method, spec.path);
+                    assert!(!body.contains(OWN_SUBJECT) && !body.contains(OTHER_SUBJECT) && !body.contains("matrix"));
+                } else if matches!(status, 401 | 403 | 404) {
                     let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
                     assert!(
                         v.get("error").is_some() && v.as_object().unwrap().len() == 1,
@@ -445,7 +483,7 @@ async fn call(
     path: &str,
     f: &Fixture,
 ) -> (u16, String) {
-    let anonymous = reqwest::Client::new();
+    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let client = client.unwrap_or(&anonymous);
     let mut req = client.request(method_of(spec), app.url(path));
     if spec.path == "/api/v1/results" {

@@ -19,7 +19,7 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn every_route_that_needs_a_session_refuses_anonymous_requests_without_data() {
     let app = spawn_app().await;
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let guarded: Vec<_> = route_specs().into_iter().filter(|r| r.access != Access::Public).collect();
     assert!(guarded.len() >= 5);
     for spec in guarded {
@@ -29,6 +29,19 @@ async fn every_route_that_needs_a_session_refuses_anonymous_requests_without_dat
             .send()
             .await
             .unwrap();
+        if spec.html {
+            // A page sends the visitor to the sign-in page of its side, and shows nothing.
+            assert_eq!(resp.status(), 303, "{} {}", spec.method, spec.path);
+            let to = resp.headers()["location"].to_str().unwrap().to_owned();
+            let want = match spec.access {
+                Access::Patient => "/portal/sign-in",
+                Access::Staff => "/staff/sign-in",
+                _ => "/",
+            };
+            assert_eq!(to, want, "{} {}", spec.method, spec.path);
+            assert!(resp.text().await.unwrap().is_empty());
+            continue;
+        }
         assert_eq!(resp.status(), 401, "{} {}", spec.method, spec.path);
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["error"]["code"], "unauthenticated", "{} {}", spec.method, spec.path);

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use portico_app::auth::{LoginError, LoginRequest};
+use portico_app::auth::{LoginError, LoginRequest, LoginSuccess};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,10 +43,7 @@ pub async fn login(
     headers: HeaderMap,
     Json(body): Json<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let previous = session_cookie(&headers);
-    let device = crate::extract::cookie_value(&headers, crate::extract::DEVICE_COOKIE).map(str::to_owned);
-    let req = LoginRequest { email: body.email, password: body.password, totp: body.totp, device };
-    let ok = state.app.login(req, &ctx, previous.as_ref()).await.map_err(|e| match e {
+    let ok = sign_in(&state, &ctx, &headers, body.email, body.password, body.totp).await.map_err(|e| match e {
         LoginError::InvalidCredentials => {
             ApiError::new(ErrorCode::InvalidCredentials, "The email, password or code is not right.")
         }
@@ -56,11 +53,32 @@ pub async fn login(
     })?;
     let idle = state.app.settings().sessions.idle_for(ok.kind).as_secs();
     let resp = axum::Json(LoginResponse { kind: ok.kind.as_str(), idle_timeout_secs: idle }).into_response();
-    let resp = cookies::with_session(resp, &state, &ok.token);
-    Ok(match &ok.new_device {
-        Some(device) => cookies::with_device(resp, &state, device),
+    Ok(with_login_cookies(resp, &state, &ok))
+}
+
+/// Signs in with what the request carries besides the credentials: the session it came with
+/// (ended, so the id changes) and the device cookie (a new device is announced to patients).
+pub(crate) async fn sign_in(
+    state: &AppState,
+    ctx: &portico_domain::audit::RequestContext,
+    headers: &HeaderMap,
+    email: String,
+    password: String,
+    totp: Option<String>,
+) -> Result<LoginSuccess, LoginError> {
+    let previous = session_cookie(headers);
+    let device = crate::extract::cookie_value(headers, crate::extract::DEVICE_COOKIE).map(str::to_owned);
+    let req = LoginRequest { email, password, totp, device };
+    state.app.login(req, ctx, previous.as_ref()).await
+}
+
+/// Adds the new session's cookie (and a new device's) to a sign-in response.
+pub(crate) fn with_login_cookies(resp: Response, state: &AppState, ok: &LoginSuccess) -> Response {
+    let resp = cookies::with_session(resp, state, &ok.token);
+    match &ok.new_device {
+        Some(device) => cookies::with_device(resp, state, device),
         None => resp,
-    })
+    }
 }
 
 /// Signs out: the session is destroyed on the server and the cookie cleared.

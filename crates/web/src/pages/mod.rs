@@ -1,0 +1,190 @@
+//! HTML pages, server-rendered with askama. Templates escape everything they print, so message
+//! text is always shown as text, never as markup. Pages work without JavaScript; forms post to
+//! the same origin (cross-site posts are refused by the CSRF layer) and answer with a redirect
+//! (post/redirect/get), so a reload never sends a message twice.
+
+mod portal;
+mod sign_in;
+mod staff;
+
+use askama::Template;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use portico_app::messaging::{MessagingError, ThreadWithMessages};
+
+use crate::error::ApiError;
+
+pub(crate) use portal::{portal_compose, portal_inbox, portal_send, portal_start_thread, portal_thread};
+pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
+pub(crate) use staff::{staff_inbox, staff_send, staff_thread};
+
+/// Which side of the product a page belongs to: its navigation and sign-in page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// `/portal`: patients and their proxies.
+    Portal,
+    /// `/staff`: the care team and the office.
+    Staff,
+}
+
+impl Side {
+    /// Where a signed-out visitor of this side signs in.
+    pub(crate) fn sign_in(self) -> &'static str {
+        match self {
+            Side::Portal => "/portal/sign-in",
+            Side::Staff => "/staff/sign-in",
+        }
+    }
+    /// The side's home page.
+    pub(crate) fn home(self) -> &'static str {
+        match self {
+            Side::Portal => "/portal",
+            Side::Staff => "/staff",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Side::Portal => "Patient portal",
+            Side::Staff => "Staff inbox",
+        }
+    }
+}
+
+/// What the layout shows around every page.
+pub(crate) struct Chrome {
+    /// The side, if the page belongs to one.
+    pub(crate) side: Option<Side>,
+    /// Whether someone is signed in (the header then offers sign-out).
+    pub(crate) signed_in: bool,
+}
+
+impl Chrome {
+    fn nav_home(&self) -> &'static str {
+        self.side.map_or("/", Side::home)
+    }
+    fn nav_label(&self) -> &'static str {
+        self.side.map_or("Secure message center", Side::label)
+    }
+}
+
+/// Renders a page with a status.
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Result<Response, ApiError> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// After a form post: see the result at `to` (303, so a reload does not post again).
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct Index {
+    chrome: Chrome,
+}
+
+/// `/`: what this is, and where to go.
+pub(crate) async fn index() -> Result<Response, ApiError> {
+    render(StatusCode::OK, &Index { chrome: Chrome { side: None, signed_in: false } })
+}
+
+#[derive(Template)]
+#[template(path = "problem.html")]
+struct Problem {
+    chrome: Chrome,
+    title: &'static str,
+    text: String,
+}
+
+/// A page that says what went wrong, in words for people.
+pub(crate) fn problem(
+    status: StatusCode,
+    side: Option<Side>,
+    title: &'static str,
+    text: impl Into<String>,
+) -> Response {
+    let page = Problem { chrome: Chrome { side, signed_in: side.is_some() }, title, text: text.into() };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// A messaging error as a page: the same codes as the API, in words.
+pub(crate) fn messaging_problem(e: MessagingError, side: Side) -> Response {
+    match e {
+        MessagingError::NotFound => problem(
+            StatusCode::NOT_FOUND,
+            Some(side),
+            "Not found",
+            "This conversation does not exist, or you do not have access to it.",
+        ),
+        MessagingError::Forbidden => {
+            problem(StatusCode::FORBIDDEN, Some(side), "Not allowed", "Your account may not do that.")
+        }
+        other => crate::api::threads::messaging_error(other).into_response(),
+    }
+}
+
+/// One message as a page shows it: who and when in words, the text as typed.
+pub(crate) struct MessageItem {
+    pub(crate) id: String,
+    pub(crate) mine: bool,
+    pub(crate) who: String,
+    pub(crate) when: String,
+    pub(crate) body: Option<String>,
+    pub(crate) internal: bool,
+    pub(crate) receipt: Option<String>,
+    pub(crate) files: Vec<(String, String)>,
+}
+
+/// The messages of a thread for `side`, with times in the clinic's time zone.
+pub(crate) fn message_items(t: &ThreadWithMessages, side: Side, me: &str, tz: &str) -> Vec<MessageItem> {
+    t.messages
+        .iter()
+        .map(|m| {
+            let mine = m.author.id == me;
+            let who = match (side, m.author.kind.as_str(), mine) {
+                (_, _, true) => "You".to_owned(),
+                (Side::Portal, "staff", _) => format!("{} care team", t.thread.team_name),
+                (Side::Portal, _, _) => "Someone you share access with".to_owned(),
+                (Side::Staff, "staff", _) => "A colleague".to_owned(),
+                (Side::Staff, _, _) => "Patient".to_owned(),
+            };
+            let receipt = match side {
+                Side::Portal if mine => m.read_by_care_team_at.map(|_| "Read by the care team".to_owned()),
+                Side::Staff if m.author.kind == "staff" && !m.internal => Some(m.read_by_patient_at.map_or_else(
+                    || "Not read by the patient yet".to_owned(),
+                    |at| format!("Read by the patient {}", at.local_display(tz)),
+                )),
+                _ => None,
+            };
+            MessageItem {
+                id: m.id.to_string(),
+                mine,
+                who,
+                when: m.created_at.local_display(tz),
+                body: m.body.as_ref().map(|b| b.expose().to_owned()),
+                internal: m.internal,
+                receipt,
+                files: m.attachments.iter().map(|a| (a.id.to_string(), a.filename.expose().to_owned())).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Marks a response as one that must leave nothing behind in the browser (sign-out).
+pub(crate) fn clear_site_data(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(HeaderName::from_static("clear-site-data"), HeaderValue::from_static("\"cache\", \"storage\""));
+    resp
+}
+
+/// The one stylesheet, served from the binary (no CDN, no build step).
+pub(crate) async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/portico.css"),
+    )
+        .into_response()
+}

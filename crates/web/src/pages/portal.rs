@@ -1,0 +1,283 @@
+//! The patient portal: the inbox, a conversation, writing to a team.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use portico_app::messaging::{MessagingError, OpenThread, SendMessage, ThreadView};
+use portico_domain::messaging::Category;
+use portico_domain::{Actor, TeamId, ThreadId};
+
+use super::{Chrome, MessageItem, Side, message_items, messaging_problem, render, see_other};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Ctx, CurrentActor};
+use crate::form::Form;
+
+const SIDE: Side = Side::Portal;
+
+fn chrome() -> Chrome {
+    Chrome { side: Some(SIDE), signed_in: true }
+}
+
+/// A thread in a list.
+pub(crate) struct ThreadRow {
+    pub(crate) href: String,
+    pub(crate) subject: String,
+    pub(crate) team: String,
+    pub(crate) category: &'static str,
+    pub(crate) open: bool,
+    pub(crate) when: String,
+    pub(crate) unread: i64,
+}
+
+pub(crate) fn thread_row(t: &ThreadView, side: Side, tz: &str) -> ThreadRow {
+    ThreadRow {
+        href: format!("{}/threads/{}", side.home(), t.id),
+        subject: t.subject.expose().to_owned(),
+        team: t.team_name.clone(),
+        category: category_label(t.category),
+        open: t.status == portico_domain::messaging::ThreadStatus::Open,
+        when: t.last_activity_at.local_display(tz),
+        unread: t.unread.unwrap_or(0),
+    }
+}
+
+pub(crate) fn category_label(c: Category) -> &'static str {
+    match c {
+        Category::General => "General question",
+        Category::Appointment => "Appointment",
+        Category::Billing => "Billing",
+        Category::Results => "Test results",
+        Category::Clinical => "Health question",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal_inbox.html")]
+struct Inbox {
+    chrome: Chrome,
+    threads: Vec<ThreadRow>,
+}
+
+/// `GET /portal`: the patient's conversations, newest first, with unread marks.
+pub(crate) async fn portal_inbox(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    let tz = &s.app.settings().time_zone;
+    let threads = match s.app.list_threads(&actor, &ctx).await {
+        Ok(t) => t,
+        Err(e) => return Ok(messaging_problem(e, SIDE)),
+    };
+    let threads = threads.iter().map(|t| thread_row(t, SIDE, tz)).collect();
+    render(StatusCode::OK, &Inbox { chrome: chrome(), threads })
+}
+
+#[derive(Template)]
+#[template(path = "portal_compose.html")]
+struct Compose {
+    chrome: Chrome,
+    teams: Vec<(String, String, bool)>,
+    categories: Vec<(&'static str, &'static str, bool)>,
+    subject: String,
+    body: String,
+    error: Option<String>,
+    idempotency_key: String,
+}
+
+async fn compose_page(
+    s: &AppState,
+    actor: &Actor,
+    form: Option<&Form>,
+    error: Option<String>,
+) -> Result<Compose, ApiError> {
+    let field = |name: &str| form.and_then(|f| f.opt(name)).unwrap_or_default();
+    let (team, category) = (field("team_id"), field("category"));
+    let teams = s.app.list_teams(actor).await.map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Compose {
+        chrome: chrome(),
+        teams: teams
+            .into_iter()
+            .map(|t| {
+                let id = t.id.to_string();
+                let chosen = id == team;
+                (id, t.name, chosen)
+            })
+            .collect(),
+        categories: Category::ALL.iter().map(|c| (c.as_str(), category_label(*c), c.as_str() == category)).collect(),
+        subject: field("subject"),
+        body: field("body"),
+        error,
+        idempotency_key: form_key(s),
+    })
+}
+
+/// `GET /portal/compose`: write to a team.
+pub(crate) async fn portal_compose(
+    State(s): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    render(StatusCode::OK, &compose_page(&s, &actor, None, None).await?)
+}
+
+/// `POST /portal/threads`: starts a conversation, then shows it.
+pub(crate) async fn portal_start_thread(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    form: Form,
+) -> Result<Response, ApiError> {
+    let team = form.opt("team_id").and_then(|t| t.parse::<TeamId>().ok());
+    let Some(team_id) = team else {
+        let page = compose_page(&s, &actor, Some(&form), Some("Choose who to write to.".into())).await?;
+        return render(StatusCode::BAD_REQUEST, &page);
+    };
+    let req = OpenThread {
+        patient_id: None,
+        team_id,
+        subject: form.opt("subject").unwrap_or_default(),
+        body: form.opt("body").unwrap_or_default(),
+        category: form.opt("category").unwrap_or_else(|| "general".into()),
+        files: form.files.clone(),
+        idempotency_key: form.opt("idempotency_key"),
+    };
+    match s.app.open_thread(&actor, req, &ctx).await {
+        Ok(posted) => Ok(see_other(&format!("/portal/threads/{}", posted.thread_id))),
+        Err(e) => match form_problem(e) {
+            Ok(text) => render(StatusCode::BAD_REQUEST, &compose_page(&s, &actor, Some(&form), Some(text)).await?),
+            Err(e) => Ok(messaging_problem(e, SIDE)),
+        },
+    }
+}
+
+/// A refused form as words for the person who typed it; other errors go on.
+pub(crate) fn form_problem(e: MessagingError) -> Result<String, MessagingError> {
+    match e {
+        MessagingError::Invalid(f) => Ok(match f.field {
+            "subject" => "Write a short subject.".to_owned(),
+            "body" => "Write your message.".to_owned(),
+            "team_id" => "Choose who to write to.".to_owned(),
+            "category" => "Choose what this is about.".to_owned(),
+            _ => format!("Check the form: {f}."),
+        }),
+        MessagingError::UnsupportedFile => Ok("Files must be PDF, PNG, JPEG or plain text.".to_owned()),
+        MessagingError::FileTooLarge => Ok("A file is larger than the limit.".to_owned()),
+        other => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "thread.html")]
+pub(crate) struct ThreadPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) staff: bool,
+    pub(crate) subject: String,
+    pub(crate) team: String,
+    pub(crate) category: &'static str,
+    pub(crate) open: bool,
+    pub(crate) banner: Option<super::staff::Banner>,
+    pub(crate) messages: Vec<MessageItem>,
+    pub(crate) action: String,
+    pub(crate) draft: String,
+    pub(crate) error: Option<String>,
+    pub(crate) idempotency_key: String,
+}
+
+/// A fresh key for a form that sends a message: posting it twice (a double click, a reload
+/// after a lost answer) sends once.
+fn form_key(s: &AppState) -> String {
+    portico_domain::id::new_v7(s.app.now()).to_string()
+}
+
+/// `GET /portal/threads/{id}`: the conversation; opening it marks it read.
+pub(crate) async fn portal_thread(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<ThreadId>,
+) -> Result<Response, ApiError> {
+    thread_page(&s, &ctx, &actor, id, SIDE, None, String::new()).await
+}
+
+/// The thread page of either side, marked read by the reader.
+pub(crate) async fn thread_page(
+    s: &AppState,
+    ctx: &portico_domain::audit::RequestContext,
+    actor: &Actor,
+    id: ThreadId,
+    side: Side,
+    error: Option<String>,
+    draft: String,
+) -> Result<Response, ApiError> {
+    let t = match s.app.get_thread(actor, id, ctx).await {
+        Ok(t) => t,
+        Err(e) => return Ok(messaging_problem(e, side)),
+    };
+    if let Err(e) = s.app.mark_read(actor, id, ctx).await {
+        return Ok(messaging_problem(e, side));
+    }
+    let banner = match side {
+        Side::Staff => super::staff::banner(s, ctx, actor, id).await?,
+        Side::Portal => None,
+    };
+    let me = match actor {
+        Actor::Staff(st) => st.id.to_string(),
+        Actor::Patient(p) => p.account_id.to_string(),
+        Actor::System => String::new(),
+    };
+    let tz = &s.app.settings().time_zone;
+    let page = ThreadPage {
+        chrome: Chrome { side: Some(side), signed_in: true },
+        staff: side == Side::Staff,
+        subject: t.thread.subject.expose().to_owned(),
+        team: t.thread.team_name.clone(),
+        category: category_label(t.thread.category),
+        open: t.thread.status == portico_domain::messaging::ThreadStatus::Open,
+        banner,
+        messages: message_items(&t, side, &me, tz),
+        action: format!("{}/threads/{id}/messages", side.home()),
+        draft,
+        error: error.clone(),
+        idempotency_key: form_key(s),
+    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    render(status, &page)
+}
+
+/// `POST /portal/threads/{id}/messages`: a reply, then the conversation again.
+pub(crate) async fn portal_send(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<ThreadId>,
+    form: Form,
+) -> Result<Response, ApiError> {
+    send(&s, &ctx, &actor, id, SIDE, form).await
+}
+
+/// Sends the reply a thread page's form carries (an internal note when staff ticked it).
+pub(crate) async fn send(
+    s: &AppState,
+    ctx: &portico_domain::audit::RequestContext,
+    actor: &Actor,
+    id: ThreadId,
+    side: Side,
+    form: Form,
+) -> Result<Response, ApiError> {
+    let draft = form.opt("body").unwrap_or_default();
+    let req = SendMessage {
+        body: draft.clone(),
+        internal: side == Side::Staff && form.flag("internal").unwrap_or(false),
+        idempotency_key: form.opt("idempotency_key"),
+        files: form.files,
+    };
+    match s.app.send_message(actor, id, req, ctx).await {
+        Ok(_) => Ok(see_other(&format!("{}/threads/{id}#latest", side.home()))),
+        Err(e) => match form_problem(e) {
+            Ok(text) => thread_page(s, ctx, actor, id, side, Some(text), draft).await,
+            Err(e) => Ok(messaging_problem(e, side).into_response()),
+        },
+    }
+}

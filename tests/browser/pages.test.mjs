@@ -1,0 +1,169 @@
+// Portico's pages in a real browser: Debian's Chromium, headless, driven by playwright-core.
+// A demo clinic is started from the binary on a free port with its own temporary directories.
+// Every page visited is checked with axe-core (no serious or critical WCAG 2.1 A/AA violation)
+// and for its weight.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const BIN = process.env.PORTICO_BIN ?? path.resolve(import.meta.dirname, '../../target/debug/portico');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const PASSWORD = 'demo-password-2026';
+const PATIENT = 'alex.demo@demo.portico.test';
+const NURSE = 'nurse.okafor@demo.portico.test';
+const MAX_PAGE_BYTES = 150 * 1024;
+
+let portico, base, browser, dir;
+const audited = new Set();
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'portico-browser-'));
+  portico = spawn(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', `${dir}/data`,
+    '--key-file', `${dir}/portico.key`, '--audit-dir', `${dir}/audit`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  base = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`Portico did not start: ${out}`)), 60_000);
+    portico.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/running at (http:\/\/\S+)/);
+      if (m && out.includes('Press Ctrl-C')) { clearTimeout(timer); resolve(m[1]); }
+    });
+    portico.on('exit', (code) => { clearTimeout(timer); reject(new Error(`Portico exited (${code}): ${out}`)); });
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  portico?.kill('SIGTERM');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** axe-core on the page as it is now (once per path), and the page's weight. */
+async function check(page) {
+  const key = new URL(page.url()).pathname.replace(/[0-9a-f-]{36}/g, '{id}');
+  if (audited.has(key)) return;
+  audited.add(key);
+  await page.evaluate(AXE);
+  const bad = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(bad, [], `accessibility of ${key}`);
+  const bytes = await page.evaluate(() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+    .reduce((sum, e) => sum + (e.encodedBodySize || 0), 0));
+  assert.ok(bytes <= MAX_PAGE_BYTES, `${key} weighs ${bytes} bytes`);
+  // Nothing is fetched from another origin.
+  const foreign = await page.evaluate((origin) => performance.getEntriesByType('resource')
+    .map((e) => e.name).filter((u) => !u.startsWith(origin)), base);
+  assert.deepEqual(foreign, [], `${key} loads from other origins`);
+}
+
+async function signIn(page, side, email) {
+  await page.goto(`${base}/${side}/sign-in`);
+  await check(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/${side}`);
+  await check(page);
+}
+
+test('a patient writes to the care team, a nurse replies, the patient reads the reply', async () => {
+  const p = await (await browser.newContext()).newPage();
+  await p.goto(base);
+  await check(p);
+  await p.goto(`${base}/portal`);
+  assert.match(p.url(), /\/portal\/sign-in$/, 'signed out, the portal asks to sign in');
+  await signIn(p, 'portal', PATIENT);
+
+  await p.getByRole('link', { name: 'Write to your care team' }).click();
+  await check(p);
+  await p.getByLabel('To').selectOption({ label: 'Family Medicine (demo)' });
+  await p.getByLabel('About').selectOption('clinical');
+  const subject = `Knee pain ${Date.now()}`;
+  await p.getByLabel('Subject').fill(subject);
+  const text = '<script>window.pwned = 1</script> My knee hurts when I climb stairs.';
+  await p.getByLabel('Message', { exact: true }).fill(text);
+  await p.getByRole('button', { name: 'Send' }).click();
+  await p.waitForURL(/\/portal\/threads\//);
+  await check(p);
+  assert.equal(await p.locator('.message .body').last().textContent(), text, 'the text is shown as typed');
+  assert.equal(await p.evaluate(() => window.pwned), undefined, 'and never run');
+
+  const s = await (await browser.newContext()).newPage();
+  await signIn(s, 'staff', NURSE);
+  await s.getByRole('link', { name: subject }).click();
+  await s.waitForURL(/\/staff\/threads\//);
+  await check(s);
+  assert.match(await s.locator('.banner').textContent(), /Alex Demo \(FAKE\).*1984-05-17.*DEMO-0001/s);
+  await s.getByLabel('Reply or note').fill('Only staff: check the last X-ray.');
+  await s.getByLabel(/Internal note/).check();
+  await s.getByRole('button', { name: 'Send' }).click();
+  await s.waitForURL(/#latest$/);
+  await s.getByLabel('Reply or note').fill('Please rest and put ice on it. We will call you.');
+  await s.getByRole('button', { name: 'Send' }).click();
+  await s.waitForURL(/#latest$/);
+  assert.equal(await s.locator('.message.internal').count(), 1);
+
+  await p.reload();
+  await p.getByText('Please rest and put ice on it.').waitFor();
+  assert.equal(await p.getByText('check the last X-ray').count(), 0, 'an internal note never reaches the patient');
+
+  await p.getByRole('button', { name: 'Sign out' }).click();
+  await p.waitForURL(/\/portal\/sign-in\?signed_out=1$/);
+  await p.goBack();
+  assert.match(p.url(), /sign-in/, 'after sign-out, going back shows no conversation');
+  assert.equal(await p.getByText('My knee hurts').count(), 0);
+});
+
+test('a form on another site cannot post to the portal', async () => {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  await signIn(p, 'portal', PATIENT);
+  await p.goto(`${base}/portal/compose`);
+  const team = await p.getByLabel('To').locator('option').nth(1).getAttribute('value');
+  const evil = createServer((_, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<form id="f" method="post" action="${base}/portal/threads" enctype="multipart/form-data">
+      <input name="team_id" value="${team}"><input name="subject" value="Forged by another site">
+      <input name="body" value="forged"></form><script>document.getElementById('f').submit()</script>`);
+  });
+  await new Promise((r) => evil.listen(0, '127.0.0.1', r));
+  try {
+    const refused = p.waitForResponse((r) => r.url() === `${base}/portal/threads`);
+    await p.goto(`http://127.0.0.1:${evil.address().port}/`);
+    assert.equal((await refused).status(), 403);
+  } finally {
+    evil.close();
+  }
+  await p.goto(`${base}/portal`);
+  assert.equal(await p.getByText('Forged by another site').count(), 0, 'nothing was sent');
+});
+
+test('the staff queue filters by view and category', async () => {
+  const s = await (await browser.newContext()).newPage();
+  await signIn(s, 'staff', NURSE);
+  await s.getByRole('link', { name: 'All', exact: true }).click();
+  await s.waitForURL(/view=all/);
+  await check(s);
+  const all = await s.locator('.threads li').count();
+  assert.ok(all >= 1, 'the demo clinic has conversations');
+  await s.getByLabel('Category').selectOption('billing');
+  await s.getByRole('button', { name: 'Filter' }).click();
+  await s.waitForURL(/category=billing/);
+  assert.ok(await s.locator('.threads li').count() < all);
+});
