@@ -86,6 +86,8 @@ test('a patient writes to the care team, a nurse replies, the patient reads the 
   const p = await (await browser.newContext()).newPage();
   await p.goto(base);
   await check(p);
+  await p.goto(`${base}/portal/enroll`);
+  await check(p);
   await p.goto(`${base}/portal`);
   assert.match(p.url(), /\/portal\/sign-in$/, 'signed out, the portal asks to sign in');
   await signIn(p, 'portal', PATIENT);
@@ -166,4 +168,41 @@ test('the staff queue filters by view and category', async () => {
   await s.getByRole('button', { name: 'Filter' }).click();
   await s.waitForURL(/category=billing/);
   assert.ok(await s.locator('.threads li').count() < all);
+});
+
+test("a nurse's queue shows a new message without a reload", async () => {
+  const s = await (await browser.newContext()).newPage();
+  await signIn(s, 'staff', NURSE);
+  const p = await (await browser.newContext()).newPage();
+  await signIn(p, 'portal', PATIENT);
+  await p.goto(`${base}/portal/compose`);
+  await p.getByLabel('To').selectOption({ label: 'Family Medicine (demo)' });
+  const subject = `Refill ${Date.now()}`;
+  await p.getByLabel('Subject').fill(subject);
+  await p.getByLabel('Message', { exact: true }).fill('I need a refill of my inhaler.');
+  await p.getByRole('button', { name: 'Send' }).click();
+  await p.waitForURL(/\/portal\/threads\//);
+  await s.getByRole('link', { name: subject }).waitFor({ timeout: 10_000 });
+  assert.equal(await s.locator('#live-status').textContent(), 'The queue was updated.');
+});
+
+test('an idle page warns, can stay signed in, then signs out and leaves nothing', async () => {
+  const context = await browser.newContext();
+  await context.clock.install();
+  const p = await context.newPage();
+  await signIn(p, 'portal', PATIENT);
+  // Patients are signed out after 30 idle minutes; the warning comes 2 minutes before.
+  await p.clock.fastForward('28:30');
+  const warning = p.getByRole('alertdialog');
+  await warning.waitFor();
+  assert.match(await warning.textContent(), /signed out in 1 min 30 s/);
+  await p.getByRole('button', { name: 'Stay signed in' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await p.clock.fastForward('29:00');
+  assert.equal(await p.getByRole('alertdialog').count(), 1, 'warned again near the new limit');
+  await p.clock.fastForward('01:05');
+  await p.waitForURL(/\/portal\/sign-in\?expired=1$/);
+  assert.match(await p.locator('main').textContent(), /signed out because the page was idle/);
+  await p.goto(`${base}/portal`);
+  assert.match(p.url(), /\/portal\/sign-in$/, 'the session ended on the server too');
 });

@@ -461,7 +461,29 @@ impl App {
             idempotency_key: clean_key(req.idempotency_key)?,
         };
         let rec = audit(actor, "thread.create", "thread", ctx);
-        Ok(self.store.open_thread(facts, &subject, category, &first, self.now(), &rec).await?)
+        let posted = self.store.open_thread(facts, &subject, category, &first, self.now(), &rec).await?;
+        self.announce(&posted, facts.team).await;
+        Ok(posted)
+    }
+
+    /// Tells the open inboxes of the thread's team that it changed (ids only). The change is
+    /// committed already: if the announcement fails, the next page load shows it.
+    async fn announce_change(&self, thread: ThreadId, team: TeamId) {
+        let change = portico_store::live::ThreadChanged { thread, team };
+        if let Err(e) = self.store.announce(change).await {
+            tracing::warn!(error = %e, "live update not announced");
+        }
+    }
+
+    async fn announce(&self, posted: &Posted, team: TeamId) {
+        if !posted.replayed {
+            self.announce_change(posted.thread_id, team).await;
+        }
+    }
+
+    /// Thread changes for the live staff inbox (every node's, on PostgreSQL).
+    pub fn thread_changes(&self) -> tokio::sync::broadcast::Receiver<portico_store::live::ThreadChanged> {
+        self.store.thread_changes()
     }
 
     /// Sends a message (or, for staff, an internal note) in a thread.
@@ -486,7 +508,9 @@ impl App {
             idempotency_key: clean_key(req.idempotency_key)?,
         };
         let rec = audit(actor, "message.create", "message", ctx);
-        Ok(self.store.post_message(thread, facts.patient, &msg, self.now(), &rec).await?)
+        let posted = self.store.post_message(thread, facts.patient, &msg, self.now(), &rec).await?;
+        self.announce(&posted, facts.team).await;
+        Ok(posted)
     }
 
     /// The facts of a thread the actor may read (cached: they never change), or not-found.
@@ -541,6 +565,7 @@ impl App {
         let by = format!("{}:{}", me.kind(), me.id());
         let outcome =
             self.store.recall_message(&meta, &by, self.now(), &audit(actor, "message.recall", "message", ctx)).await?;
+        self.announce_change(meta.thread.id, meta.thread.team_id).await;
         Ok(RecallResult {
             message_id: meta.id,
             had_been_read: !outcome.read_by.is_empty(),
@@ -612,10 +637,12 @@ impl App {
             idempotency_key: None,
         };
         let rec = audit(actor, "result.share", "thread", ctx);
-        Ok(self
+        let posted = self
             .store
             .open_thread(facts, &Subject::parse(&req.subject)?, Category::Results, &msg, self.now(), &rec)
-            .await?)
+            .await?;
+        self.announce(&posted, facts.team).await;
+        Ok(posted)
     }
 
     /// Closes, reopens, assigns or unassigns a thread (staff of its team). An assignee must be a
@@ -642,10 +669,11 @@ impl App {
                 .into());
             }
         }
-        Ok(self
-            .store
+        self.store
             .update_thread(&meta, status, assignee, self.now(), &audit(actor, "thread.update", "thread", ctx))
-            .await?)
+            .await?;
+        self.announce_change(meta.id, meta.team_id).await;
+        Ok(())
     }
 
     /// A team's saved replies.

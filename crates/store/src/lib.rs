@@ -19,6 +19,7 @@ pub mod chain;
 pub mod disclosures;
 mod group_commit;
 mod keys;
+pub mod live;
 pub mod messaging;
 mod migrate;
 pub mod notifications;
@@ -122,6 +123,8 @@ pub struct Store {
     notify_window_ms: i64,
     /// The writer that batches inbound social events into one commit.
     social_inbox: social::Inbox,
+    /// Thread changes for live updates (fed by `NOTIFY` on PostgreSQL).
+    threads: tokio::sync::broadcast::Sender<live::ThreadChanged>,
 }
 
 impl std::fmt::Debug for Store {
@@ -162,6 +165,10 @@ impl Store {
         let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone());
         let sqlite_path = (backend == Backend::Sqlite).then(|| sqlite_file(&opts.url));
         let social_inbox = social::Inbox::start(write_pool.clone(), backend);
+        let threads = live::hub();
+        if backend == Backend::Postgres {
+            live::relay(&opts.url, threads.clone());
+        }
         Ok(Self {
             pool,
             write_pool,
@@ -171,6 +178,7 @@ impl Store {
             group,
             notify_window_ms: opts.notify_window_ms.max(1),
             social_inbox,
+            threads,
         })
     }
 

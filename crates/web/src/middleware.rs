@@ -100,7 +100,7 @@ fn set_security_headers(state: &AppState, resp: &mut Response, request_id: &str)
 /// verified session into the request for the handler's extractors.
 pub(crate) async fn guard(State((state, spec)): State<(AppState, RouteSpec)>, req: Request, next: Next) -> Response {
     let refused = |resp: Response| if spec.html { as_page(spec.access, resp) } else { resp };
-    match admit(&state, spec.access, spec.path, req).await.map_err(refused) {
+    match admit(&state, spec, req).await.map_err(refused) {
         Ok(req) => next.run(req).await,
         Err(resp) => resp,
     }
@@ -140,7 +140,8 @@ fn as_page(access: Access, refused: Response) -> Response {
 /// authenticated but do not count as activity for idle logoff.
 const BACKGROUND_HEADER: &str = "x-portico-background";
 
-async fn admit(state: &AppState, access: Access, route: &'static str, req: Request) -> Result<Request, Response> {
+async fn admit(state: &AppState, spec: RouteSpec, req: Request) -> Result<Request, Response> {
+    let (access, route) = (spec.access, spec.path);
     if access == Access::Public {
         return Ok(req);
     }
@@ -151,7 +152,7 @@ async fn admit(state: &AppState, access: Access, route: &'static str, req: Reque
     let unauthenticated = || ApiError::new(ErrorCode::Unauthenticated, "Sign in first.").into_response();
     let token = session_cookie(&parts.headers).ok_or_else(unauthenticated)?;
     let ctx = request_context(&parts, state.config.trust_forwarded_for);
-    let background = parts.headers.contains_key(BACKGROUND_HEADER);
+    let background = spec.background || parts.headers.contains_key(BACKGROUND_HEADER);
     let auth = match state.app.authenticate(&token, &ctx, !background).await {
         Ok(a) => a,
         Err(AuthError::NotSignedIn) => {

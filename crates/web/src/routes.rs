@@ -36,23 +36,31 @@ pub struct RouteSpec {
     pub html: bool,
     /// Whether it accepts file uploads (and so the larger body limit).
     pub upload: bool,
+    /// Whether its requests are background traffic (live updates) that must not count as
+    /// activity for idle logoff.
+    pub background: bool,
 }
 
 const fn route(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method, path, access, html: false, upload: false }
+    RouteSpec { method, path, access, html: false, upload: false, background: false }
 }
 
 const fn upload(path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method: "POST", path, access, html: false, upload: true }
+    RouteSpec { method: "POST", path, access, html: false, upload: true, background: false }
 }
 
 const fn page(path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method: "GET", path, access, html: true, upload: false }
+    RouteSpec { method: "GET", path, access, html: true, upload: false, background: false }
 }
 
 /// A page's form (`multipart/form-data` when it can carry files, or a plain form).
 const fn form(path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method: "POST", path, access, html: true, upload: true }
+    RouteSpec { method: "POST", path, access, html: true, upload: true, background: false }
+}
+
+/// A stream of live updates (Server-Sent Events): background traffic for idle logoff.
+const fn events(path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec { method: "GET", path, access, html: false, upload: false, background: true }
 }
 
 /// Every route of the application with its policy.
@@ -60,11 +68,16 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::*;
     vec![
         (page("/", Public), get(pages::index)),
+        (route("GET", "/static/portico.js", Public), get(pages::script)),
+        (page("/portal/enroll", Public), get(pages::portal_enroll_form)),
+        (form("/portal/enroll", Public), post(pages::portal_enroll)),
         (page("/portal/sign-in", Public), get(pages::portal_sign_in_form)),
         (form("/portal/sign-in", Public), post(pages::portal_sign_in)),
         (page("/staff/sign-in", Public), get(pages::staff_sign_in_form)),
         (form("/staff/sign-in", Public), post(pages::staff_sign_in)),
         (form("/sign-out", SignedIn), post(pages::sign_out)),
+        (route("POST", "/session/keep-alive", SignedIn), post(pages::keep_alive)),
+        (events("/staff/events", Staff), get(pages::staff_events)),
         (page("/portal", Patient), get(pages::portal_inbox)),
         (page("/portal/compose", Patient), get(pages::portal_compose)),
         (form("/portal/threads", Patient), post(pages::portal_start_thread)),

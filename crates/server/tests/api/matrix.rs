@@ -39,7 +39,17 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
     let care = matches!(who, Who::Staff(r) if r.is_care_team());
     let is = |r: StaffRole| who == Who::Staff(r);
     match (spec.method, spec.path) {
-        ("GET", "/" | "/static/portico.css" | "/healthz" | "/api/v1/openapi.json") => 200,
+        ("GET", "/" | "/static/portico.css" | "/static/portico.js" | "/healthz" | "/api/v1/openapi.json") => 200,
+        ("GET", "/portal/enroll") => 200,
+        ("POST", "/portal/enroll") => 400,
+        ("POST", "/session/keep-alive") => 204,
+        ("GET", "/staff/events") => {
+            if care {
+                200
+            } else {
+                403
+            }
+        }
         ("POST", "/api/v1/auth/login" | "/api/v1/enroll") => 400,
         ("GET", "/metrics") => {
             if is(Admin) {
@@ -497,5 +507,10 @@ async fn call(
         req = req.json(&body_for(spec, f));
     }
     let resp = req.send().await.unwrap();
+    if spec.background && resp.status() == 200 {
+        // A live stream does not end: its status and type say enough.
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        return (200, String::new());
+    }
     (resp.status().as_u16(), resp.text().await.unwrap())
 }

@@ -194,3 +194,99 @@ async fn an_idle_session_sends_the_page_to_sign_in_and_says_why() {
     let (_, signin) = page(&app, &browser, "/portal/sign-in?expired=1").await;
     assert!(signin.contains("signed out because the page was idle"));
 }
+
+#[tokio::test]
+async fn a_patient_enrolls_with_the_invitation_code_and_lands_in_the_portal() {
+    let app = spawn_app().await;
+    let invited = app.invite_patient("Robin Example", "1990-02-03", None).await;
+    let browser = app.client();
+    let (status, form) = page(&app, &browser, "/portal/enroll").await;
+    assert_eq!(status, 200);
+    assert!(form.contains(r#"<label for="invite_code">"#) && form.contains(r#"autocomplete="new-password""#));
+    let email = "robin@patients.test";
+    let wrong = [
+        ("invite_code", invited.code.as_str()),
+        ("date_of_birth", "1990-02-04"),
+        ("email", email),
+        ("password", PASSWORD),
+    ];
+    let (status, _, body) = post_form(&app, &browser, "/portal/enroll", &wrong).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("do not match") && body.contains(email) && !body.contains(PASSWORD), "{body}");
+    let right = [
+        ("invite_code", invited.code.as_str()),
+        ("date_of_birth", "1990-02-03"),
+        ("email", email),
+        ("password", PASSWORD),
+    ];
+    let (status, to, _) = post_form(&app, &browser, "/portal/enroll", &right).await;
+    assert_eq!((status, to.as_str()), (303, "/portal"));
+    assert_eq!(page(&app, &browser, "/portal").await.0, 200, "signed in at once");
+    let (status, _, body) = post_form(&app, &app.client(), "/portal/enroll", &right).await;
+    assert_eq!(status, 400, "a used code opens nothing: {body}");
+    assert!(body.contains("do not match an open invitation"));
+}
+
+/// Reads a Server-Sent Events stream until an event named `name` arrives; returns its data.
+async fn next_event(resp: &mut reqwest::Response, name: &str) -> String {
+    let wait = async {
+        let mut buf = String::new();
+        loop {
+            let chunk = resp.chunk().await.unwrap().expect("the stream ended");
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let frame: String = buf.drain(..end + 2).collect();
+                if frame.lines().any(|l| l == format!("event: {name}")) {
+                    let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or_default();
+                    return data.to_owned();
+                }
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait).await.expect("no event within ten seconds")
+}
+
+#[tokio::test]
+async fn the_staff_stream_names_the_conversations_of_the_readers_teams_as_they_change() {
+    let app = spawn_app().await;
+    let (mine, other) = (app.create_team("Cardiology").await, app.create_team("Dermatology").await);
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![mine]).await).await;
+    let patient = app.enrolled_patient().await;
+    let client = app.signed_in_patient(&patient).await;
+
+    let mut stream = nurse.get(app.url("/staff/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    // A conversation with another team is not announced to this nurse; one with hers is, by id.
+    let elsewhere = app.open_thread(&client, other, "Mole check", "A new mole").await;
+    let here = app.open_thread(&client, mine, "Palpitations", "Since yesterday").await;
+    let first = next_event(&mut stream, "thread").await;
+    assert_eq!(first, here, "only her team's conversation, and nothing but its id ({elsewhere} is not hers)");
+    assert_eq!(app.send(&client, &here, serde_json::json!({"body": "Still there"})).await.status(), 201);
+    assert_eq!(next_event(&mut stream, "thread").await, here);
+
+    // Patients have no stream.
+    assert_eq!(client.get(app.url("/staff/events")).send().await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn background_requests_do_not_keep_a_session_alive() {
+    let app = spawn_app().await;
+    let team = app.create_team("Oncology").await;
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    // Staff sessions end after 15 idle minutes; a live refresh at minute 10 does not count...
+    app.advance(Duration::from_secs(10 * 60));
+    let r = nurse.get(app.url("/staff")).header("x-portico-background", "1").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    app.advance(Duration::from_secs(6 * 60));
+    let r = nurse.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(location(r.headers()), "/staff/sign-in?expired=1");
+
+    // ...while "stay signed in" does.
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    app.advance(Duration::from_secs(10 * 60));
+    let r = nurse.post(app.url("/session/keep-alive")).header("sec-fetch-site", "same-origin").send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    app.advance(Duration::from_secs(6 * 60));
+    assert_eq!(nurse.get(app.url("/staff")).send().await.unwrap().status(), 200);
+}

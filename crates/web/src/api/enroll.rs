@@ -52,7 +52,13 @@ pub async fn enroll(
         email: body.email,
         password: body.password,
     };
-    let done = state.app.enroll(req, &ctx).await.map_err(|e| match e {
+    let done = state.app.enroll(req, &ctx).await.map_err(enroll_error)?;
+    Ok((StatusCode::CREATED, axum::Json(EnrollResponse { account_id: done.account_id, patient_id: done.patient_id })))
+}
+
+/// An enrollment refused, in the code table (the page shows the same words).
+pub(crate) fn enroll_error(e: EnrollError) -> ApiError {
+    match e {
         EnrollError::Invalid(f) => ApiError::new(ErrorCode::InvalidRequest, f.to_string()),
         EnrollError::WeakPassword(p) => ApiError::new(ErrorCode::WeakPassword, p.to_string()),
         EnrollError::Rejected => ApiError::new(
@@ -65,6 +71,5 @@ pub async fn enroll(
         }
         EnrollError::Throttled(after) => ApiError::rate_limited(after),
         EnrollError::Unexpected(e) => ApiError::Internal(e.into()),
-    })?;
-    Ok((StatusCode::CREATED, axum::Json(EnrollResponse { account_id: done.account_id, patient_id: done.patient_id })))
+    }
 }

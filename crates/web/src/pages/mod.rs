@@ -3,6 +3,8 @@
 //! the same origin (cross-site posts are refused by the CSRF layer) and answer with a redirect
 //! (post/redirect/get), so a reload never sends a message twice.
 
+mod enroll;
+mod live;
 mod portal;
 mod sign_in;
 mod staff;
@@ -14,6 +16,8 @@ use portico_app::messaging::{MessagingError, ThreadWithMessages};
 
 use crate::error::ApiError;
 
+pub(crate) use enroll::{portal_enroll, portal_enroll_form};
+pub(crate) use live::{keep_alive, staff_events};
 pub(crate) use portal::{portal_compose, portal_inbox, portal_send, portal_start_thread, portal_thread};
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
 pub(crate) use staff::{staff_inbox, staff_send, staff_thread};
@@ -56,9 +60,29 @@ pub(crate) struct Chrome {
     pub(crate) side: Option<Side>,
     /// Whether someone is signed in (the header then offers sign-out).
     pub(crate) signed_in: bool,
+    /// The session's idle limit, for the page's warning and logoff (0: none).
+    pub(crate) idle_seconds: u64,
+    /// The live-update stream the page listens to.
+    pub(crate) live: Option<&'static str>,
 }
 
 impl Chrome {
+    /// A page for no one in particular.
+    pub(crate) fn public(side: Option<Side>) -> Self {
+        Self { side, signed_in: false, idle_seconds: 0, live: None }
+    }
+    /// A page of a signed-in side: it warns before idle logoff, and staff pages update live.
+    pub(crate) fn signed_in(state: &crate::AppState, side: Side) -> Self {
+        let sessions = &state.app.settings().sessions;
+        let (idle, live) = match side {
+            Side::Portal => (sessions.patient_idle, None),
+            Side::Staff => (sessions.staff_idle, Some("/staff/events")),
+        };
+        Self { side: Some(side), signed_in: true, idle_seconds: idle.as_secs(), live }
+    }
+    fn sign_in(&self) -> &'static str {
+        self.side.map_or("/", Side::sign_in)
+    }
     fn nav_home(&self) -> &'static str {
         self.side.map_or("/", Side::home)
     }
@@ -85,7 +109,7 @@ struct Index {
 
 /// `/`: what this is, and where to go.
 pub(crate) async fn index() -> Result<Response, ApiError> {
-    render(StatusCode::OK, &Index { chrome: Chrome { side: None, signed_in: false } })
+    render(StatusCode::OK, &Index { chrome: Chrome::public(None) })
 }
 
 #[derive(Template)]
@@ -103,7 +127,8 @@ pub(crate) fn problem(
     title: &'static str,
     text: impl Into<String>,
 ) -> Response {
-    let page = Problem { chrome: Chrome { side, signed_in: side.is_some() }, title, text: text.into() };
+    let chrome = Chrome { signed_in: side.is_some(), ..Chrome::public(side) };
+    let page = Problem { chrome, title, text: text.into() };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => ApiError::from(e).into_response(),
@@ -178,6 +203,24 @@ pub(crate) fn clear_site_data(mut resp: Response) -> Response {
     resp.headers_mut()
         .insert(HeaderName::from_static("clear-site-data"), HeaderValue::from_static("\"cache\", \"storage\""));
     resp
+}
+
+/// A client error as words for a page, with its status; a server fault goes on as an error.
+pub(crate) fn client_message(e: ApiError) -> Result<(StatusCode, String), ApiError> {
+    match e {
+        ApiError::Client { code, message, .. } => Ok((code.status(), message)),
+        other => Err(other),
+    }
+}
+
+/// The one script (idle logoff with a warning; live updates of the staff pages), served from
+/// the binary. Pages work without it.
+pub(crate) async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/portico.js"),
+    )
+        .into_response()
 }
 
 /// The one stylesheet, served from the binary (no CDN, no build step).

@@ -16,10 +16,6 @@ use crate::form::Form;
 
 const SIDE: Side = Side::Portal;
 
-fn chrome() -> Chrome {
-    Chrome { side: Some(SIDE), signed_in: true }
-}
-
 /// A thread in a list.
 pub(crate) struct ThreadRow {
     pub(crate) href: String,
@@ -72,7 +68,7 @@ pub(crate) async fn portal_inbox(
         Err(e) => return Ok(messaging_problem(e, SIDE)),
     };
     let threads = threads.iter().map(|t| thread_row(t, SIDE, tz)).collect();
-    render(StatusCode::OK, &Inbox { chrome: chrome(), threads })
+    render(StatusCode::OK, &Inbox { chrome: Chrome::signed_in(&s, SIDE), threads })
 }
 
 #[derive(Template)]
@@ -97,7 +93,7 @@ async fn compose_page(
     let (team, category) = (field("team_id"), field("category"));
     let teams = s.app.list_teams(actor).await.map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Compose {
-        chrome: chrome(),
+        chrome: Chrome::signed_in(s, SIDE),
         teams: teams
             .into_iter()
             .map(|t| {
@@ -172,6 +168,7 @@ pub(crate) fn form_problem(e: MessagingError) -> Result<String, MessagingError> 
 #[template(path = "thread.html")]
 pub(crate) struct ThreadPage {
     pub(crate) chrome: Chrome,
+    pub(crate) thread_id: String,
     pub(crate) staff: bool,
     pub(crate) subject: String,
     pub(crate) team: String,
@@ -229,7 +226,8 @@ pub(crate) async fn thread_page(
     };
     let tz = &s.app.settings().time_zone;
     let page = ThreadPage {
-        chrome: Chrome { side: Some(side), signed_in: true },
+        chrome: Chrome::signed_in(s, side),
+        thread_id: id.to_string(),
         staff: side == Side::Staff,
         subject: t.thread.subject.expose().to_owned(),
         team: t.thread.team_name.clone(),

@@ -44,7 +44,7 @@ fn form_page(state: &AppState, side: Side, q: &SignInQuery) -> SignIn {
         None
     };
     SignIn {
-        chrome: Chrome { side: Some(side), signed_in: false },
+        chrome: Chrome::public(Some(side)),
         action: side.sign_in(),
         staff: side == Side::Staff,
         code_required: side == Side::Staff && state.app.settings().require_staff_mfa,

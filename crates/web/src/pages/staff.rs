@@ -103,7 +103,7 @@ pub(crate) async fn staff_inbox(
     render(
         StatusCode::OK,
         &Queue {
-            chrome: Chrome { side: Some(SIDE), signed_in: true },
+            chrome: Chrome::signed_in(&s, SIDE),
             view,
             views: VIEWS.iter().map(|(k, label)| (*k, *label, *k == view)).collect(),
             categories: Category::ALL.iter().map(|c| (c.as_str(), category_label(*c), Some(*c) == category)).collect(),

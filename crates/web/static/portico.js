@@ -1,0 +1,92 @@
+// Portico's one script. Pages work without it; with it, a signed-in page warns before idle
+// logoff and then leaves nothing behind, and the staff pages update as messages arrive.
+// It loads nothing from elsewhere and keeps nothing in storage.
+(() => {
+  'use strict';
+  const body = document.body;
+  const idle = Number(body.dataset.idleSeconds || 0);
+  if (idle > 0) idleLogoff(idle, body.dataset.signIn || '/');
+  if (body.dataset.live) liveUpdates(body.dataset.live);
+
+  function el(tag, attrs, text) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  // Idle logoff: the server ends a session after `seconds` without a request. Shortly before,
+  // a warning counts down with a button to stay; at the end the page is emptied, the server
+  // session ended, and the browser sent to the sign-in page (history keeps no readable page:
+  // every page is `no-store`). Activity in another tab of the same site counts.
+  function idleLogoff(seconds, signIn) {
+    const warnFor = Math.min(120, Math.floor(seconds / 3));
+    const tabs = 'BroadcastChannel' in window ? new BroadcastChannel('portico-activity') : null;
+    let deadline = 0;
+    let dialog = null;
+    let count = null;
+    const reset = (tell) => {
+      deadline = Date.now() + seconds * 1000;
+      if (dialog) { dialog.remove(); dialog = null; }
+      if (tell && tabs) tabs.postMessage('active');
+    };
+    if (tabs) tabs.onmessage = () => reset(false);
+    reset(true);
+    const timer = setInterval(() => {
+      const left = Math.ceil((deadline - Date.now()) / 1000);
+      if (left <= 0) expire();
+      else if (left <= warnFor) warn(left);
+    }, 1000);
+
+    function warn(left) {
+      if (!dialog) {
+        dialog = el('div', { class: 'idle-warning', role: 'alertdialog', 'aria-labelledby': 'idle-text' });
+        const text = el('p', { id: 'idle-text' }, 'For your privacy you will be signed out in ');
+        count = el('strong');
+        text.append(count, '.');
+        const stay = el('button', { type: 'button' }, 'Stay signed in');
+        stay.addEventListener('click', async () => {
+          const r = await fetch('/session/keep-alive', { method: 'POST', credentials: 'same-origin' });
+          if (r.ok) reset(true); else expire();
+        });
+        dialog.append(text, stay);
+        body.append(dialog);
+        stay.focus();
+      }
+      const m = Math.floor(left / 60);
+      count.textContent = m > 0 ? `${m} min ${left % 60} s` : `${left} s`;
+    }
+
+    function expire() {
+      clearInterval(timer);
+      body.replaceChildren();
+      try { sessionStorage.clear(); } catch (_) { /* storage may be off */ }
+      const done = () => location.replace(`${signIn}?expired=1`);
+      fetch('/sign-out', { method: 'POST', credentials: 'same-origin', keepalive: true }).then(done, done);
+    }
+  }
+
+  // Live updates (staff pages): the server names a conversation that changed; the queue or the
+  // open conversation is fetched again in the background (which does not count as activity)
+  // and swapped in, and a screen reader hears a short notice.
+  function liveUpdates(url) {
+    const status = document.getElementById('live-status');
+    const source = new EventSource(url);
+    const refresh = async (thread) => {
+      const open = document.querySelector('[data-thread]');
+      if (open && thread && open.dataset.thread !== thread) return;
+      const selector = open ? 'ol.messages' : '#queue';
+      const current = document.querySelector(selector);
+      if (!current) return;
+      const r = await fetch(location.href, { credentials: 'same-origin', headers: { 'X-Portico-Background': '1' } });
+      if (!r.ok) return;
+      const fresh = new DOMParser().parseFromString(await r.text(), 'text/html').querySelector(selector);
+      if (!fresh) return;
+      current.replaceWith(fresh);
+      if (status) status.textContent = open ? 'New activity in this conversation.' : 'The queue was updated.';
+    };
+    source.addEventListener('thread', (e) => refresh(e.data));
+    source.addEventListener('refresh', () => refresh(null));
+    source.onerror = () => { if (source.readyState === EventSource.CLOSED) source.close(); };
+  }
+})();
