@@ -125,6 +125,13 @@ test('a patient writes to the care team, a nurse replies, the patient reads the 
   await p.getByText('Please rest and put ice on it.').waitFor();
   assert.equal(await p.getByText('check the last X-ray').count(), 0, 'an internal note never reaches the patient');
 
+  for (const link of ['Notifications', 'Who accessed my record']) {
+    await p.getByRole('link', { name: link }).click();
+    await p.waitForLoadState();
+    await check(p);
+  }
+  assert.match(await p.locator('main').textContent(), /Nurse Demo Okafor \(FAKE\)/, 'the nurse who replied is listed');
+
   await p.getByRole('button', { name: 'Sign out' }).click();
   await p.waitForURL(/\/portal\/sign-in\?signed_out=1$/);
   await p.goBack();

@@ -44,6 +44,14 @@ impl Timestamp {
             Err(_) => String::new(),
         }
     }
+    /// A wall-clock time as a form's `datetime-local` gives it (`2026-11-24T14:30`), on the
+    /// clocks of `time_zone`; `None` if it is not one.
+    pub fn parse_local(text: &str, time_zone: &str) -> Option<Self> {
+        let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
+        let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+        let zoned = civil.to_zoned(tz).ok()?;
+        Some(Self(zoned.timestamp().as_millisecond()))
+    }
     /// The calendar date (UTC) of this instant.
     pub fn utc_date(self) -> Option<time::Date> {
         time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok().map(|t| t.date())
@@ -59,6 +67,9 @@ mod display_tests {
         let t = Timestamp::from_unix_millis(1_795_000_000_000); // 2026-11-18T11:06:40Z
         assert_eq!(t.local_display("America/Los_Angeles"), "Nov 18, 2026, 3:06 AM PST");
         assert_eq!(t.local_display("Nowhere/Else"), "Nov 18, 2026, 11:06 AM UTC");
+        let back = Timestamp::parse_local("2026-11-18T03:06:40", "America/Los_Angeles");
+        assert_eq!(back, Some(t));
+        assert_eq!(Timestamp::parse_local("tomorrow", "UTC"), None);
     }
 }
 

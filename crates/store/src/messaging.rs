@@ -350,7 +350,9 @@ impl Store {
     }
 
     /// Lists threads in scope, newest activity first, with unread counts for `reader`. One
-    /// audit event per patient whose subjects are returned.
+    /// audit event per patient whose subjects are returned. A patient does not see a thread
+    /// before it holds a message for them (a result held until its release time, a thread
+    /// with only internal notes).
     pub async fn list_threads(
         &self,
         scope: &ThreadScope,
@@ -366,6 +368,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
+        let for_patient = if reader.is_staff() {
+            ""
+        } else {
+            "AND EXISTS (SELECT 1 FROM messages v WHERE v.thread_id = t.id AND v.internal = 0
+                AND (v.release_at IS NULL OR v.release_at <= $3))"
+        };
         let sql = format!(
             "SELECT {THREAD_COLS}, t.subject, tm.name AS team_name,
                (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.author_kind <> $1 AND m.internal = 0
@@ -373,7 +381,7 @@ impl Store {
                   AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.reader_kind = $1 AND r.reader_id = $2)
                ) AS unread
              FROM threads t JOIN teams tm ON tm.id = t.team_id
-             WHERE {column} IN ({}) ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 500",
+             WHERE {column} IN ({}) {for_patient} ORDER BY t.last_activity_at DESC, t.id DESC LIMIT 500",
             placeholders.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reader.kind()).bind(reader.id()).bind(now.unix_millis());

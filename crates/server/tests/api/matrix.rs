@@ -226,6 +226,36 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
         ("GET", "/portal/threads/{id}") if patient_side => ok_if_own(case, true, 200),
         ("POST", "/portal/threads/{id}/messages") if patient_side => ok_if_own(case, true, 303),
         ("GET" | "POST", "/portal/threads/{id}" | "/portal/threads/{id}/messages") => 403,
+        ("POST", "/portal/messages/{id}/recall") => match case {
+            _ if !patient_side => 403,
+            Case::Own if who == Who::Patient => 303,
+            Case::Own => 403,
+            _ => 404,
+        },
+        ("POST", "/staff/messages/{id}/recall") => match case {
+            _ if patient_side => 403,
+            Case::Missing => 404,
+            _ if is(Admin) => 303,
+            Case::Own if care => 403,
+            _ => 404,
+        },
+        ("GET", "/portal/preferences" | "/portal/access-log") => {
+            if patient_side {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/portal/preferences") => {
+            if patient_side {
+                303
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/threads/{id}/update" | "/staff/threads/{id}/results") if patient_side => 403,
+        ("POST", "/staff/threads/{id}/update") => ok_if_own(case, care, 303),
+        ("POST", "/staff/threads/{id}/results") => ok_if_own(case, care, 400),
         ("GET", "/staff") => {
             if care {
                 200
@@ -338,6 +368,7 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
             json!({"team_id": f.team, "subject": "Matrix page", "body": "page", "category": "general"})
         }
         ("PATCH", "/api/v1/threads/{id}") => json!({"status": "open"}),
+        ("POST", "/staff/threads/{id}/update") => json!({"action": "assign_me"}),
         ("POST", "/api/v1/teams/{id}/saved-replies") => json!({"title": "t", "body": "b"}),
         ("POST", "/api/v1/me/totp/confirm") => json!({"code": "000000"}),
         ("POST", "/api/v1/break-glass") => {
@@ -453,7 +484,8 @@ async fn concrete_path(
     other: &reqwest::Client,
 ) -> String {
     let missing = uuid::Uuid::new_v4().to_string();
-    let id = if spec.path.starts_with("/api/v1/messages/") {
+    let id = if ["/api/v1/messages/", "/portal/messages/", "/staff/messages/"].iter().any(|p| spec.path.starts_with(p))
+    {
         match case {
             Case::Own => fresh_message(app, own, &f.own_thread).await,
             Case::Other => fresh_message(app, other, &f.other_thread).await,

@@ -290,3 +290,111 @@ async fn background_requests_do_not_keep_a_session_alive() {
     app.advance(Duration::from_secs(6 * 60));
     assert_eq!(nurse.get(app.url("/staff")).send().await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn patients_withdraw_messages_set_notifications_and_see_who_read_their_record() {
+    let app = spawn_app().await;
+    let team = app.create_team("Pediatrics").await;
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    let patient = app.enrolled_patient().await;
+    let browser = app.signed_in_patient(&patient).await;
+    let thread = app.open_thread(&browser, team, "Fever", "Since last night").await;
+    let oops = app.send(&browser, &thread, serde_json::json!({"body": "Wrong child, sorry"})).await;
+    let oops = oops.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    let (_, view) = page(&app, &browser, &format!("/portal/threads/{thread}")).await;
+    assert!(view.contains(&format!("/portal/messages/{oops}/recall")) && view.contains("Withdraw this message"));
+    let recall = format!("/portal/messages/{oops}/recall");
+    let (status, to) = post_multipart(&app, &browser, &recall, &[("thread_id", &thread)], &[]).await;
+    assert_eq!((status, to), (303, format!("/portal/threads/{thread}")));
+    let (_, own_view) = page(&app, &browser, &format!("/portal/threads/{thread}")).await;
+    assert!(own_view.contains("Wrong child") && own_view.contains("Withdrawn: only the side that wrote it"));
+    assert!(!own_view.contains(&recall), "withdrawn once");
+    let (_, staff_view) = page(&app, &nurse, &format!("/staff/threads/{thread}")).await;
+    assert!(!staff_view.contains("Wrong child"), "unread, it is gone from the care team's view");
+
+    // Notifications: the form shows the defaults, refuses half a quiet period, saves the rest.
+    let (_, prefs) = page(&app, &browser, "/portal/preferences").await;
+    assert!(prefs.contains(r#"name="email" value="true" checked"#) && prefs.contains(r#"value="21:00""#));
+    let half = [("email", "true"), ("quiet_start", "22:00")];
+    let (status, _, body) = post_form(&app, &browser, "/portal/preferences", &half).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, to, _) = post_form(
+        &app,
+        &browser,
+        "/portal/preferences",
+        &[("sms", "true"), ("quiet_start", "20:00"), ("quiet_end", "07:30")],
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (303, "/portal/preferences?saved=1"));
+    let (_, prefs) = page(&app, &browser, "/portal/preferences?saved=1").await;
+    assert!(prefs.contains("Saved.") && prefs.contains(r#"name="email" value="true">"#) && prefs.contains("07:30"));
+
+    // The nurse opened the conversation (and the banner): the patient sees it.
+    let (_, log) = page(&app, &browser, "/portal/access-log").await;
+    assert!(
+        log.contains("Test nurse (nurse)")
+            && log.contains("viewed your messages")
+            && log.contains("viewed your details"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn staff_take_a_conversation_use_a_saved_reply_close_it_and_share_a_held_result() {
+    let app = spawn_app().await;
+    let team = app.create_team("Lab").await;
+    let nurse_user = app.create_staff(StaffRole::Nurse, vec![team]).await;
+    let nurse = app.signed_in_staff(&nurse_user).await;
+    let patient = app.enrolled_patient().await;
+    let browser = app.signed_in_patient(&patient).await;
+    let thread = app.open_thread(&browser, team, "Blood test", "When are results ready?").await;
+    let url = format!("/staff/threads/{thread}");
+    let body = serde_json::json!({"title": "Results timing", "body": "Results usually take 3 business days."});
+    let r = app.post_json(&nurse, &format!("/api/v1/teams/{team}/saved-replies"), body).await;
+    assert_eq!(r.status(), 201);
+
+    let (status, to) = post_multipart(&app, &nurse, &format!("{url}/update"), &[("action", "assign_me")], &[]).await;
+    assert_eq!((status, to.as_str()), (303, url.as_str()));
+    let (_, view) = page(&app, &nurse, &url).await;
+    assert!(view.contains("Unassign me") && view.contains("Results timing"));
+    let (_, mine) = page(&app, &nurse, "/staff?view=mine").await;
+    assert!(mine.contains("Blood test"));
+
+    let (status, reply_page) = page(&app, &nurse, &format!("{url}?reply={}", saved_reply_id(&view))).await;
+    assert_eq!(status, 200);
+    assert!(reply_page.contains(">Results usually take 3 business days.</textarea>"), "the reply starts from it");
+
+    // A result held until tomorrow 9:00 (clinic time): the patient does not see it yet.
+    let pdf = reqwest::multipart::Part::bytes(b"%PDF-1.4 result".to_vec()).file_name("cbc.pdf");
+    let form = reqwest::multipart::Form::new()
+        .part("file", pdf)
+        .text("subject", "Your blood count")
+        .text("body", "Normal.")
+        .text("release_at", "2026-11-25T09:00");
+    let r = nurse.post(app.url(&format!("{url}/results"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let result_url = location(r.headers());
+    assert!(result_url.starts_with("/staff/threads/") && result_url != url);
+    let (_, inbox) = page(&app, &browser, "/portal").await;
+    assert!(!inbox.contains("Your blood count"), "held until its release time");
+    app.advance(Duration::from_secs(25 * 3600));
+    let browser = app.signed_in_patient(&patient).await;
+    let (_, inbox) = page(&app, &browser, "/portal").await;
+    assert!(inbox.contains("Your blood count"), "released");
+    let nurse = app.signed_in_staff(&nurse_user).await;
+
+    let (status, to) = post_multipart(&app, &nurse, &format!("{url}/update"), &[("action", "close")], &[]).await;
+    assert_eq!((status, to.as_str()), (303, url.as_str()));
+    let (_, closed) = page(&app, &nurse, "/staff?view=closed").await;
+    assert!(closed.contains("Blood test"));
+    let (_, open) = page(&app, &nurse, "/staff").await;
+    assert!(!open.contains("Blood test"));
+}
+
+/// The id of the first saved reply offered on a staff thread page.
+fn saved_reply_id(page: &str) -> String {
+    let at = page.find(r#"<select id="reply" name="reply"><option value=""#).expect("saved replies offered");
+    let rest = &page[at + r#"<select id="reply" name="reply"><option value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}

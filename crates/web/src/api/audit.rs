@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{Ctx, CurrentActor};
 
-fn report_error(e: ReportError) -> ApiError {
+pub(crate) fn report_error(e: ReportError) -> ApiError {
     match e {
         ReportError::Forbidden => ApiError::new(ErrorCode::Forbidden, "This report is for the privacy officer."),
         ReportError::Invalid(f) => ApiError::new(ErrorCode::InvalidRequest, f.to_string()),

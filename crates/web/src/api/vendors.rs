@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{Ctx, CurrentActor, Json};
 
-fn admin_error(e: AdminError) -> ApiError {
+pub(crate) fn admin_error(e: AdminError) -> ApiError {
     match e {
         AdminError::Forbidden => ApiError::new(ErrorCode::Forbidden, "This account may not do that."),
         AdminError::Invalid(f) => ApiError::new(ErrorCode::InvalidRequest, f.to_string()),

@@ -3,6 +3,7 @@
 //! the same origin (cross-site posts are refused by the CSRF layer) and answer with a redirect
 //! (post/redirect/get), so a reload never sends a message twice.
 
+mod account;
 mod enroll;
 mod live;
 mod portal;
@@ -16,11 +17,12 @@ use portico_app::messaging::{MessagingError, ThreadWithMessages};
 
 use crate::error::ApiError;
 
+pub(crate) use account::{portal_access_log, portal_preferences, portal_save_preferences};
 pub(crate) use enroll::{portal_enroll, portal_enroll_form};
 pub(crate) use live::{keep_alive, staff_events};
-pub(crate) use portal::{portal_compose, portal_inbox, portal_send, portal_start_thread, portal_thread};
+pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
-pub(crate) use staff::{staff_inbox, staff_send, staff_thread};
+pub(crate) use staff::{staff_inbox, staff_recall, staff_send, staff_share_result, staff_thread, staff_update_thread};
 
 /// Which side of the product a page belongs to: its navigation and sign-in page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +81,9 @@ impl Chrome {
             Side::Staff => (sessions.staff_idle, Some("/staff/events")),
         };
         Self { side: Some(side), signed_in: true, idle_seconds: idle.as_secs(), live }
+    }
+    fn portal(&self) -> bool {
+        self.side == Some(Side::Portal)
     }
     fn sign_in(&self) -> &'static str {
         self.side.map_or("/", Side::sign_in)
@@ -159,6 +164,8 @@ pub(crate) struct MessageItem {
     pub(crate) when: String,
     pub(crate) body: Option<String>,
     pub(crate) internal: bool,
+    pub(crate) recallable: bool,
+    pub(crate) recalled: bool,
     pub(crate) receipt: Option<String>,
     pub(crate) files: Vec<(String, String)>,
 }
@@ -191,6 +198,8 @@ pub(crate) fn message_items(t: &ThreadWithMessages, side: Side, me: &str, tz: &s
                 when: m.created_at.local_display(tz),
                 body: m.body.as_ref().map(|b| b.expose().to_owned()),
                 internal: m.internal,
+                recallable: mine && m.body.is_some() && !m.recalled,
+                recalled: m.recalled,
                 receipt,
                 files: m.attachments.iter().map(|a| (a.id.to_string(), a.filename.expose().to_owned())).collect(),
             }

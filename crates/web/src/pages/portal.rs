@@ -175,6 +175,9 @@ pub(crate) struct ThreadPage {
     pub(crate) category: &'static str,
     pub(crate) open: bool,
     pub(crate) banner: Option<super::staff::Banner>,
+    pub(crate) assigned: bool,
+    pub(crate) assigned_to_me: bool,
+    pub(crate) saved_replies: Vec<(String, String)>,
     pub(crate) messages: Vec<MessageItem>,
     pub(crate) action: String,
     pub(crate) draft: String,
@@ -215,15 +218,19 @@ pub(crate) async fn thread_page(
     if let Err(e) = s.app.mark_read(actor, id, ctx).await {
         return Ok(messaging_problem(e, side));
     }
-    let banner = match side {
-        Side::Staff => super::staff::banner(s, ctx, actor, id).await?,
-        Side::Portal => None,
+    let (banner, saved_replies) = match side {
+        Side::Staff => {
+            let replies = s.app.saved_replies(actor, t.thread.team_id).await.unwrap_or_default();
+            (super::staff::banner(s, ctx, actor, id).await?, replies.into_iter().map(|r| (r.id, r.title)).collect())
+        }
+        Side::Portal => (None, Vec::new()),
     };
     let me = match actor {
         Actor::Staff(st) => st.id.to_string(),
         Actor::Patient(p) => p.account_id.to_string(),
         Actor::System => String::new(),
     };
+    let assigned_to_me = t.thread.assignee_id.is_some_and(|a| a.to_string() == me);
     let tz = &s.app.settings().time_zone;
     let page = ThreadPage {
         chrome: Chrome::signed_in(s, side),
@@ -234,6 +241,9 @@ pub(crate) async fn thread_page(
         category: category_label(t.thread.category),
         open: t.thread.status == portico_domain::messaging::ThreadStatus::Open,
         banner,
+        assigned: t.thread.assignee_id.is_some(),
+        assigned_to_me,
+        saved_replies,
         messages: message_items(&t, side, &me, tz),
         action: format!("{}/threads/{id}/messages", side.home()),
         draft,
@@ -277,5 +287,36 @@ pub(crate) async fn send(
             Ok(text) => thread_page(s, ctx, actor, id, side, Some(text), draft).await,
             Err(e) => Ok(messaging_problem(e, side).into_response()),
         },
+    }
+}
+
+/// `POST /portal/messages/{id}/recall`: withdraws one's own message, then shows the
+/// conversation (`thread_id` in the form says which).
+pub(crate) async fn portal_recall(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<portico_domain::MessageId>,
+    form: Form,
+) -> Result<Response, ApiError> {
+    recall(&s, &ctx, &actor, id, SIDE, &form).await
+}
+
+/// Recalls a message from a thread page's button and goes back to the conversation. A message
+/// someone had read is withdrawn too, and the privacy officer gets a record of it.
+pub(crate) async fn recall(
+    s: &AppState,
+    ctx: &portico_domain::audit::RequestContext,
+    actor: &Actor,
+    id: portico_domain::MessageId,
+    side: Side,
+    form: &Form,
+) -> Result<Response, ApiError> {
+    match s.app.recall(actor, id, ctx).await {
+        Ok(_) => {
+            let thread = form.opt("thread_id").and_then(|t| t.parse::<ThreadId>().ok());
+            Ok(see_other(&thread.map_or_else(|| side.home().to_owned(), |t| format!("{}/threads/{t}", side.home()))))
+        }
+        Err(e) => Ok(messaging_problem(e, side)),
     }
 }

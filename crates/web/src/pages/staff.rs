@@ -113,14 +113,41 @@ pub(crate) async fn staff_inbox(
     )
 }
 
-/// `GET /staff/threads/{id}`: the conversation with the patient banner and internal notes.
+/// `?reply=<saved reply id>`: start the reply from a saved reply.
+#[derive(Deserialize)]
+pub(crate) struct ReplyQuery {
+    #[serde(default)]
+    reply: Option<String>,
+}
+
+/// `GET /staff/threads/{id}`: the conversation with the patient banner and internal notes; with
+/// `?reply=`, the reply box starts with that saved reply of the team.
 pub(crate) async fn staff_thread(
     State(s): State<AppState>,
     Ctx(ctx): Ctx,
     CurrentActor(actor): CurrentActor,
     Path(id): Path<ThreadId>,
+    Query(q): Query<ReplyQuery>,
 ) -> Result<Response, ApiError> {
-    thread_page(&s, &ctx, &actor, id, SIDE, None, String::new()).await
+    let mut draft = String::new();
+    if let Some(reply) = q.reply.filter(|r| !r.is_empty())
+        && let Ok(t) = s.app.get_thread(&actor, id, &ctx).await
+    {
+        let replies = s.app.saved_replies(&actor, t.thread.team_id).await.unwrap_or_default();
+        draft = replies.into_iter().find(|r| r.id == reply).map(|r| r.body).unwrap_or_default();
+    }
+    thread_page(&s, &ctx, &actor, id, SIDE, None, draft).await
+}
+
+/// `POST /staff/messages/{id}/recall`: withdraws a message (its author, or an admin).
+pub(crate) async fn staff_recall(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<portico_domain::MessageId>,
+    form: Form,
+) -> Result<Response, ApiError> {
+    super::portal::recall(&s, &ctx, &actor, id, SIDE, &form).await
 }
 
 /// `POST /staff/threads/{id}/messages`: a reply to the patient, or an internal note.
@@ -132,4 +159,83 @@ pub(crate) async fn staff_send(
     form: Form,
 ) -> Result<Response, ApiError> {
     send(&s, &ctx, &actor, id, SIDE, form).await
+}
+
+/// `POST /staff/threads/{id}/update`: `action` = `assign_me`, `unassign`, `close` or `reopen`.
+pub(crate) async fn staff_update_thread(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<ThreadId>,
+    form: Form,
+) -> Result<Response, ApiError> {
+    let me = match &actor {
+        Actor::Staff(st) => st.id,
+        _ => return Ok(messaging_problem(portico_app::messaging::MessagingError::Forbidden, SIDE)),
+    };
+    let (status, assignee) = match form.opt("action").as_deref() {
+        Some("assign_me") => (None, Some(Some(me))),
+        Some("unassign") => (None, Some(None)),
+        Some("close") => (Some(ThreadStatus::Closed), None),
+        Some("reopen") => (Some(ThreadStatus::Open), None),
+        _ => {
+            return Ok(super::problem(StatusCode::BAD_REQUEST, Some(SIDE), "Not understood", "Choose an action."));
+        }
+    };
+    match s.app.update_thread(&actor, id, status, assignee, &ctx).await {
+        Ok(()) => Ok(super::see_other(&format!("/staff/threads/{id}"))),
+        Err(e) => match super::portal::form_problem(e) {
+            Ok(text) => thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await,
+            Err(e) => Ok(messaging_problem(e, SIDE)),
+        },
+    }
+}
+
+/// `POST /staff/threads/{id}/results`: shares a result file with the conversation's patient in
+/// a new `results` conversation of the same team, held until `release_at` if given.
+pub(crate) async fn staff_share_result(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<ThreadId>,
+    form: Form,
+) -> Result<Response, ApiError> {
+    let t = match s.app.get_thread(&actor, id, &ctx).await {
+        Ok(t) => t.thread,
+        Err(e) => return Ok(messaging_problem(e, SIDE)),
+    };
+    let release_at = match form.opt("release_at") {
+        None => None,
+        Some(local) => match parse_local(&local, &s.app.settings().time_zone) {
+            Some(at) => Some(at),
+            None => {
+                let text = "The release time is not a date and time.".to_owned();
+                return thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await;
+            }
+        },
+    };
+    let Some(file) = form.files.first().cloned() else {
+        let text = "Choose the result file to share.".to_owned();
+        return thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await;
+    };
+    let req = portico_app::messaging::ShareResult {
+        patient_id: t.patient_id,
+        team_id: t.team_id,
+        subject: form.opt("subject").unwrap_or_else(|| "Your test result".to_owned()),
+        body: form.opt("body").unwrap_or_else(|| "Your result is attached.".to_owned()),
+        release_at,
+        file,
+    };
+    match s.app.share_result(&actor, req, &ctx).await {
+        Ok(posted) => Ok(super::see_other(&format!("/staff/threads/{}", posted.thread_id))),
+        Err(e) => match super::portal::form_problem(e) {
+            Ok(text) => thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await,
+            Err(e) => Ok(messaging_problem(e, SIDE)),
+        },
+    }
+}
+
+/// A `datetime-local` value (`2026-11-24T14:30`) on the clinic's clocks.
+fn parse_local(text: &str, time_zone: &str) -> Option<portico_domain::Timestamp> {
+    portico_domain::Timestamp::parse_local(text, time_zone)
 }
