@@ -213,3 +213,26 @@ test('an idle page warns, can stay signed in, then signs out and leaves nothing'
   await p.goto(`${base}/portal`);
   assert.match(p.url(), /\/portal\/sign-in$/, 'the session ended on the server too');
 });
+
+test('the office pages: each role lands on its work, and every page passes the checks', async () => {
+  for (const [email, landing, title] of [
+    ['admin@demo.portico.test', '/staff/admin', 'Administration'],
+    ['privacy@demo.portico.test', '/staff/privacy', 'Privacy reviews'],
+    ['desk@demo.portico.test', '/staff', 'Inbox'],
+  ]) {
+    const s = await (await browser.newContext()).newPage();
+    await s.goto(`${base}/staff/sign-in`);
+    await s.getByLabel('Email').fill(email);
+    await s.getByLabel('Password').fill(PASSWORD);
+    await s.getByRole('button', { name: 'Sign in' }).click();
+    await s.waitForURL(`${base}${landing}`);
+    assert.equal(await s.getByRole('heading', { level: 1 }).textContent(), title);
+    await check(s);
+    if (email.startsWith('desk')) {
+      await s.getByRole('link', { name: 'Social inbox' }).click();
+      await s.waitForURL(`${base}/staff/social`);
+      assert.match(await s.locator('main').textContent(), /\[[A-Z]+\]/, 'the demo items are shown redacted');
+      await check(s);
+    }
+  }
+});

@@ -259,6 +259,51 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
         ("GET", "/staff") => {
             if care {
                 200
+            } else if is(FrontDesk) || is(PrivacyOfficer) || is(Admin) {
+                303
+            } else {
+                403
+            }
+        }
+        ("GET" | "POST", "/staff/social" | "/staff/social/{id}") if patient_side => 403,
+        ("GET", "/staff/social") => {
+            if is(FrontDesk) || is(PrivacyOfficer) || is(Admin) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/social/{id}") => {
+            if is(FrontDesk) || is(PrivacyOfficer) || is(Admin) {
+                404
+            } else {
+                403
+            }
+        }
+        ("GET", "/staff/privacy") => {
+            if is(PrivacyOfficer) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/privacy/grants/{id}") => {
+            if is(PrivacyOfficer) {
+                404
+            } else {
+                403
+            }
+        }
+        ("GET", "/staff/admin") => {
+            if is(Admin) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/admin/vendors" | "/staff/admin/social") => {
+            if is(Admin) {
+                400
             } else {
                 403
             }
@@ -369,6 +414,8 @@ fn body_for(spec: &RouteSpec, f: &Fixture) -> Value {
         }
         ("PATCH", "/api/v1/threads/{id}") => json!({"status": "open"}),
         ("POST", "/staff/threads/{id}/update") => json!({"action": "assign_me"}),
+        ("POST", "/staff/social/{id}") => json!({"action": "handled"}),
+        ("POST", "/staff/privacy/grants/{id}") => json!({"verdict": "appropriate", "note": "n"}),
         ("POST", "/api/v1/teams/{id}/saved-replies") => json!({"title": "t", "body": "b"}),
         ("POST", "/api/v1/me/totp/confirm") => json!({"code": "000000"}),
         ("POST", "/api/v1/break-glass") => {

@@ -398,3 +398,88 @@ fn saved_reply_id(page: &str) -> String {
     let rest = &page[at + r#"<select id="reply" name="reply"><option value=""#.len()..];
     rest[..rest.find('"').unwrap()].to_owned()
 }
+
+#[tokio::test]
+async fn the_office_pages_serve_each_role_its_work() {
+    let app = spawn_app().await;
+    let team = app.create_team("General").await;
+    let admin = app.create_staff(StaffRole::Admin, vec![]).await;
+    let admin_browser = app.client();
+    app.advance(Duration::from_secs(30));
+    let code = app.code(&admin);
+    let login = [("email", admin.email.as_str()), ("password", PASSWORD), ("code", code.as_str())];
+    assert_eq!(post_form(&app, &admin_browser, "/staff/sign-in", &login).await.1, "/staff");
+    let r = admin_browser.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(location(r.headers()), "/staff/admin", "an admin starts on the administration page");
+
+    // The BAA registry: a bad date is refused with the field named, a good vendor is listed.
+    let bad = [("name", "Example SMS Inc."), ("service", "SMS"), ("baa_signed_on", "2026-13-01")];
+    let (status, _, body) = post_form(&app, &admin_browser, "/staff/admin/vendors", &bad).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("baa_signed_on"), "{body}");
+    let good =
+        [("name", "Example SMS Inc."), ("service", "SMS"), ("baa_signed_on", "2026-01-01"), ("status", "active")];
+    assert_eq!(post_form(&app, &admin_browser, "/staff/admin/vendors", &good).await.1, "/staff/admin?saved=1");
+    let (_, admin_page) = page(&app, &admin_browser, "/staff/admin").await;
+    assert!(admin_page.contains("Example SMS Inc.") && admin_page.contains("No Meta page connected"));
+
+    // The social bridge from the page: a message with health words is refused; the page is
+    // connected with secrets that the page never shows again.
+    let graph = crate::sinks::graph_sink().await;
+    let (secret, token) = ("page-form-app-secret-0123", "PAGE-FORM-TOKEN-42");
+    let phi = [("version", "0"), ("redirect_message", "Sorry about your diabetes, see {portal}")];
+    let (status, _, body) = post_form(&app, &admin_browser, "/staff/admin/social", &phi).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("redirect_message: must not contain") && !body.contains("Sorry about your"), "{body}");
+    let connect = [
+        ("version", "0"),
+        ("page_id", "1122334455"),
+        ("app_secret", secret),
+        ("verify_token", "verify-from-the-page"),
+        ("page_access_token", token),
+        ("phone", "+1 503 555 0100"),
+        ("phi_comments", "review"),
+    ];
+    let (status, to, _) = post_form(&app, &admin_browser, "/staff/admin/social", &connect).await;
+    assert_eq!((status, to.as_str()), (303, "/staff/admin?saved=1#social"));
+    let (_, admin_page) = page(&app, &admin_browser, "/staff/admin").await;
+    assert!(admin_page.contains("Connected to page 1122334455") && admin_page.contains("/webhooks/meta"));
+    assert!(!admin_page.contains(secret) && !admin_page.contains(token), "secrets are write-only");
+    // (The page offers no Graph address; the API points this test's bridge at the stand-in.)
+    let stand_in =
+        serde_json::json!({"version": 1, "changes": {"meta": {"graph_base_url": format!("http://{}", graph.addr)}}});
+    let r = admin_browser.put(app.url("/api/v1/admin/social-settings")).json(&stand_in).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+
+    // The front desk sees what came in, redacted, and marks it handled.
+    let body = crate::social::dm("m_page", "PSID9", "My husband's chemotherapy appointment got moved?").to_string();
+    let sig = portico_crypto::webhook::meta_signature(secret, body.as_bytes());
+    assert_eq!(crate::social::post_raw(&app, body.as_bytes(), Some(&sig)).await, 200);
+    let reply = crate::social::calls(&graph, 1).await.remove(0);
+    assert!(reply.query.contains(token), "the token saved from the page is used");
+    let desk = app.signed_in_staff(&app.create_staff(StaffRole::FrontDesk, vec![]).await).await;
+    let (_, social) = page(&app, &desk, "/staff/social").await;
+    assert!(social.contains("[PROCEDURE]") || social.contains("[CONDITION]"), "{social}");
+    assert!(!social.contains("chemotherapy") && !social.contains("PSID9"));
+    let item = social.split(r#"action="/staff/social/"#).nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let (status, to, _) = post_form(&app, &desk, &format!("/staff/social/{item}"), &[("action", "handled")]).await;
+    assert_eq!((status, to.as_str()), (303, "/staff/social"));
+    let (_, social) = page(&app, &desk, "/staff/social").await;
+    assert!(!social.contains(&item), "handled items leave the open list");
+    assert_eq!(page(&app, &desk, "/staff/admin").await.0, 403);
+
+    // The privacy officer sees a message withdrawn after the care team read it.
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    let patient = app.enrolled_patient().await;
+    let client = app.signed_in_patient(&patient).await;
+    let thread = app.open_thread(&client, team, "Wrong person", "This was meant for my sister").await;
+    let (_, seen) = page(&app, &nurse, &format!("/staff/threads/{thread}")).await;
+    let first = seen.split(r#"id="m-"#).nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let r = client.post(app.url(&format!("/api/v1/messages/{first}/recall"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let officer = app.signed_in_staff(&app.create_staff(StaffRole::PrivacyOfficer, vec![]).await).await;
+    let (status, privacy) = page(&app, &officer, "/staff/privacy").await;
+    assert_eq!(status, 200);
+    assert!(privacy.contains(&patient.patient_id.to_string()) && privacy.contains("staff at "), "{privacy}");
+    assert!(privacy.contains("No emergency access so far."));
+}

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{Ctx, CurrentActor, CurrentSession, Json};
 
-fn break_glass_error(e: BreakGlassError) -> ApiError {
+pub(crate) fn break_glass_error(e: BreakGlassError) -> ApiError {
     match e {
         BreakGlassError::Forbidden => ApiError::new(ErrorCode::Forbidden, "This account may not do that."),
         BreakGlassError::Invalid(f) => ApiError::new(ErrorCode::InvalidRequest, f.to_string()),

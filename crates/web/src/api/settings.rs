@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{Ctx, CurrentActor, Json};
 
-fn settings_error(e: SettingsError) -> ApiError {
+pub(crate) fn settings_error(e: SettingsError) -> ApiError {
     match e {
         SettingsError::Forbidden => ApiError::new(ErrorCode::Forbidden, "This account may not do that."),
         SettingsError::Invalid(f) => ApiError::new(ErrorCode::InvalidRequest, f.to_string()),

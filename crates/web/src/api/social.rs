@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{Ctx, CurrentActor, Json};
 
-fn social_error(e: SocialError) -> ApiError {
+pub(crate) fn social_error(e: SocialError) -> ApiError {
     match e {
         SocialError::Forbidden => ApiError::new(ErrorCode::Forbidden, "This account may not do that."),
         SocialError::NotFound => ApiError::not_found(),

@@ -36,7 +36,7 @@ pub(crate) async fn portal_access_log(
         .into_iter()
         .map(|r| [r.at.local_display(tz), format!("{} ({})", r.who, r.role), r.what.to_owned(), r.purpose])
         .collect();
-    render(StatusCode::OK, &AccessLog { chrome: Chrome::signed_in(&s, SIDE), rows })
+    render(StatusCode::OK, &AccessLog { chrome: Chrome::signed_in(&s, &actor, SIDE), rows })
 }
 
 #[derive(Template)]
@@ -56,7 +56,7 @@ struct PreferencesPage {
 #[derive(Deserialize)]
 pub(crate) struct Saved {
     #[serde(default)]
-    saved: Option<String>,
+    pub(crate) saved: Option<String>,
 }
 
 fn hhmm(minutes: u16) -> String {
@@ -72,7 +72,7 @@ pub(crate) async fn portal_preferences(
     let p = s.app.my_notification_preferences(&actor).await.map_err(crate::api::vendors::admin_error)?;
     let (start, end) = p.quiet_hours.map_or((String::new(), String::new()), |(a, b)| (hhmm(a), hhmm(b)));
     let page = PreferencesPage {
-        chrome: Chrome::signed_in(&s, SIDE),
+        chrome: Chrome::signed_in(&s, &actor, SIDE),
         email: p.email,
         sms: p.sms,
         quiet_start: start,
@@ -106,7 +106,7 @@ pub(crate) async fn portal_save_preferences(
         Err(e) => {
             let (status, message) = super::client_message(crate::api::vendors::admin_error(e))?;
             let page = PreferencesPage {
-                chrome: Chrome::signed_in(&s, SIDE),
+                chrome: Chrome::signed_in(&s, &actor, SIDE),
                 email,
                 sms,
                 quiet_start: input.quiet_start.unwrap_or_default(),

@@ -6,6 +6,7 @@
 mod account;
 mod enroll;
 mod live;
+mod office;
 mod portal;
 mod sign_in;
 mod staff;
@@ -20,6 +21,9 @@ use crate::error::ApiError;
 pub(crate) use account::{portal_access_log, portal_preferences, portal_save_preferences};
 pub(crate) use enroll::{portal_enroll, portal_enroll_form};
 pub(crate) use live::{keep_alive, staff_events};
+pub(crate) use office::{
+    staff_add_vendor, staff_admin, staff_privacy, staff_review_grant, staff_save_social, staff_social, staff_social_act,
+};
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
 pub(crate) use staff::{staff_inbox, staff_recall, staff_send, staff_share_result, staff_thread, staff_update_thread};
@@ -66,24 +70,54 @@ pub(crate) struct Chrome {
     pub(crate) idle_seconds: u64,
     /// The live-update stream the page listens to.
     pub(crate) live: Option<&'static str>,
+    /// The side's navigation: the pages this account may use.
+    pub(crate) links: Vec<(&'static str, &'static str)>,
+}
+
+/// The staff pages a role works in, its main page first (where signing in lands).
+pub(crate) fn staff_links(role: portico_domain::StaffRole) -> Vec<(&'static str, &'static str)> {
+    use portico_domain::StaffRole::*;
+    let mut links = Vec::new();
+    if role.is_care_team() {
+        links.push(("/staff", "Inbox"));
+    }
+    if role == PrivacyOfficer {
+        links.push(("/staff/privacy", "Privacy reviews"));
+    }
+    if role == Admin {
+        links.push(("/staff/admin", "Administration"));
+    }
+    if matches!(role, FrontDesk | PrivacyOfficer | Admin) {
+        links.push(("/staff/social", "Social inbox"));
+    }
+    links
 }
 
 impl Chrome {
     /// A page for no one in particular.
     pub(crate) fn public(side: Option<Side>) -> Self {
-        Self { side, signed_in: false, idle_seconds: 0, live: None }
+        Self { side, signed_in: false, idle_seconds: 0, live: None, links: Vec::new() }
     }
     /// A page of a signed-in side: it warns before idle logoff, and staff pages update live.
-    pub(crate) fn signed_in(state: &crate::AppState, side: Side) -> Self {
+    pub(crate) fn signed_in(state: &crate::AppState, actor: &portico_domain::Actor, side: Side) -> Self {
         let sessions = &state.app.settings().sessions;
-        let (idle, live) = match side {
-            Side::Portal => (sessions.patient_idle, None),
-            Side::Staff => (sessions.staff_idle, Some("/staff/events")),
+        let (idle, live, links) = match (side, actor) {
+            (Side::Staff, portico_domain::Actor::Staff(s)) => {
+                let live = s.role.is_care_team().then_some("/staff/events");
+                (sessions.staff_idle, live, staff_links(s.role))
+            }
+            (Side::Staff, _) => (sessions.staff_idle, None, Vec::new()),
+            (Side::Portal, _) => (
+                sessions.patient_idle,
+                None,
+                vec![
+                    ("/portal", "Messages"),
+                    ("/portal/preferences", "Notifications"),
+                    ("/portal/access-log", "Who accessed my record"),
+                ],
+            ),
         };
-        Self { side: Some(side), signed_in: true, idle_seconds: idle.as_secs(), live }
-    }
-    fn portal(&self) -> bool {
-        self.side == Some(Side::Portal)
+        Self { side: Some(side), signed_in: true, idle_seconds: idle.as_secs(), live, links }
     }
     fn sign_in(&self) -> &'static str {
         self.side.map_or("/", Side::sign_in)

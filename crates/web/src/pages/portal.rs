@@ -68,7 +68,7 @@ pub(crate) async fn portal_inbox(
         Err(e) => return Ok(messaging_problem(e, SIDE)),
     };
     let threads = threads.iter().map(|t| thread_row(t, SIDE, tz)).collect();
-    render(StatusCode::OK, &Inbox { chrome: Chrome::signed_in(&s, SIDE), threads })
+    render(StatusCode::OK, &Inbox { chrome: Chrome::signed_in(&s, &actor, SIDE), threads })
 }
 
 #[derive(Template)]
@@ -93,7 +93,7 @@ async fn compose_page(
     let (team, category) = (field("team_id"), field("category"));
     let teams = s.app.list_teams(actor).await.map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Compose {
-        chrome: Chrome::signed_in(s, SIDE),
+        chrome: Chrome::signed_in(s, actor, SIDE),
         teams: teams
             .into_iter()
             .map(|t| {
@@ -233,7 +233,7 @@ pub(crate) async fn thread_page(
     let assigned_to_me = t.thread.assignee_id.is_some_and(|a| a.to_string() == me);
     let tz = &s.app.settings().time_zone;
     let page = ThreadPage {
-        chrome: Chrome::signed_in(s, side),
+        chrome: Chrome::signed_in(s, actor, side),
         thread_id: id.to_string(),
         staff: side == Side::Staff,
         subject: t.thread.subject.expose().to_owned(),

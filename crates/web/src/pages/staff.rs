@@ -75,6 +75,13 @@ pub(crate) async fn staff_inbox(
     CurrentActor(actor): CurrentActor,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, ApiError> {
+    // Staff outside the care teams have no queue: they start on their own first page.
+    if let Actor::Staff(st) = &actor
+        && !st.role.is_care_team()
+        && let Some((home, _)) = super::staff_links(st.role).first()
+    {
+        return Ok(super::see_other(home));
+    }
     let view = VIEWS.iter().map(|(k, _)| *k).find(|k| q.view.as_deref() == Some(*k)).unwrap_or("open");
     let category = q.category.as_deref().and_then(|c| Category::parse(c).ok());
     let me = match &actor {
@@ -103,7 +110,7 @@ pub(crate) async fn staff_inbox(
     render(
         StatusCode::OK,
         &Queue {
-            chrome: Chrome::signed_in(&s, SIDE),
+            chrome: Chrome::signed_in(&s, &actor, SIDE),
             view,
             views: VIEWS.iter().map(|(k, label)| (*k, *label, *k == view)).collect(),
             categories: Category::ALL.iter().map(|c| (c.as_str(), category_label(*c), Some(*c) == category)).collect(),
