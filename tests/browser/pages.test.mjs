@@ -125,7 +125,7 @@ test('a patient writes to the care team, a nurse replies, the patient reads the 
   await p.getByText('Please rest and put ice on it.').waitFor();
   assert.equal(await p.getByText('check the last X-ray').count(), 0, 'an internal note never reaches the patient');
 
-  for (const link of ['Notifications', 'Who accessed my record']) {
+  for (const link of ['Notifications', 'Security', 'Who accessed my record']) {
     await p.getByRole('link', { name: link }).click();
     await p.waitForLoadState();
     await check(p);

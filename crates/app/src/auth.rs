@@ -395,6 +395,12 @@ impl App {
         )
     }
 
+    /// Whether the signed-in account signs in with a second factor.
+    pub async fn has_second_factor(&self, actor: &Actor) -> Result<bool, Unexpected> {
+        let (kind, id) = account_ref(actor)?;
+        Ok(self.store.totp_enrolled(kind, &id).await?)
+    }
+
     /// Confirms TOTP enrollment with a code from the app; from then on sign-in asks for a code.
     pub async fn confirm_totp_enrollment(
         &self,

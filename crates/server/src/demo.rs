@@ -95,7 +95,13 @@ async fn seed_social(app: &App) -> anyhow::Result<()> {
         })
         .collect();
     app.accept_social(&events, &portico_app::cli_context()).await?;
-    while !app.process_social(16).await?.is_empty() {}
+    // The server's worker may have taken some of them: wait until it has decided them too, so
+    // the social inbox is complete when the banner says where to look.
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    while app.store().social_pending().await? > 0 {
+        app.process_social(16).await?;
+        tick.tick().await;
+    }
     Ok(())
 }
 

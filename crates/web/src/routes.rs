@@ -94,6 +94,8 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("/portal/preferences", Patient), get(pages::portal_preferences)),
         (form("/portal/preferences", Patient), post(pages::portal_save_preferences)),
         (page("/portal/access-log", Patient), get(pages::portal_access_log)),
+        (page("/portal/security", Patient), get(pages::portal_security)),
+        (form("/portal/security/totp", Patient), post(pages::portal_totp)),
         (page("/staff", Staff), get(pages::staff_inbox)),
         (page("/staff/threads/{id}", Staff), get(pages::staff_thread)),
         (form("/staff/threads/{id}/messages", Staff), post(pages::staff_send)),

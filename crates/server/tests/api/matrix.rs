@@ -239,7 +239,8 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
             Case::Own if care => 403,
             _ => 404,
         },
-        ("GET", "/portal/preferences" | "/portal/access-log") => {
+        ("GET", "/portal/preferences" | "/portal/access-log" | "/portal/security")
+        | ("POST", "/portal/security/totp") => {
             if patient_side {
                 200
             } else {

@@ -483,3 +483,34 @@ async fn the_office_pages_serve_each_role_its_work() {
     assert!(privacy.contains(&patient.patient_id.to_string()) && privacy.contains("staff at "), "{privacy}");
     assert!(privacy.contains("No emergency access so far."));
 }
+
+#[tokio::test]
+async fn a_patient_turns_on_two_step_sign_in_with_a_qr_code_drawn_by_the_server() {
+    let app = spawn_app().await;
+    let patient = app.enrolled_patient().await;
+    let browser = app.signed_in_patient(&patient).await;
+    let (_, security) = page(&app, &browser, "/portal/security").await;
+    assert!(security.contains("Set up an authenticator app"));
+    let (status, _, setup) = post_form(&app, &browser, "/portal/security/totp", &[]).await;
+    assert_eq!(status, 200);
+    assert!(setup.contains("<svg") && setup.contains(r#"class="qr""#), "the QR code is inline SVG");
+    let secret = setup.split(r#"<code class="secret">"#).nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let totp = totp_rs::Totp::from_url(format!("otpauth://totp/Portico:p?secret={secret}&issuer=Portico")).unwrap();
+    let code = |app: &TestApp| totp.generate(u64::try_from(app.clock_now().unix_millis() / 1000).unwrap()).to_string();
+
+    let (status, _, refused) = post_form(&app, &browser, "/portal/security/totp", &[("code", "000000")]).await;
+    assert_eq!(status, 400, "{refused}");
+    // A refused code leaves the pending secret: the same one is confirmed with a right code.
+    let (status, to, _) = post_form(&app, &browser, "/portal/security/totp", &[("code", &code(&app))]).await;
+    assert_eq!((status, to.as_str()), (303, "/portal/security?enabled=1"));
+
+    let fresh = app.client();
+    let without = [("email", patient.email.as_str()), ("password", PASSWORD)];
+    let (status, _, body) = post_form(&app, &fresh, "/portal/sign-in", &without).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("six-digit code"));
+    app.advance(Duration::from_secs(30));
+    let now_code = code(&app);
+    let with = [("email", patient.email.as_str()), ("password", PASSWORD), ("code", now_code.as_str())];
+    assert_eq!(post_form(&app, &fresh, "/portal/sign-in", &with).await.1, "/portal");
+}

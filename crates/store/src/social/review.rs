@@ -246,6 +246,14 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// How many items wait for the worker (queued, or being processed by another node's).
+    pub async fn social_pending(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM social_items WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(int(&row, "n")?.unwrap_or(0))
+    }
+
     /// How many items and platform calls are stored (for tests and operators).
     pub async fn social_counts(&self) -> Result<(i64, i64), StoreError> {
         let items = sqlx::query("SELECT COUNT(*) AS n FROM social_items").fetch_one(&self.pool).await?;

@@ -8,6 +8,7 @@ mod enroll;
 mod live;
 mod office;
 mod portal;
+mod security;
 mod sign_in;
 mod staff;
 
@@ -25,6 +26,7 @@ pub(crate) use office::{
     staff_add_vendor, staff_admin, staff_privacy, staff_review_grant, staff_save_social, staff_social, staff_social_act,
 };
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
+pub(crate) use security::{portal_security, portal_totp};
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
 pub(crate) use staff::{staff_inbox, staff_recall, staff_send, staff_share_result, staff_thread, staff_update_thread};
 
@@ -114,6 +116,7 @@ impl Chrome {
                     ("/portal", "Messages"),
                     ("/portal/preferences", "Notifications"),
                     ("/portal/access-log", "Who accessed my record"),
+                    ("/portal/security", "Security"),
                 ],
             ),
         };
