@@ -53,7 +53,8 @@ after(async () => {
 
 /** axe-core on the page as it is now (once per path), and the page's weight. */
 async function check(page) {
-  const key = new URL(page.url()).pathname.replace(/[0-9a-f-]{36}/g, '{id}');
+  const lang = await page.evaluate(() => document.documentElement.lang);
+  const key = `${lang}:${new URL(page.url()).pathname.replace(/[0-9a-f-]{36}/g, '{id}')}`;
   if (audited.has(key)) return;
   audited.add(key);
   await page.evaluate(AXE);
@@ -235,4 +236,23 @@ test('the office pages: each role lands on its work, and every page passes the c
       await check(s);
     }
   }
+});
+
+test('a Spanish-speaking patient gets the portal in Spanish, and can switch', async () => {
+  const p = await (await browser.newContext({ locale: 'es-MX' })).newPage();
+  await p.goto(`${base}/portal/sign-in`);
+  assert.equal(await p.getByRole('heading', { level: 1 }).textContent(), 'Inicie sesión en su portal del paciente');
+  await check(p);
+  await p.getByLabel('Correo electrónico').fill(PATIENT);
+  await p.getByLabel('Contraseña').fill(PASSWORD);
+  await p.getByRole('button', { name: 'Iniciar sesión' }).click();
+  await p.waitForURL(`${base}/portal`);
+  assert.equal(await p.getByRole('heading', { level: 1 }).textContent(), 'Sus mensajes');
+  await check(p);
+  await p.getByRole('link', { name: 'Escribir a su equipo de atención' }).click();
+  await check(p);
+  await p.getByRole('link', { name: 'English' }).click();
+  assert.equal(await p.getByRole('heading', { level: 1 }).textContent(), 'Write to your care team');
+  await p.goto(`${base}/portal`);
+  assert.equal(await p.getByRole('heading', { level: 1 }).textContent(), 'Your messages', 'the choice is kept');
 });

@@ -44,6 +44,15 @@ impl Timestamp {
             Err(_) => String::new(),
         }
     }
+    /// The same as [`local_display`](Self::local_display) in numbers, day first (`18/11/2026
+    /// 03:06 PST`), for readers of languages other than English.
+    pub fn local_display_numeric(self, time_zone: &str) -> String {
+        let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        match jiff::Timestamp::from_millisecond(self.0) {
+            Ok(t) => t.to_zoned(tz).strftime("%d/%m/%Y %H:%M %Z").to_string(),
+            Err(_) => String::new(),
+        }
+    }
     /// A wall-clock time as a form's `datetime-local` gives it (`2026-11-24T14:30`), on the
     /// clocks of `time_zone`; `None` if it is not one.
     pub fn parse_local(text: &str, time_zone: &str) -> Option<Self> {
@@ -67,6 +76,7 @@ mod display_tests {
         let t = Timestamp::from_unix_millis(1_795_000_000_000); // 2026-11-18T11:06:40Z
         assert_eq!(t.local_display("America/Los_Angeles"), "Nov 18, 2026, 3:06 AM PST");
         assert_eq!(t.local_display("Nowhere/Else"), "Nov 18, 2026, 11:06 AM UTC");
+        assert_eq!(t.local_display_numeric("America/Los_Angeles"), "18/11/2026 03:06 PST");
         let back = Timestamp::parse_local("2026-11-18T03:06:40", "America/Los_Angeles");
         assert_eq!(back, Some(t));
         assert_eq!(Timestamp::parse_local("tomorrow", "UTC"), None);

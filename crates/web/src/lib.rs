@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(csrf_layer(&state.config.public_url))
+        .layer(axum::middleware::from_fn(pages::i18n::language))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::boundary))
         .with_state(state)

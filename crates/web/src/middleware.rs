@@ -121,12 +121,10 @@ fn as_page(access: Access, refused: Response) -> Response {
     let mut page = match code {
         Some(ErrorCode::Unauthenticated) => crate::pages::see_other(&to("")),
         Some(ErrorCode::SessionExpired) => crate::pages::see_other(&to("?expired=1")),
-        Some(ErrorCode::Forbidden) => crate::pages::problem(
-            axum::http::StatusCode::FORBIDDEN,
-            None,
-            "Not allowed",
-            "This page is not for your account. Sign out and sign in with the right account.",
-        ),
+        Some(ErrorCode::Forbidden) => {
+            let t = crate::pages::t();
+            crate::pages::problem(axum::http::StatusCode::FORBIDDEN, None, t.not_allowed, t.wrong_account)
+        }
         _ => return refused,
     };
     // The refusal may have cleared the session cookie: keep that.

@@ -5,7 +5,7 @@
   'use strict';
   const body = document.body;
   const idle = Number(body.dataset.idleSeconds || 0);
-  if (idle > 0) idleLogoff(idle, body.dataset.signIn || '/');
+  if (idle > 0) idleLogoff(idle, body.dataset.signIn || '/', body.dataset.idleText, body.dataset.stayText);
   if (body.dataset.live) liveUpdates(body.dataset.live);
 
   function el(tag, attrs, text) {
@@ -19,7 +19,7 @@
   // a warning counts down with a button to stay; at the end the page is emptied, the server
   // session ended, and the browser sent to the sign-in page (history keeps no readable page:
   // every page is `no-store`). Activity in another tab of the same site counts.
-  function idleLogoff(seconds, signIn) {
+  function idleLogoff(seconds, signIn, warningText, stayText) {
     const warnFor = Math.min(120, Math.floor(seconds / 3));
     const tabs = 'BroadcastChannel' in window ? new BroadcastChannel('portico-activity') : null;
     let deadline = 0;
@@ -41,10 +41,10 @@
     function warn(left) {
       if (!dialog) {
         dialog = el('div', { class: 'idle-warning', role: 'alertdialog', 'aria-labelledby': 'idle-text' });
-        const text = el('p', { id: 'idle-text' }, 'For your privacy you will be signed out in ');
+        const text = el('p', { id: 'idle-text' }, `${warningText || 'For your privacy you will be signed out in'} `);
         count = el('strong');
         text.append(count, '.');
-        const stay = el('button', { type: 'button' }, 'Stay signed in');
+        const stay = el('button', { type: 'button' }, stayText || 'Stay signed in');
         stay.addEventListener('click', async () => {
           const r = await fetch('/session/keep-alive', { method: 'POST', credentials: 'same-origin' });
           if (r.ok) reset(true); else expire();

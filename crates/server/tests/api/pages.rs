@@ -514,3 +514,49 @@ async fn a_patient_turns_on_two_step_sign_in_with_a_qr_code_drawn_by_the_server(
     let with = [("email", patient.email.as_str()), ("password", PASSWORD), ("code", now_code.as_str())];
     assert_eq!(post_form(&app, &fresh, "/portal/sign-in", &with).await.1, "/portal");
 }
+
+#[tokio::test]
+async fn patient_pages_speak_spanish_when_asked_and_staff_pages_stay_english() {
+    let app = spawn_app().await;
+    let team = app.create_team("Familia").await;
+    let patient = app.enrolled_patient().await;
+    let spanish = |c: reqwest::RequestBuilder| c.header("accept-language", "es-MX,es;q=0.9,en;q=0.5");
+    let browser = app.client();
+
+    let r = spanish(browser.get(app.url("/portal/sign-in"))).send().await.unwrap();
+    let body = r.text().await.unwrap();
+    assert!(body.contains(r#"<html lang="es">"#) && body.contains("Inicie sesión en su portal del paciente"));
+    assert!(body.contains(r#"href="?lang=en""#), "the switch offers English");
+    let r = spanish(browser.post(app.url("/portal/sign-in")))
+        .form(&[("email", patient.email.as_str()), ("password", "not-the-password-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("no son correctos"));
+    let r = spanish(browser.post(app.url("/portal/sign-in")))
+        .form(&[("email", patient.email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let inbox = spanish(browser.get(app.url("/portal"))).send().await.unwrap().text().await.unwrap();
+    assert!(inbox.contains("<h1>Sus mensajes</h1>") && inbox.contains("Cerrar sesión"), "{inbox}");
+    assert!(inbox.contains(r#"data-stay-text="Seguir conectado""#), "the idle warning too");
+    let thread = app.open_thread(&browser, team, "Receta", "Necesito una receta").await;
+    let page = spanish(browser.get(app.url(&format!("/portal/threads/{thread}")))).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Usted ·") && page.contains("Pregunta de salud") && page.contains("/11/2026"), "{page}");
+
+    // The switch: English from now on, whatever the browser says.
+    let r = spanish(browser.get(app.url("/portal?lang=en"))).send().await.unwrap();
+    assert!(r.headers()["set-cookie"].to_str().unwrap().starts_with("portico_lang=en;"));
+    assert!(r.text().await.unwrap().contains("<h1>Your messages</h1>"));
+    let again = spanish(browser.get(app.url("/portal"))).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains("<h1>Your messages</h1>"), "the choice is kept");
+
+    // Staff pages are in English.
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    let queue = spanish(nurse.get(app.url("/staff"))).send().await.unwrap().text().await.unwrap();
+    assert!(queue.contains(r#"<html lang="en">"#) && queue.contains("<h1>Inbox</h1>"));
+}

@@ -34,7 +34,7 @@ pub(crate) async fn portal_access_log(
     let rows = s.app.my_access_log(&actor, &ctx).await.map_err(crate::api::audit::report_error)?;
     let rows = rows
         .into_iter()
-        .map(|r| [r.at.local_display(tz), format!("{} ({})", r.who, r.role), r.what.to_owned(), r.purpose])
+        .map(|r| [super::when(r.at, tz), format!("{} ({})", r.who, r.role), r.what.to_owned(), r.purpose])
         .collect();
     render(StatusCode::OK, &AccessLog { chrome: Chrome::signed_in(&s, &actor, SIDE), rows })
 }

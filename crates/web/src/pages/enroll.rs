@@ -61,9 +61,19 @@ pub(crate) async fn portal_enroll(
                 Err(_) => see_other(Side::Portal.sign_in()),
             });
         }
-        Err(e) => crate::api::enroll::enroll_error(e),
+        Err(e) => e,
     };
-    let (status, message) = super::client_message(refused)?;
+    let t = super::t();
+    let message = match &refused {
+        portico_app::enrollment::EnrollError::Rejected => t.err_enroll_rejected,
+        portico_app::enrollment::EnrollError::EmailTaken => t.err_enroll_taken,
+        portico_app::enrollment::EnrollError::AlreadyEnrolled => t.err_enroll_enrolled,
+        portico_app::enrollment::EnrollError::WeakPassword(_) => t.err_weak_password,
+        portico_app::enrollment::EnrollError::Throttled(_) => t.err_throttled,
+        _ => t.err_check_form,
+    };
+    let (status, _) = super::client_message(crate::api::enroll::enroll_error(refused))?;
+    let message = message.to_owned();
     let page = Enroll {
         code: field("invite_code"),
         date_of_birth: field("date_of_birth"),

@@ -5,6 +5,7 @@
 
 mod account;
 mod enroll;
+pub(crate) mod i18n;
 mod live;
 mod office;
 mod portal;
@@ -54,12 +55,6 @@ impl Side {
             Side::Staff => "/staff",
         }
     }
-    fn label(self) -> &'static str {
-        match self {
-            Side::Portal => "Patient portal",
-            Side::Staff => "Staff inbox",
-        }
-    }
 }
 
 /// What the layout shows around every page.
@@ -74,6 +69,29 @@ pub(crate) struct Chrome {
     pub(crate) live: Option<&'static str>,
     /// The side's navigation: the pages this account may use.
     pub(crate) links: Vec<(&'static str, &'static str)>,
+    /// The page's language (patient pages: English or Spanish; staff pages: English).
+    pub(crate) lang: i18n::Lang,
+    /// Its words.
+    pub(crate) t: &'static i18n::Texts,
+}
+
+/// The language of a page of `side`: the visitor's for patient and public pages, English for
+/// staff pages.
+fn lang_of(side: Option<Side>) -> i18n::Lang {
+    if side == Some(Side::Staff) { i18n::Lang::En } else { i18n::Lang::current() }
+}
+
+/// The words of the current request's language.
+pub(crate) fn t() -> &'static i18n::Texts {
+    i18n::Lang::current().t()
+}
+
+/// An instant as the page's reader reads it, on the clinic's clocks.
+pub(crate) fn when(at: portico_domain::Timestamp, time_zone: &str) -> String {
+    match i18n::Lang::current() {
+        i18n::Lang::En => at.local_display(time_zone),
+        i18n::Lang::Es => at.local_display_numeric(time_zone),
+    }
 }
 
 /// The staff pages a role works in, its main page first (where signing in lands).
@@ -98,11 +116,14 @@ pub(crate) fn staff_links(role: portico_domain::StaffRole) -> Vec<(&'static str,
 impl Chrome {
     /// A page for no one in particular.
     pub(crate) fn public(side: Option<Side>) -> Self {
-        Self { side, signed_in: false, idle_seconds: 0, live: None, links: Vec::new() }
+        let lang = lang_of(side);
+        Self { side, signed_in: false, idle_seconds: 0, live: None, links: Vec::new(), lang, t: lang.t() }
     }
     /// A page of a signed-in side: it warns before idle logoff, and staff pages update live.
     pub(crate) fn signed_in(state: &crate::AppState, actor: &portico_domain::Actor, side: Side) -> Self {
         let sessions = &state.app.settings().sessions;
+        let lang = lang_of(Some(side));
+        let t = lang.t();
         let (idle, live, links) = match (side, actor) {
             (Side::Staff, portico_domain::Actor::Staff(s)) => {
                 let live = s.role.is_care_team().then_some("/staff/events");
@@ -113,14 +134,14 @@ impl Chrome {
                 sessions.patient_idle,
                 None,
                 vec![
-                    ("/portal", "Messages"),
-                    ("/portal/preferences", "Notifications"),
-                    ("/portal/access-log", "Who accessed my record"),
-                    ("/portal/security", "Security"),
+                    ("/portal", t.nav_messages),
+                    ("/portal/preferences", t.nav_notifications),
+                    ("/portal/access-log", t.nav_access),
+                    ("/portal/security", t.nav_security),
                 ],
             ),
         };
-        Self { side: Some(side), signed_in: true, idle_seconds: idle.as_secs(), live, links }
+        Self { side: Some(side), signed_in: true, idle_seconds: idle.as_secs(), live, links, lang, t }
     }
     fn sign_in(&self) -> &'static str {
         self.side.map_or("/", Side::sign_in)
@@ -129,7 +150,21 @@ impl Chrome {
         self.side.map_or("/", Side::home)
     }
     fn nav_label(&self) -> &'static str {
-        self.side.map_or("Secure message center", Side::label)
+        match self.side {
+            None => self.t.center_label,
+            Some(Side::Portal) => self.t.portal_label,
+            Some(Side::Staff) => "Staff inbox",
+        }
+    }
+    /// Whether the page offers the other language (patient and public pages).
+    fn multilingual(&self) -> bool {
+        self.side != Some(Side::Staff)
+    }
+    fn other_lang(&self) -> i18n::Lang {
+        match self.lang {
+            i18n::Lang::En => i18n::Lang::Es,
+            i18n::Lang::Es => i18n::Lang::En,
+        }
     }
 }
 
@@ -180,14 +215,13 @@ pub(crate) fn problem(
 /// A messaging error as a page: the same codes as the API, in words.
 pub(crate) fn messaging_problem(e: MessagingError, side: Side) -> Response {
     match e {
-        MessagingError::NotFound => problem(
-            StatusCode::NOT_FOUND,
-            Some(side),
-            "Not found",
-            "This conversation does not exist, or you do not have access to it.",
-        ),
+        MessagingError::NotFound => {
+            let t = lang_of(Some(side)).t();
+            problem(StatusCode::NOT_FOUND, Some(side), t.not_found, t.not_found_text)
+        }
         MessagingError::Forbidden => {
-            problem(StatusCode::FORBIDDEN, Some(side), "Not allowed", "Your account may not do that.")
+            let t = lang_of(Some(side)).t();
+            problem(StatusCode::FORBIDDEN, Some(side), t.not_allowed, t.not_allowed_text)
         }
         other => crate::api::threads::messaging_error(other).into_response(),
     }
@@ -213,18 +247,19 @@ pub(crate) fn message_items(t: &ThreadWithMessages, side: Side, me: &str, tz: &s
         .iter()
         .map(|m| {
             let mine = m.author.id == me;
+            let words = lang_of(Some(side)).t();
             let who = match (side, m.author.kind.as_str(), mine) {
-                (_, _, true) => "You".to_owned(),
-                (Side::Portal, "staff", _) => format!("{} care team", t.thread.team_name),
-                (Side::Portal, _, _) => "Someone you share access with".to_owned(),
+                (_, _, true) => words.you.to_owned(),
+                (Side::Portal, "staff", _) => words.care_team_of.replace("{team}", &t.thread.team_name),
+                (Side::Portal, _, _) => words.shared_access.to_owned(),
                 (Side::Staff, "staff", _) => "A colleague".to_owned(),
                 (Side::Staff, _, _) => "Patient".to_owned(),
             };
             let receipt = match side {
-                Side::Portal if mine => m.read_by_care_team_at.map(|_| "Read by the care team".to_owned()),
+                Side::Portal if mine => m.read_by_care_team_at.map(|_| words.read_by_team.to_owned()),
                 Side::Staff if m.author.kind == "staff" && !m.internal => Some(m.read_by_patient_at.map_or_else(
                     || "Not read by the patient yet".to_owned(),
-                    |at| format!("Read by the patient {}", at.local_display(tz)),
+                    |at| format!("Read by the patient {}", when(at, tz)),
                 )),
                 _ => None,
             };
@@ -232,7 +267,7 @@ pub(crate) fn message_items(t: &ThreadWithMessages, side: Side, me: &str, tz: &s
                 id: m.id.to_string(),
                 mine,
                 who,
-                when: m.created_at.local_display(tz),
+                when: when(m.created_at, tz),
                 body: m.body.as_ref().map(|b| b.expose().to_owned()),
                 internal: m.internal,
                 recallable: mine && m.body.is_some() && !m.recalled,

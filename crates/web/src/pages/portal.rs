@@ -34,18 +34,19 @@ pub(crate) fn thread_row(t: &ThreadView, side: Side, tz: &str) -> ThreadRow {
         team: t.team_name.clone(),
         category: category_label(t.category),
         open: t.status == portico_domain::messaging::ThreadStatus::Open,
-        when: t.last_activity_at.local_display(tz),
+        when: super::when(t.last_activity_at, tz),
         unread: t.unread.unwrap_or(0),
     }
 }
 
 pub(crate) fn category_label(c: Category) -> &'static str {
+    let t = super::t();
     match c {
-        Category::General => "General question",
-        Category::Appointment => "Appointment",
-        Category::Billing => "Billing",
-        Category::Results => "Test results",
-        Category::Clinical => "Health question",
+        Category::General => t.cat_general,
+        Category::Appointment => t.cat_appointment,
+        Category::Billing => t.cat_billing,
+        Category::Results => t.cat_results,
+        Category::Clinical => t.cat_clinical,
     }
 }
 
@@ -127,7 +128,7 @@ pub(crate) async fn portal_start_thread(
 ) -> Result<Response, ApiError> {
     let team = form.opt("team_id").and_then(|t| t.parse::<TeamId>().ok());
     let Some(team_id) = team else {
-        let page = compose_page(&s, &actor, Some(&form), Some("Choose who to write to.".into())).await?;
+        let page = compose_page(&s, &actor, Some(&form), Some(super::t().err_team.into())).await?;
         return render(StatusCode::BAD_REQUEST, &page);
     };
     let req = OpenThread {
@@ -150,16 +151,17 @@ pub(crate) async fn portal_start_thread(
 
 /// A refused form as words for the person who typed it; other errors go on.
 pub(crate) fn form_problem(e: MessagingError) -> Result<String, MessagingError> {
+    let t = super::t();
     match e {
         MessagingError::Invalid(f) => Ok(match f.field {
-            "subject" => "Write a short subject.".to_owned(),
-            "body" => "Write your message.".to_owned(),
-            "team_id" => "Choose who to write to.".to_owned(),
-            "category" => "Choose what this is about.".to_owned(),
-            _ => format!("Check the form: {f}."),
+            "subject" => t.err_subject.to_owned(),
+            "body" => t.err_body.to_owned(),
+            "team_id" => t.err_team.to_owned(),
+            "category" => t.err_category.to_owned(),
+            _ => format!("{} ({f})", t.err_check_form),
         }),
-        MessagingError::UnsupportedFile => Ok("Files must be PDF, PNG, JPEG or plain text.".to_owned()),
-        MessagingError::FileTooLarge => Ok("A file is larger than the limit.".to_owned()),
+        MessagingError::UnsupportedFile => Ok(t.err_file_type.to_owned()),
+        MessagingError::FileTooLarge => Ok(t.err_file_size.to_owned()),
         other => Err(other),
     }
 }

@@ -41,8 +41,7 @@ pub(crate) async fn portal_security(
     Query(q): Query<Enabled>,
 ) -> Result<Response, ApiError> {
     let enrolled = s.app.has_second_factor(&actor).await?;
-    let notice =
-        q.enabled.is_some().then_some("Two-step sign-in is on. From now on, sign in with a code from your app.");
+    let notice = q.enabled.is_some().then_some(super::t().two_step_enabled);
     let page = Security {
         chrome: Chrome::signed_in(&s, &actor, SIDE),
         enrolled,
@@ -78,7 +77,7 @@ pub(crate) async fn portal_totp(
                     qr_svg: None,
                     secret: String::new(),
                     notice: None,
-                    error: Some("That code did not match. Start again and enter the code your app shows now."),
+                    error: Some(super::t().code_mismatch),
                 };
                 render(StatusCode::BAD_REQUEST, &page)
             }

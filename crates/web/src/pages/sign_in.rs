@@ -36,15 +36,16 @@ pub(crate) struct SignInQuery {
 }
 
 fn form_page(state: &AppState, side: Side, q: &SignInQuery) -> SignIn {
+    let chrome = Chrome::public(Some(side));
     let notice = if q.expired.is_some() {
-        Some("You were signed out because the page was idle. Sign in again to continue.")
+        Some(chrome.t.expired)
     } else if q.signed_out.is_some() {
-        Some("You are signed out.")
+        Some(chrome.t.signed_out)
     } else {
         None
     };
     SignIn {
-        chrome: Chrome::public(Some(side)),
+        chrome,
         action: side.sign_in(),
         staff: side == Side::Staff,
         code_required: side == Side::Staff && state.app.settings().require_staff_mfa,
@@ -104,8 +105,9 @@ async fn sign_in(
     } else {
         crate::api::auth::sign_in(&state, &ctx, &headers, email.clone(), password, form.opt("code")).await.map_err(Some)
     };
+    let t = super::t();
     let (status, error) = match result {
-        Err(None) => (StatusCode::BAD_REQUEST, "Enter your email and password."),
+        Err(None) => (StatusCode::BAD_REQUEST, t.err_missing),
         Ok(ok) => {
             let home = match ok.kind {
                 portico_domain::session::AccountKind::Staff => Side::Staff.home(),
@@ -113,15 +115,9 @@ async fn sign_in(
             };
             return Ok(crate::api::auth::with_login_cookies(see_other(home), &state, &ok));
         }
-        Err(Some(LoginError::InvalidCredentials)) => {
-            (StatusCode::UNAUTHORIZED, "The email, password or code is not right.")
-        }
-        Err(Some(LoginError::MfaRequired)) => {
-            (StatusCode::UNAUTHORIZED, "Enter the six-digit code from your authenticator app.")
-        }
-        Err(Some(LoginError::Throttled(_))) => {
-            (StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Wait a few minutes, then try again.")
-        }
+        Err(Some(LoginError::InvalidCredentials)) => (StatusCode::UNAUTHORIZED, t.err_credentials),
+        Err(Some(LoginError::MfaRequired)) => (StatusCode::UNAUTHORIZED, t.err_mfa),
+        Err(Some(LoginError::Throttled(_))) => (StatusCode::TOO_MANY_REQUESTS, t.err_throttled),
         Err(Some(LoginError::Unexpected(e))) => return Err(ApiError::Internal(e.into())),
     };
     let mut page = form_page(&state, side, &SignInQuery { expired: None, signed_out: None });
