@@ -256,3 +256,16 @@ test('a Spanish-speaking patient gets the portal in Spanish, and can switch', as
   await p.goto(`${base}/portal`);
   assert.equal(await p.getByRole('heading', { level: 1 }).textContent(), 'Your messages', 'the choice is kept');
 });
+
+test("a parent switches between their own and their child's conversations", async () => {
+  const p = await (await browser.newContext()).newPage();
+  await signIn(p, 'portal', 'sam.demo@demo.portico.test');
+  const people = p.getByRole('navigation', { name: 'Whose messages' });
+  await people.getByRole('link', { name: /Riley/ }).click();
+  await p.waitForURL(/\/portal\?for=/);
+  await check(p);
+  assert.match(await p.locator('.threads').textContent(), /Riley's fever \(demo\)/);
+  await p.goto(`${base}/portal/compose`);
+  await check(p);
+  assert.ok(await p.getByLabel('Who is this about').locator('option', { hasText: /Riley/ }).count() === 1);
+});

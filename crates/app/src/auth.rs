@@ -119,6 +119,17 @@ pub enum Me {
     },
 }
 
+/// Someone a patient account acts for (or the account's own patient).
+#[derive(Clone, Debug)]
+pub struct Person {
+    /// Their record.
+    pub patient_id: PatientId,
+    /// Their name (PHI).
+    pub name: PhiText,
+    /// How the account's holder is related to them (`None`: the holder themselves).
+    pub relationship: Option<String>,
+}
+
 /// Last-seen times are written at most this often per session: a request inside this interval
 /// does not write. Expiry is computed from the stored time, so the error is on the safe side
 /// (a session may end up to this much early, never late).
@@ -351,6 +362,30 @@ impl App {
             Actor::Patient(p) => self.patient_me(actor, p, ctx).await,
             Actor::System => Err(Unexpected(anyhow::anyhow!("the system has no account"))),
         }
+    }
+
+    /// The people a proxy's account acts for, itself first, with their names (each read
+    /// audited), for the portal's switcher. Empty for an account that acts only for itself.
+    pub async fn people(&self, actor: &Actor, ctx: &RequestContext) -> Result<Vec<Person>, Unexpected> {
+        let Actor::Patient(p) = actor else { return Ok(Vec::new()) };
+        if p.acts_for.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.now();
+        let links = self.store.proxy_links(p.account_id, now).await?;
+        let mut people = Vec::with_capacity(links.len() + 1);
+        let rec = AuditRecord::new(actor, "patient.read", "patient", Purpose::PatientRequest, ctx);
+        let me = self.store.read_patient(p.patient_id, now, &rec).await?;
+        people.push(Person { patient_id: p.patient_id, name: me.name, relationship: None });
+        for link in links.into_iter().filter(|l| p.acts_for.contains(&l.patient_id)) {
+            let record = self.store.read_patient(link.patient_id, now, &rec).await?;
+            people.push(Person {
+                patient_id: link.patient_id,
+                name: record.name,
+                relationship: Some(link.relationship),
+            });
+        }
+        Ok(people)
     }
 
     async fn patient_me(&self, actor: &Actor, p: &PatientActor, ctx: &RequestContext) -> Result<Me, Unexpected> {

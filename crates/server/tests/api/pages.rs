@@ -560,3 +560,49 @@ async fn patient_pages_speak_spanish_when_asked_and_staff_pages_stay_english() {
     let queue = spanish(nurse.get(app.url("/staff"))).send().await.unwrap().text().await.unwrap();
     assert!(queue.contains(r#"<html lang="en">"#) && queue.contains("<h1>Inbox</h1>"));
 }
+
+#[tokio::test]
+async fn a_parent_writes_about_a_child_and_switches_between_the_people_they_act_for() {
+    let app = spawn_app().await;
+    let team = app.create_team("Pediatrics").await;
+    let parent = app.enrolled_patient().await;
+    let child = app.invite_patient("Riley Example", "2019-06-01", None).await;
+    let link = portico_store::ProxyLink { patient_id: child.patient_id, relationship: "parent".into(), ends_at: None };
+    app.app
+        .link_proxy(&portico_domain::Actor::System, parent.account_id, &link, &portico_app::cli_context())
+        .await
+        .unwrap();
+    let browser = app.signed_in_patient(&parent).await;
+
+    let (_, compose) = page(&app, &browser, &format!("/portal/compose?for={}", child.patient_id)).await;
+    assert!(compose.contains("Who is this about"), "{compose}");
+    assert!(
+        compose.contains(&format!(r#"<option value="{}" selected>Riley Example (parent)</option>"#, child.patient_id))
+    );
+    let child_id = child.patient_id.to_string();
+    let team_id = team.to_string();
+    let about_child = [
+        ("patient_id", child_id.as_str()),
+        ("team_id", &team_id),
+        ("subject", "Rash on Riley"),
+        ("body", "Since Monday"),
+    ];
+    let (status, thread_url) = post_multipart(&app, &browser, "/portal/threads", &about_child, &[]).await;
+    assert_eq!(status, 303);
+    let mine = [("team_id", team_id.as_str()), ("subject", "My own checkup"), ("body", "When?")];
+    assert_eq!(post_multipart(&app, &browser, "/portal/threads", &mine, &[]).await.0, 303);
+
+    let (_, everyone) = page(&app, &browser, "/portal").await;
+    assert!(
+        everyone.contains("Riley Example (parent) · Pediatrics") && everyone.contains("You · Pediatrics"),
+        "{everyone}"
+    );
+    let (_, riley) = page(&app, &browser, &format!("/portal?for={child_id}")).await;
+    assert!(riley.contains("Rash on Riley") && !riley.contains("My own checkup"));
+    assert!(riley.contains(r#"aria-current="page">Riley Example (parent)"#));
+
+    // The care team sees whose record the conversation belongs to.
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    let (_, staff_view) = page(&app, &nurse, &thread_url.replace("/portal/", "/staff/")).await;
+    assert!(staff_view.contains("<strong>Riley Example</strong>") && staff_view.contains("2019-06-01"));
+}

@@ -245,6 +245,9 @@ pub(crate) struct Texts {
     pub(crate) not_allowed: &'static str,
     pub(crate) not_allowed_text: &'static str,
     pub(crate) wrong_account: &'static str,
+    pub(crate) whose: &'static str,
+    pub(crate) everyone: &'static str,
+    pub(crate) about_person: &'static str,
 }
 
 /// English.
@@ -371,6 +374,9 @@ pub(crate) const EN: Texts = Texts {
     not_allowed: "Not allowed",
     not_allowed_text: "Your account may not do that.",
     wrong_account: "This page is not for your account. Sign out and sign in with the right account.",
+    whose: "Whose messages",
+    everyone: "Everyone",
+    about_person: "Who is this about",
 };
 
 /// Spanish (Latin American usage, formal "usted").
@@ -497,4 +503,7 @@ pub(crate) const ES: Texts = Texts {
     not_allowed: "No permitido",
     not_allowed_text: "Su cuenta no puede hacer eso.",
     wrong_account: "Esta página no es para su cuenta. Cierre la sesión e inicie sesión con la cuenta correcta.",
+    whose: "Mensajes de",
+    everyone: "Todos",
+    about_person: "Sobre quién es",
 };

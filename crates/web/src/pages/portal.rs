@@ -1,7 +1,7 @@
 //! The patient portal: the inbox, a conversation, writing to a team.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_app::messaging::{MessagingError, OpenThread, SendMessage, ThreadView};
@@ -25,6 +25,8 @@ pub(crate) struct ThreadRow {
     pub(crate) open: bool,
     pub(crate) when: String,
     pub(crate) unread: i64,
+    /// Whose conversation, for an account that acts for others.
+    pub(crate) whose: Option<String>,
 }
 
 pub(crate) fn thread_row(t: &ThreadView, side: Side, tz: &str) -> ThreadRow {
@@ -36,6 +38,7 @@ pub(crate) fn thread_row(t: &ThreadView, side: Side, tz: &str) -> ThreadRow {
         open: t.status == portico_domain::messaging::ThreadStatus::Open,
         when: super::when(t.last_activity_at, tz),
         unread: t.unread.unwrap_or(0),
+        whose: None,
     }
 }
 
@@ -54,28 +57,80 @@ pub(crate) fn category_label(c: Category) -> &'static str {
 #[template(path = "portal_inbox.html")]
 struct Inbox {
     chrome: Chrome,
+    /// For an account that acts for others: (link, label, current).
+    people: Vec<(String, String, bool)>,
     threads: Vec<ThreadRow>,
 }
 
-/// `GET /portal`: the patient's conversations, newest first, with unread marks.
+/// `?for=<patient id>`: one person's conversations (an account that acts for others).
+#[derive(serde::Deserialize)]
+pub(crate) struct ForWhom {
+    #[serde(default, rename = "for")]
+    for_whom: Option<String>,
+}
+
+/// The people an account acts for, as the switcher names them: "You", or a name with the
+/// relationship.
+async fn people(
+    s: &AppState,
+    actor: &Actor,
+    ctx: &portico_domain::audit::RequestContext,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let you = super::t().you;
+    Ok(s.app
+        .people(actor, ctx)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .into_iter()
+        .map(|p| {
+            let label = match p.relationship {
+                None => you.to_owned(),
+                Some(r) => format!("{} ({r})", p.name.expose()),
+            };
+            (p.patient_id.to_string(), label)
+        })
+        .collect())
+}
+
+/// `GET /portal`: the patient's conversations, newest first, with unread marks; a parent or
+/// caregiver sees whose each one is and can show one person's only.
 pub(crate) async fn portal_inbox(
     State(s): State<AppState>,
     Ctx(ctx): Ctx,
     CurrentActor(actor): CurrentActor,
+    Query(q): Query<ForWhom>,
 ) -> Result<Response, ApiError> {
     let tz = &s.app.settings().time_zone;
     let threads = match s.app.list_threads(&actor, &ctx).await {
         Ok(t) => t,
         Err(e) => return Ok(messaging_problem(e, SIDE)),
     };
-    let threads = threads.iter().map(|t| thread_row(t, SIDE, tz)).collect();
-    render(StatusCode::OK, &Inbox { chrome: Chrome::signed_in(&s, &actor, SIDE), threads })
+    let people = people(&s, &actor, &ctx).await?;
+    let chosen = q.for_whom.filter(|f| people.iter().any(|(id, _)| id == f));
+    let threads = threads
+        .iter()
+        .filter(|t| chosen.as_deref().is_none_or(|c| t.patient_id.to_string() == c))
+        .map(|t| {
+            let whose = people.iter().find(|(id, _)| *id == t.patient_id.to_string()).map(|(_, n)| n.clone());
+            ThreadRow { whose, ..thread_row(t, SIDE, tz) }
+        })
+        .collect();
+    let mut switcher = Vec::new();
+    if !people.is_empty() {
+        switcher.push(("/portal".to_owned(), super::t().everyone.to_owned(), chosen.is_none()));
+        for (id, label) in &people {
+            switcher.push((format!("/portal?for={id}"), label.clone(), chosen.as_deref() == Some(id.as_str())));
+        }
+    }
+    render(StatusCode::OK, &Inbox { chrome: Chrome::signed_in(&s, &actor, SIDE), people: switcher, threads })
 }
 
 #[derive(Template)]
 #[template(path = "portal_compose.html")]
 struct Compose {
     chrome: Chrome,
+    /// For an account that acts for others: who the message is about.
+    people: Vec<(String, String, bool)>,
     teams: Vec<(String, String, bool)>,
     categories: Vec<(&'static str, &'static str, bool)>,
     subject: String,
@@ -86,15 +141,26 @@ struct Compose {
 
 async fn compose_page(
     s: &AppState,
+    ctx: &portico_domain::audit::RequestContext,
     actor: &Actor,
     form: Option<&Form>,
+    for_whom: Option<String>,
     error: Option<String>,
 ) -> Result<Compose, ApiError> {
     let field = |name: &str| form.and_then(|f| f.opt(name)).unwrap_or_default();
     let (team, category) = (field("team_id"), field("category"));
+    let whom = form.and_then(|f| f.opt("patient_id")).or(for_whom).unwrap_or_default();
     let teams = s.app.list_teams(actor).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let people = people(s, actor, ctx).await?;
     Ok(Compose {
         chrome: Chrome::signed_in(s, actor, SIDE),
+        people: people
+            .into_iter()
+            .map(|(id, label)| {
+                let chosen = id == whom;
+                (id, label, chosen)
+            })
+            .collect(),
         teams: teams
             .into_iter()
             .map(|t| {
@@ -111,12 +177,14 @@ async fn compose_page(
     })
 }
 
-/// `GET /portal/compose`: write to a team.
+/// `GET /portal/compose`: write to a team (`?for=` preselects whom it is about).
 pub(crate) async fn portal_compose(
     State(s): State<AppState>,
+    Ctx(ctx): Ctx,
     CurrentActor(actor): CurrentActor,
+    Query(q): Query<ForWhom>,
 ) -> Result<Response, ApiError> {
-    render(StatusCode::OK, &compose_page(&s, &actor, None, None).await?)
+    render(StatusCode::OK, &compose_page(&s, &ctx, &actor, None, q.for_whom, None).await?)
 }
 
 /// `POST /portal/threads`: starts a conversation, then shows it.
@@ -128,11 +196,11 @@ pub(crate) async fn portal_start_thread(
 ) -> Result<Response, ApiError> {
     let team = form.opt("team_id").and_then(|t| t.parse::<TeamId>().ok());
     let Some(team_id) = team else {
-        let page = compose_page(&s, &actor, Some(&form), Some(super::t().err_team.into())).await?;
+        let page = compose_page(&s, &ctx, &actor, Some(&form), None, Some(super::t().err_team.into())).await?;
         return render(StatusCode::BAD_REQUEST, &page);
     };
     let req = OpenThread {
-        patient_id: None,
+        patient_id: form.opt("patient_id").and_then(|p| p.parse().ok()),
         team_id,
         subject: form.opt("subject").unwrap_or_default(),
         body: form.opt("body").unwrap_or_default(),
@@ -143,7 +211,9 @@ pub(crate) async fn portal_start_thread(
     match s.app.open_thread(&actor, req, &ctx).await {
         Ok(posted) => Ok(see_other(&format!("/portal/threads/{}", posted.thread_id))),
         Err(e) => match form_problem(e) {
-            Ok(text) => render(StatusCode::BAD_REQUEST, &compose_page(&s, &actor, Some(&form), Some(text)).await?),
+            Ok(text) => {
+                render(StatusCode::BAD_REQUEST, &compose_page(&s, &ctx, &actor, Some(&form), None, Some(text)).await?)
+            }
             Err(e) => Ok(messaging_problem(e, SIDE)),
         },
     }
