@@ -229,6 +229,14 @@ test('the office pages: each role lands on its work, and every page passes the c
     await s.waitForURL(`${base}${landing}`);
     assert.equal(await s.getByRole('heading', { level: 1 }).textContent(), title);
     await check(s);
+    if (email.startsWith('admin')) {
+      for (const [link, heading] of [['Staff and teams', 'Staff and teams'], ['Register a patient', 'Register a patient']]) {
+        await s.getByRole('link', { name: link }).click();
+        await s.waitForLoadState();
+        assert.equal(await s.getByRole('heading', { level: 1 }).textContent(), heading);
+        await check(s);
+      }
+    }
     if (email.startsWith('desk')) {
       await s.getByRole('link', { name: 'Social inbox' }).click();
       await s.waitForURL(`${base}/staff/social`);

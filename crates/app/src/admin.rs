@@ -103,6 +103,12 @@ impl App {
         Ok(self.store.create_team(name, self.now(), &rec).await?)
     }
 
+    /// Every active staff account with its teams (admins).
+    pub async fn staff_accounts(&self, actor: &Actor) -> Result<Vec<portico_store::StaffProfile>, AdminError> {
+        require(actor, &Action::ManageStaff)?;
+        Ok(self.store.list_staff().await?)
+    }
+
     /// Teams the actor may address: patients see those open to patient messages.
     pub async fn list_teams(&self, actor: &Actor) -> Result<Vec<Team>, Unexpected> {
         Ok(self.store.list_teams(matches!(actor, Actor::Patient(_))).await?)

@@ -205,6 +205,29 @@ pub struct NewPatient {
     pub language: Language,
 }
 
+impl NewPatient {
+    /// A registration as typed (optional fields `None` when left empty), every field checked;
+    /// the date of birth against `today`.
+    pub fn parse(
+        name: &str,
+        date_of_birth: &str,
+        mrn: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        language: Option<&str>,
+        today: time::Date,
+    ) -> Result<Self, FieldError> {
+        Ok(NewPatient {
+            name: PersonName::parse(name)?,
+            date_of_birth: DateOfBirth::parse(date_of_birth, today)?,
+            mrn: Mrn::parse(mrn)?,
+            email: email.map(EmailAddress::parse).transpose()?,
+            phone: phone.map(PhoneNumber::parse).transpose()?,
+            language: language.map(Language::parse).transpose()?.unwrap_or_default(),
+        })
+    }
+}
+
 /// A patient's demographics as read back from storage (opened, so PHI).
 #[derive(Clone, Debug)]
 pub struct PatientRecord {

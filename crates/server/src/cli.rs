@@ -12,7 +12,7 @@ use portico_app::admin::{AdminError, StaffInput};
 use portico_app::{App, cli_context};
 use portico_crypto::Kek;
 use portico_domain::credentials::Password;
-use portico_domain::patient::{DateOfBirth, EmailAddress, Language, Mrn, NewPatient, PersonName, PhoneNumber};
+use portico_domain::patient::NewPatient;
 use portico_domain::time::SystemClock;
 use portico_domain::{AccountId, Actor, PatientId, StaffRole, TeamId};
 use serde_json::json;
@@ -301,14 +301,10 @@ fn new_patient(
     language: Option<&str>,
 ) -> anyhow::Result<NewPatient> {
     let today = app.now().utc_date().context("clock out of range")?;
-    let field = |e: portico_domain::patient::FieldError| anyhow::anyhow!("{e}");
-    Ok(NewPatient {
-        name: PersonName::parse(name).map_err(field)?,
-        date_of_birth: DateOfBirth::parse(dob, today).map_err(|e| anyhow::anyhow!("dob: {}", e.reason))?,
-        mrn: Mrn::parse(mrn).map_err(field)?,
-        email: email.map(EmailAddress::parse).transpose().map_err(field)?,
-        phone: phone.map(PhoneNumber::parse).transpose().map_err(field)?,
-        language: language.map(Language::parse).transpose().map_err(field)?.unwrap_or_default(),
+    NewPatient::parse(name, dob, mrn, email, phone, language, today).map_err(|e| match e.field {
+        // The command line spells it --dob.
+        "date_of_birth" => anyhow::anyhow!("dob: {}", e.reason),
+        _ => anyhow::anyhow!("{e}"),
     })
 }
 

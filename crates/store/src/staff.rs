@@ -182,6 +182,37 @@ impl Store {
         }))
     }
 
+    /// Every active staff account with its teams, by name.
+    pub async fn list_staff(&self) -> Result<Vec<StaffProfile>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, email, name, role FROM staff WHERE deactivated_at IS NULL ORDER BY name, email")
+                .fetch_all(&self.pool)
+                .await?;
+        let links = sqlx::query(
+            "SELECT st.staff_id, t.id, t.name FROM staff_teams st JOIN teams t ON t.id = st.team_id ORDER BY t.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut teams: std::collections::HashMap<String, Vec<Team>> = std::collections::HashMap::new();
+        for l in &links {
+            let staff: String = l.try_get("staff_id")?;
+            teams.entry(staff).or_default().push(Team { id: parse_id(l, "id")?, name: l.try_get("name")? });
+        }
+        rows.iter()
+            .map(|r| {
+                let role: String = r.try_get("role")?;
+                let id: String = r.try_get("id")?;
+                Ok(StaffProfile {
+                    id: parse_id(r, "id")?,
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                    role: StaffRole::parse(&role).map_err(|_| StoreError::Integrity("staff role"))?,
+                    teams: teams.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
     /// The staff member's profile, if the account exists and is active.
     pub async fn staff_profile(&self, id: StaffId) -> Result<Option<StaffProfile>, StoreError> {
         let Some(row) = sqlx::query("SELECT email, name, role FROM staff WHERE id = $1 AND deactivated_at IS NULL")

@@ -38,6 +38,10 @@ impl Form {
             Some(_) => Err(invalid(&format!("The field '{name}' must be true or false."))),
         }
     }
+    /// Whether a checkbox named `name` was ticked (`true` or `on`).
+    pub fn flag_named(&self, name: &str) -> bool {
+        matches!(self.fields.get(name).map(String::as_str), Some("true" | "on"))
+    }
     /// An optional field parsed as `T` (ids).
     pub fn parsed<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, ApiError> {
         self.opt(name).map(|s| s.parse().map_err(|_| invalid(&format!("The field '{name}' is not valid.")))).transpose()

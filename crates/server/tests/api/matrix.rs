@@ -295,6 +295,34 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET", "/staff/admin/people") => {
+            if is(Admin) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/admin/people") => {
+            if is(Admin) {
+                400
+            } else {
+                403
+            }
+        }
+        ("GET", "/staff/register") => {
+            if is(Admin) || is(FrontDesk) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/register") => {
+            if is(Admin) || is(FrontDesk) {
+                400
+            } else {
+                403
+            }
+        }
         ("GET", "/staff/admin") => {
             if is(Admin) {
                 200

@@ -606,3 +606,55 @@ async fn a_parent_writes_about_a_child_and_switches_between_the_people_they_act_
     let (_, staff_view) = page(&app, &nurse, &thread_url.replace("/portal/", "/staff/")).await;
     assert!(staff_view.contains("<strong>Riley Example</strong>") && staff_view.contains("2019-06-01"));
 }
+
+#[tokio::test]
+async fn admins_add_teams_and_staff_and_the_front_desk_registers_a_patient_who_then_enrolls() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_staff(&app.create_staff(StaffRole::Admin, vec![]).await).await;
+    let act = |fields: Vec<(String, String)>| {
+        let (admin, app) = (&admin, &app);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            post_form(app, admin, "/staff/admin/people", &fields).await
+        }
+    };
+    let owned =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+    let (status, _, page_body) = act(owned(&[("action", "create_team"), ("team_name", "Cardiology")])).await;
+    assert_eq!(status, 200);
+    assert!(page_body.contains("<li>Cardiology</li>"));
+    let team = app.app.list_teams(&portico_domain::Actor::System).await.unwrap().remove(0).id;
+    let email = "new.nurse@clinic.test";
+    let staff = [("action", "create_staff"), ("email", email), ("name", "New Nurse"), ("role", "nurse")];
+    let mut weak = owned(&staff);
+    weak.push(("password".into(), "short".into()));
+    assert_eq!(act(weak).await.0, 400);
+    let mut create = owned(&staff);
+    create.extend([("password".into(), PASSWORD.into()), (format!("team_{team}"), "true".into())]);
+    let (status, _, shown) = act(create).await;
+    assert_eq!(status, 200, "{shown}");
+    assert!(shown.contains("New Nurse can now sign in") && shown.contains("<svg") && shown.contains("Cardiology"));
+    let (_, again) = page(&app, &admin, "/staff/admin/people").await;
+    assert!(again.contains(email) && !again.contains("<svg"), "the authenticator link is shown once");
+    let (status, _, gone) = act(owned(&[("action", "deactivate"), ("email", email)])).await;
+    assert_eq!(status, 200);
+    assert!(gone.contains("can no longer sign in") && !gone.contains(&format!("<td>{email}</td>")));
+
+    let desk = app.signed_in_staff(&app.create_staff(StaffRole::FrontDesk, vec![]).await).await;
+    assert_eq!(page(&app, &desk, "/staff/admin/people").await.0, 403);
+    let bad = [("name", "Jamie Example"), ("date_of_birth", "2090-01-01"), ("mrn", "MRN-PAGE-1")];
+    let (status, _, refused) = post_form(&app, &desk, "/staff/register", &bad).await;
+    assert_eq!(status, 400);
+    assert!(refused.contains("date_of_birth: must not be in the future") && refused.contains("Jamie Example"));
+    let good = [
+        ("name", "Jamie Example"),
+        ("date_of_birth", "1988-04-05"),
+        ("mrn", "MRN-PAGE-1"),
+        ("email", "jamie@patients.test"),
+    ];
+    let (status, _, registered) = post_form(&app, &desk, "/staff/register", &good).await;
+    assert_eq!(status, 200);
+    let code =
+        registered.split(r#"<p class="invite-code"><strong>"#).nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_eq!(app.enroll(&code, "1988-04-05", "jamie@patients.test", PASSWORD).await.status(), 201);
+}

@@ -8,6 +8,7 @@ mod enroll;
 pub(crate) mod i18n;
 mod live;
 mod office;
+mod people;
 mod portal;
 mod security;
 mod sign_in;
@@ -26,6 +27,7 @@ pub(crate) use live::{keep_alive, staff_events};
 pub(crate) use office::{
     staff_add_vendor, staff_admin, staff_privacy, staff_review_grant, staff_save_social, staff_social, staff_social_act,
 };
+pub(crate) use people::{staff_people, staff_people_act, staff_register, staff_register_form};
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
 pub(crate) use security::{portal_security, portal_totp};
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
@@ -106,6 +108,10 @@ pub(crate) fn staff_links(role: portico_domain::StaffRole) -> Vec<(&'static str,
     }
     if role == Admin {
         links.push(("/staff/admin", "Administration"));
+        links.push(("/staff/admin/people", "Staff and teams"));
+    }
+    if matches!(role, FrontDesk | Admin) {
+        links.push(("/staff/register", "Register a patient"));
     }
     if matches!(role, FrontDesk | PrivacyOfficer | Admin) {
         links.push(("/staff/social", "Social inbox"));

@@ -54,7 +54,7 @@ pub(crate) async fn portal_security(
 }
 
 /// The QR code of an `otpauth://` URI, as an SVG element.
-fn qr_svg(uri: &str) -> Result<String, ApiError> {
+pub(crate) fn qr_svg(uri: &str) -> Result<String, ApiError> {
     let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| ApiError::Internal(anyhow::anyhow!("QR code: {e}")))?;
     Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(220, 220).quiet_zone(true).build())
 }

@@ -1,0 +1,220 @@
+//! Running the clinic's accounts from the pages: staff accounts and teams (admins), and
+//! registering a patient with the invitation code they enroll with (front desk, admins).
+//! Secrets created here (a staff member's authenticator link, a patient's invitation code) are
+//! shown once, on the answer to the form, and never again.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use portico_app::admin::{AdminError, StaffInput};
+use portico_domain::credentials::Password;
+use portico_domain::patient::NewPatient;
+use portico_domain::{Actor, StaffRole, TeamId};
+
+use super::{Chrome, Side, client_message, problem, render};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Ctx, CurrentActor};
+use crate::form::Form;
+
+const SIDE: Side = Side::Staff;
+
+/// A one-time result shown above the forms.
+struct Shown {
+    title: String,
+    qr_svg: Option<String>,
+    secret: Option<String>,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_people.html")]
+struct People {
+    chrome: Chrome,
+    staff: Vec<(String, String, String, String)>,
+    teams: Vec<(String, String)>,
+    roles: Vec<&'static str>,
+    shown: Option<Shown>,
+    error: Option<String>,
+}
+
+async fn people_page(
+    s: &AppState,
+    actor: &Actor,
+    shown: Option<Shown>,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let staff = match s.app.staff_accounts(actor).await {
+        Ok(list) => list,
+        Err(e) => return refused(e),
+    };
+    let teams = s.app.list_teams(actor).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let page = People {
+        chrome: Chrome::signed_in(s, actor, SIDE),
+        staff: staff
+            .into_iter()
+            .map(|p| {
+                let teams = p.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+                (p.name, p.email, p.role.as_str().replace('_', " "), teams)
+            })
+            .collect(),
+        teams: teams.into_iter().map(|t| (t.id.to_string(), t.name)).collect(),
+        roles: StaffRole::ALL.iter().map(|r| r.as_str()).collect(),
+        shown,
+        error: error.clone(),
+    };
+    render(if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK }, &page)
+}
+
+fn refused(e: AdminError) -> Result<Response, ApiError> {
+    let (status, text) = client_message(crate::api::vendors::admin_error(e))?;
+    Ok(problem(status, Some(SIDE), if status == StatusCode::FORBIDDEN { "Not allowed" } else { "Not done" }, text))
+}
+
+/// A refused form: the page again with the reason (a refusal of the role: a 403 page).
+async fn again(s: &AppState, actor: &Actor, e: AdminError) -> Result<Response, ApiError> {
+    if matches!(e, AdminError::Forbidden | AdminError::Unexpected(_)) {
+        return refused(e);
+    }
+    let (_, text) = client_message(crate::api::vendors::admin_error(e))?;
+    people_page(s, actor, None, Some(text)).await
+}
+
+/// The authenticator link of a new or reset staff account, as a QR code and its key.
+fn authenticator(title: String, uri: &str) -> Result<Shown, ApiError> {
+    let secret = uri.split("secret=").nth(1).and_then(|r| r.split('&').next()).map(str::to_owned);
+    Ok(Shown {
+        title,
+        qr_svg: Some(super::security::qr_svg(uri)?),
+        secret,
+        text: "Give this to the person in person: they scan it with their authenticator app. It is shown only now."
+            .into(),
+    })
+}
+
+/// `GET /staff/admin/people`: staff accounts and teams (admins).
+pub(crate) async fn staff_people(
+    State(s): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    people_page(&s, &actor, None, None).await
+}
+
+/// `POST /staff/admin/people`: `action` = `create_team` (`team_name`), `create_staff`
+/// (`email`, `name`, `role`, `password`, `team_<id>` checkboxes), `reset_mfa` or `deactivate`
+/// (`email`).
+pub(crate) async fn staff_people_act(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    form: Form,
+) -> Result<Response, ApiError> {
+    // Permission before validation: a caller who may not do this learns nothing from the form.
+    if !portico_domain::authz::permits(&actor, &portico_domain::authz::Action::ManageStaff) {
+        return refused(AdminError::Forbidden);
+    }
+    let text = |name: &str| form.opt(name).unwrap_or_default();
+    let shown = match form.opt("action").as_deref() {
+        Some("create_team") => match s.app.create_team(&actor, &text("team_name"), &ctx).await {
+            Ok(_) => None,
+            Err(e) => return again(&s, &actor, e).await,
+        },
+        Some("create_staff") => {
+            let teams = s.app.list_teams(&actor).await.map_err(|e| ApiError::Internal(e.into()))?;
+            let chosen: Vec<TeamId> =
+                teams.iter().filter(|t| form.flag_named(&format!("team_{}", t.id))).map(|t| t.id).collect();
+            let role = StaffRole::parse(&text("role"));
+            let password = Password::parse(&text("password"));
+            let (Ok(role), Ok(password)) = (role, password) else {
+                let e = match Password::parse(&text("password")) {
+                    Err(p) => AdminError::WeakPassword(p),
+                    Ok(_) => AdminError::Invalid(portico_domain::patient::FieldError {
+                        field: "role",
+                        reason: "must be one of the roles",
+                    }),
+                };
+                return again(&s, &actor, e).await;
+            };
+            let input = StaffInput { email: text("email"), name: text("name"), role, teams: chosen, password };
+            match s.app.create_staff(&actor, input, &ctx).await {
+                Ok(created) => match created.totp_uri {
+                    Some(uri) => Some(authenticator(format!("{} can now sign in", text("name")), &uri)?),
+                    None => None,
+                },
+                Err(e) => return again(&s, &actor, e).await,
+            }
+        }
+        Some("reset_mfa") => match s.app.reset_staff_mfa(&actor, &text("email"), &ctx).await {
+            Ok(uri) => Some(authenticator(format!("New authenticator for {}", text("email")), &uri)?),
+            Err(e) => return again(&s, &actor, e).await,
+        },
+        Some("deactivate") => match s.app.deactivate_staff(&actor, &text("email"), &ctx).await {
+            Ok(_) => Some(Shown {
+                title: format!("{} can no longer sign in", text("email")),
+                qr_svg: None,
+                secret: None,
+                text: "Their sessions ended now.".into(),
+            }),
+            Err(e) => return again(&s, &actor, e).await,
+        },
+        _ => return Ok(problem(StatusCode::BAD_REQUEST, Some(SIDE), "Not understood", "Choose an action.")),
+    };
+    people_page(&s, &actor, shown, None).await
+}
+
+#[derive(Template)]
+#[template(path = "staff_register.html")]
+struct Register {
+    chrome: Chrome,
+    fields: [String; 6],
+    code: Option<(String, String)>,
+    error: Option<String>,
+}
+
+/// `GET /staff/register`: the registration form (front desk, admins).
+pub(crate) async fn staff_register_form(
+    State(s): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    if !portico_domain::authz::permits(&actor, &portico_domain::authz::Action::RegisterPatient) {
+        return refused(AdminError::Forbidden);
+    }
+    let page =
+        Register { chrome: Chrome::signed_in(&s, &actor, SIDE), fields: Default::default(), code: None, error: None };
+    render(StatusCode::OK, &page)
+}
+
+/// `POST /staff/register`: registers the patient and shows their invitation code once.
+pub(crate) async fn staff_register(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    form: Form,
+) -> Result<Response, ApiError> {
+    if !portico_domain::authz::permits(&actor, &portico_domain::authz::Action::RegisterPatient) {
+        return refused(AdminError::Forbidden);
+    }
+    let names = ["name", "date_of_birth", "mrn", "email", "phone", "language"];
+    let fields = names.map(|n| form.opt(n).unwrap_or_default());
+    let opt = |i: usize| Some(fields[i].as_str()).filter(|v| !v.trim().is_empty());
+    let today = s.app.now().utc_date().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("clock out of range")))?;
+    let result = match NewPatient::parse(&fields[0], &fields[1], &fields[2], opt(3), opt(4), opt(5), today) {
+        Ok(new) => s.app.create_patient(&actor, &new, &ctx).await,
+        Err(e) => Err(e.into()),
+    };
+    let chrome = Chrome::signed_in(&s, &actor, SIDE);
+    match result {
+        Ok(created) => {
+            let until = super::when(created.expires_at, &s.app.settings().time_zone);
+            let page =
+                Register { chrome, fields: Default::default(), code: Some((created.invite_code, until)), error: None };
+            render(StatusCode::OK, &page)
+        }
+        Err(e @ (AdminError::Forbidden | AdminError::Unexpected(_))) => refused(e),
+        Err(e) => {
+            let (status, text) = client_message(crate::api::vendors::admin_error(e))?;
+            render(status, &Register { chrome, fields, code: None, error: Some(text) })
+        }
+    }
+}
