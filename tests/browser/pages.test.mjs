@@ -230,7 +230,7 @@ test('the office pages: each role lands on its work, and every page passes the c
     assert.equal(await s.getByRole('heading', { level: 1 }).textContent(), title);
     await check(s);
     if (email.startsWith('admin')) {
-      for (const [link, heading] of [['Staff and teams', 'Staff and teams'], ['Register a patient', 'Register a patient']]) {
+      for (const [link, heading] of [['Staff and teams', 'Staff and teams'], ['Register a patient', 'Register a patient'], ['Security', 'Security']]) {
         await s.getByRole('link', { name: link }).click();
         await s.waitForLoadState();
         assert.equal(await s.getByRole('heading', { level: 1 }).textContent(), heading);

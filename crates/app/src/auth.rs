@@ -10,9 +10,10 @@ use std::time::Duration;
 use portico_crypto::token::{SessionToken, TokenHash};
 use portico_domain::actor::{Actor, PatientActor, StaffActor};
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
+use portico_domain::credentials::{Password, PasswordError};
 use portico_domain::patient::EmailAddress;
 use portico_domain::session::{AccountKind, Expiry};
-use portico_domain::{AccountId, PatientId, PhiText, StaffId};
+use portico_domain::{AccountId, PatientId, PhiText, StaffId, Timestamp};
 use portico_store::{ProxyLink, StaffProfile};
 use serde::Serialize;
 
@@ -395,6 +396,92 @@ impl App {
         let acts_for = self.store.proxy_links(p.account_id, now).await?;
         let totp_enrolled = self.store.totp_enrolled(AccountKind::Patient, &p.account_id.to_string()).await?;
         Ok(Me::Patient { id: p.account_id, patient_id: p.patient_id, name: record.name, acts_for, totp_enrolled })
+    }
+}
+
+/// A session of the signed-in account, as its security page lists it.
+#[derive(Clone, Debug)]
+pub struct SessionView {
+    /// When it was signed in.
+    pub created_at: Timestamp,
+    /// When it was last used.
+    pub last_seen_at: Timestamp,
+    /// Whether it is the session asking.
+    pub current: bool,
+}
+
+/// Why a password change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    /// The current password is not right (or too many tries).
+    #[error("the current password is not right")]
+    WrongPassword,
+    /// The new password does not meet the policy.
+    #[error(transparent)]
+    Weak(#[from] PasswordError),
+    /// Something unexpected.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+impl App {
+    /// The signed-in account's sessions, most recently used first.
+    pub async fn my_sessions(&self, auth: &Authenticated) -> Result<Vec<SessionView>, Unexpected> {
+        let (kind, id) = account_ref(&auth.actor)?;
+        Ok(self
+            .store
+            .account_sessions(kind, &id)
+            .await?
+            .into_iter()
+            .map(|(hash, s)| SessionView {
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                current: hash == auth.session.as_bytes(),
+            })
+            .collect())
+    }
+
+    /// Ends every other session of the signed-in account (a lost phone, a shared computer);
+    /// audited. Returns how many ended. Other nodes stop honouring them within the session
+    /// cache's two seconds.
+    pub async fn end_other_sessions(&self, auth: &Authenticated, ctx: &RequestContext) -> Result<u64, Unexpected> {
+        let (kind, id) = account_ref(&auth.actor)?;
+        let rec =
+            AuditRecord::new(&auth.actor, "auth.sessions_ended", "session", Purpose::Operations, ctx).resource(&id);
+        Ok(self.store.end_account_sessions(kind, &id, Some(&auth.session), self.now(), &rec).await?)
+    }
+
+    /// Changes the signed-in account's password after checking the current one, and ends its
+    /// other sessions (whoever knew the old password is signed out); audited either way. Wrong
+    /// current passwords count toward the sign-in throttle of the account.
+    pub async fn change_password(
+        &self,
+        auth: &Authenticated,
+        current: &str,
+        new: &str,
+        ctx: &RequestContext,
+    ) -> Result<u64, PasswordChangeError> {
+        let (kind, id) = account_ref(&auth.actor)?;
+        let now = self.now();
+        let throttle_key = format!("password:{id}");
+        if self.throttle.check(&throttle_key, self.throttle.policy().per_account, now).is_err() {
+            return Err(PasswordChangeError::WrongPassword);
+        }
+        let stored = self.store.password_hash(kind, &id).await.map_err(Unexpected::from)?;
+        let hash = stored.ok_or_else(|| Unexpected(anyhow::anyhow!("the account vanished")))?;
+        let given = current.to_owned();
+        let right = blocking(move || portico_crypto::password::verify_password(&given, &hash)).await?;
+        let rec =
+            AuditRecord::new(&auth.actor, "auth.password_change", "account", Purpose::Operations, ctx).resource(&id);
+        if !right {
+            self.throttle.record_failure(&throttle_key, now);
+            self.store.append_audit(now, &rec.failed()).await.map_err(Unexpected::from)?;
+            return Err(PasswordChangeError::WrongPassword);
+        }
+        let new = Password::parse(new)?;
+        let hashed =
+            blocking(move || portico_crypto::password::hash_password(new.expose())).await?.map_err(Unexpected::from)?;
+        Ok(self.store.set_password(kind, &id, &hashed, &auth.session, now, &rec).await.map_err(Unexpected::from)?)
     }
 }
 

@@ -88,6 +88,84 @@ impl Store {
         Ok(())
     }
 
+    /// An account's sessions, most recently used first, each with its token hash.
+    pub async fn account_sessions(
+        &self,
+        kind: AccountKind,
+        account_id: &str,
+    ) -> Result<Vec<(Vec<u8>, SessionRow)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT token_hash, created_at, last_seen_at FROM sessions WHERE account_kind = $1 AND account_id = $2
+             ORDER BY last_seen_at DESC",
+        )
+        .bind(kind.as_str())
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let row = SessionRow {
+                    kind,
+                    account_id: account_id.to_owned(),
+                    created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+                    last_seen_at: Timestamp::from_unix_millis(r.try_get("last_seen_at")?),
+                };
+                Ok((r.try_get("token_hash")?, row))
+            })
+            .collect()
+    }
+
+    /// Ends every session of an account but `keep`, audited once; returns how many ended.
+    pub async fn end_account_sessions(
+        &self,
+        kind: AccountKind,
+        account_id: &str,
+        keep: Option<&TokenHash>,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let ended = end_others(&mut tx, kind, account_id, keep).await?;
+        audit::insert(&mut tx, at, audit_rec).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// An account's password hash (an active account only).
+    pub async fn password_hash(&self, kind: AccountKind, account_id: &str) -> Result<Option<String>, StoreError> {
+        let sql = match kind {
+            AccountKind::Staff => "SELECT password_hash FROM staff WHERE id = $1 AND deactivated_at IS NULL",
+            AccountKind::Patient => "SELECT password_hash FROM patient_accounts WHERE id = $1",
+        };
+        Ok(sqlx::query_scalar(sql).bind(account_id).fetch_optional(&self.pool).await?)
+    }
+
+    /// Replaces an account's password and ends its sessions but `keep`, in one transaction with
+    /// its audit event; returns how many sessions ended.
+    pub async fn set_password(
+        &self,
+        kind: AccountKind,
+        account_id: &str,
+        hash: &str,
+        keep: &TokenHash,
+        at: Timestamp,
+        audit_rec: &AuditRecord,
+    ) -> Result<u64, StoreError> {
+        let sql = match kind {
+            AccountKind::Staff => "UPDATE staff SET password_hash = $1 WHERE id = $2",
+            AccountKind::Patient => "UPDATE patient_accounts SET password_hash = $1 WHERE id = $2",
+        };
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(sql).bind(hash).bind(account_id).execute(&mut *tx).await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound("account"));
+        }
+        let ended = end_others(&mut tx, kind, account_id, Some(keep)).await?;
+        audit::insert(&mut tx, at, audit_rec).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// Ends a session (logout or expiry), audited. Returns whether it existed.
     pub async fn end_session(
         &self,
@@ -104,6 +182,32 @@ impl Store {
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+async fn end_others(
+    conn: &mut sqlx::AnyConnection,
+    kind: AccountKind,
+    account_id: &str,
+    keep: Option<&TokenHash>,
+) -> Result<u64, StoreError> {
+    let done = match keep {
+        Some(k) => {
+            sqlx::query("DELETE FROM sessions WHERE account_kind = $1 AND account_id = $2 AND token_hash <> $3")
+                .bind(kind.as_str())
+                .bind(account_id)
+                .bind(k.as_bytes())
+                .execute(&mut *conn)
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM sessions WHERE account_kind = $1 AND account_id = $2")
+                .bind(kind.as_str())
+                .bind(account_id)
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(done.rows_affected())
 }
 
 /// Records that the account signed in from `device`; true if the device is new and the

@@ -295,6 +295,41 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("POST", "/portal/security/password") => {
+            if patient_side {
+                400
+            } else {
+                403
+            }
+        }
+        ("POST", "/portal/security/sessions") => {
+            if patient_side {
+                303
+            } else {
+                403
+            }
+        }
+        ("GET", "/staff/security") => {
+            if patient_side {
+                403
+            } else {
+                200
+            }
+        }
+        ("POST", "/staff/security/password") => {
+            if patient_side {
+                403
+            } else {
+                400
+            }
+        }
+        ("POST", "/staff/security/sessions") => {
+            if patient_side {
+                403
+            } else {
+                303
+            }
+        }
         ("GET", "/staff/admin/people") => {
             if is(Admin) {
                 200

@@ -502,7 +502,7 @@ async fn a_patient_turns_on_two_step_sign_in_with_a_qr_code_drawn_by_the_server(
     assert_eq!(status, 400, "{refused}");
     // A refused code leaves the pending secret: the same one is confirmed with a right code.
     let (status, to, _) = post_form(&app, &browser, "/portal/security/totp", &[("code", &code(&app))]).await;
-    assert_eq!((status, to.as_str()), (303, "/portal/security?enabled=1"));
+    assert_eq!((status, to.as_str()), (303, "/portal/security?done=totp"));
 
     let fresh = app.client();
     let without = [("email", patient.email.as_str()), ("password", PASSWORD)];
@@ -657,4 +657,47 @@ async fn admins_add_teams_and_staff_and_the_front_desk_registers_a_patient_who_t
     let code =
         registered.split(r#"<p class="invite-code"><strong>"#).nth(1).unwrap().split('<').next().unwrap().to_owned();
     assert_eq!(app.enroll(&code, "1988-04-05", "jamie@patients.test", PASSWORD).await.status(), 201);
+}
+
+#[tokio::test]
+async fn changing_the_password_signs_out_the_other_browsers_and_sessions_can_be_ended() {
+    let app = spawn_app().await;
+    let patient = app.enrolled_patient().await;
+    let here = app.signed_in_patient(&patient).await;
+    let elsewhere = app.signed_in_patient(&patient).await;
+    let (_, security) = page(&app, &here, "/portal/security").await;
+    assert_eq!(security.matches(r#"<li>Signed in "#).count(), 2, "{security}");
+    assert!(security.contains("This browser") && security.contains("Sign out everywhere else"));
+
+    let wrong = [("current_password", "not-my-password-1"), ("new_password", "a brand new passphrase")];
+    let (status, _, body) = post_form(&app, &here, "/portal/security/password", &wrong).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("current password is not right") && !body.contains("brand new"));
+    let weak = [("current_password", PASSWORD), ("new_password", "short")];
+    assert_eq!(post_form(&app, &here, "/portal/security/password", &weak).await.0, 400);
+    let new_password = "a brand new passphrase";
+    let right = [("current_password", PASSWORD), ("new_password", new_password)];
+    let (status, to, _) = post_form(&app, &here, "/portal/security/password", &right).await;
+    assert_eq!((status, to.as_str()), (303, "/portal/security?done=password"));
+    app.advance(Duration::from_secs(3)); // past the session cache
+    assert_eq!(page(&app, &here, "/portal").await.0, 200, "this browser stays signed in");
+    assert_eq!(page(&app, &elsewhere, "/portal").await.0, 303, "the other one is signed out");
+    let fresh = app.client();
+    let old = [("email", patient.email.as_str()), ("password", PASSWORD)];
+    assert_eq!(post_form(&app, &fresh, "/portal/sign-in", &old).await.0, 401);
+    let new = [("email", patient.email.as_str()), ("password", new_password)];
+    assert_eq!(post_form(&app, &fresh, "/portal/sign-in", &new).await.0, 303);
+
+    // Signing out everywhere else, from the staff side too.
+    let nurse_user = app.create_staff(StaffRole::Nurse, vec![]).await;
+    let nurse = app.signed_in_staff(&nurse_user).await;
+    let nurse_elsewhere = app.signed_in_staff(&nurse_user).await;
+    let (status, to, _) = post_form(&app, &nurse, "/staff/security/sessions", &[]).await;
+    assert_eq!((status, to.as_str()), (303, "/staff/security?done=sessions"));
+    app.advance(Duration::from_secs(3));
+    assert_eq!(page(&app, &nurse, "/staff/security").await.0, 200);
+    assert_eq!(page(&app, &nurse_elsewhere, "/staff/security").await.0, 303);
+    let audit = app.audit_actions().await;
+    assert!(audit.contains(&("auth.password_change".to_owned(), "failure".to_owned())), "{audit:?}");
+    assert!(audit.iter().any(|(a, o)| a == "auth.sessions_ended" && o == "success"));
 }

@@ -248,6 +248,17 @@ pub(crate) struct Texts {
     pub(crate) whose: &'static str,
     pub(crate) everyone: &'static str,
     pub(crate) about_person: &'static str,
+    pub(crate) password_h2: &'static str,
+    pub(crate) current_password: &'static str,
+    pub(crate) change_password: &'static str,
+    pub(crate) password_changed: &'static str,
+    pub(crate) wrong_current: &'static str,
+    pub(crate) sessions_h2: &'static str,
+    pub(crate) this_browser: &'static str,
+    pub(crate) signed_in_at: &'static str,
+    pub(crate) last_used: &'static str,
+    pub(crate) sign_out_others: &'static str,
+    pub(crate) others_signed_out: &'static str,
 }
 
 /// English.
@@ -377,6 +388,17 @@ pub(crate) const EN: Texts = Texts {
     whose: "Whose messages",
     everyone: "Everyone",
     about_person: "Who is this about",
+    password_h2: "Password",
+    current_password: "Current password",
+    change_password: "Change password",
+    password_changed: "Your password was changed. Other browsers signed in to your account were signed out.",
+    wrong_current: "The current password is not right.",
+    sessions_h2: "Where you are signed in",
+    this_browser: "This browser",
+    signed_in_at: "Signed in",
+    last_used: "last used",
+    sign_out_others: "Sign out everywhere else",
+    others_signed_out: "The other sessions were signed out.",
 };
 
 /// Spanish (Latin American usage, formal "usted").
@@ -506,4 +528,15 @@ pub(crate) const ES: Texts = Texts {
     whose: "Mensajes de",
     everyone: "Todos",
     about_person: "Sobre quién es",
+    password_h2: "Contraseña",
+    current_password: "Contraseña actual",
+    change_password: "Cambiar la contraseña",
+    password_changed: "Su contraseña cambió. Se cerró la sesión en los demás navegadores conectados a su cuenta.",
+    wrong_current: "La contraseña actual no es correcta.",
+    sessions_h2: "Dónde tiene la sesión iniciada",
+    this_browser: "Este navegador",
+    signed_in_at: "Inició sesión",
+    last_used: "último uso",
+    sign_out_others: "Cerrar la sesión en todos los demás lugares",
+    others_signed_out: "Se cerraron las demás sesiones.",
 };

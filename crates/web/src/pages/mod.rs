@@ -29,7 +29,7 @@ pub(crate) use office::{
 };
 pub(crate) use people::{staff_people, staff_people_act, staff_register, staff_register_form};
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
-pub(crate) use security::{portal_security, portal_totp};
+pub(crate) use security::{change_password, end_other_sessions, portal_totp, security};
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
 pub(crate) use staff::{staff_inbox, staff_recall, staff_send, staff_share_result, staff_thread, staff_update_thread};
 
@@ -116,6 +116,7 @@ pub(crate) fn staff_links(role: portico_domain::StaffRole) -> Vec<(&'static str,
     if matches!(role, FrontDesk | PrivacyOfficer | Admin) {
         links.push(("/staff/social", "Social inbox"));
     }
+    links.push(("/staff/security", "Security"));
     links
 }
 

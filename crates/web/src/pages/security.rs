@@ -1,56 +1,101 @@
-//! Security settings of the signed-in account: two-step sign-in with an authenticator app
-//! (the QR code is drawn on the server as SVG; nothing leaves for another site).
+//! Security settings of the signed-in account: the password, the sessions signed in elsewhere,
+//! and (patients) two-step sign-in with an authenticator app, whose QR code is drawn on the
+//! server as SVG (nothing leaves for another site). Staff have the same page without the
+//! enrollment: their authenticator is set when the account is created.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use portico_app::auth::{Authenticated, PasswordChangeError};
 use serde::Deserialize;
 
 use super::{Chrome, Side, render, see_other};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Ctx, CurrentActor};
+use crate::extract::{Ctx, CurrentSession};
 use crate::form::Form;
-
-const SIDE: Side = Side::Portal;
 
 #[derive(Template)]
 #[template(path = "portal_security.html")]
 struct Security {
     chrome: Chrome,
+    staff: bool,
+    action: &'static str,
     enrolled: bool,
     /// While enrolling: the QR code (SVG drawn here) and the secret for typing in.
     qr_svg: Option<String>,
     secret: String,
+    /// (signed in, last used, this browser)
+    sessions: Vec<(String, String, bool)>,
     notice: Option<&'static str>,
     error: Option<&'static str>,
 }
 
-/// `?enabled=1` after enrollment.
+/// `?done=` after a change: `totp`, `password` or `sessions`.
 #[derive(Deserialize)]
-pub(crate) struct Enabled {
+pub(crate) struct Done {
     #[serde(default)]
-    enabled: Option<String>,
+    done: Option<String>,
 }
 
-/// `GET /portal/security`.
-pub(crate) async fn portal_security(
-    State(s): State<AppState>,
-    CurrentActor(actor): CurrentActor,
-    Query(q): Query<Enabled>,
+fn side_of(auth: &Authenticated) -> Side {
+    match auth.actor {
+        portico_domain::Actor::Staff(_) => Side::Staff,
+        _ => Side::Portal,
+    }
+}
+
+fn path(side: Side) -> &'static str {
+    match side {
+        Side::Portal => "/portal/security",
+        Side::Staff => "/staff/security",
+    }
+}
+
+async fn page(
+    s: &AppState,
+    auth: &Authenticated,
+    status: StatusCode,
+    enrolling: Option<(String, String)>,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
 ) -> Result<Response, ApiError> {
-    let enrolled = s.app.has_second_factor(&actor).await?;
-    let notice = q.enabled.is_some().then_some(super::t().two_step_enabled);
+    let side = side_of(auth);
+    let tz = &s.app.settings().time_zone;
+    let sessions = s.app.my_sessions(auth).await?;
+    let (qr_svg, secret) = enrolling.map_or((None, String::new()), |(svg, secret)| (Some(svg), secret));
     let page = Security {
-        chrome: Chrome::signed_in(&s, &actor, SIDE),
-        enrolled,
-        qr_svg: None,
-        secret: String::new(),
+        chrome: Chrome::signed_in(s, &auth.actor, side),
+        staff: side == Side::Staff,
+        action: path(side),
+        enrolled: s.app.has_second_factor(&auth.actor).await?,
+        qr_svg,
+        secret,
+        sessions: sessions
+            .into_iter()
+            .map(|v| (super::when(v.created_at, tz), super::when(v.last_seen_at, tz), v.current))
+            .collect(),
         notice,
-        error: None,
+        error,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
+}
+
+/// `GET /portal/security`, `GET /staff/security`.
+pub(crate) async fn security(
+    State(s): State<AppState>,
+    CurrentSession(auth): CurrentSession,
+    Query(q): Query<Done>,
+) -> Result<Response, ApiError> {
+    let t = super::t();
+    let notice = match q.done.as_deref() {
+        Some("totp") => Some(t.two_step_enabled),
+        Some("password") => Some(t.password_changed),
+        Some("sessions") => Some(t.others_signed_out),
+        _ => None,
+    };
+    page(&s, &auth, StatusCode::OK, None, notice, None).await
 }
 
 /// The QR code of an `otpauth://` URI, as an SVG element.
@@ -64,35 +109,53 @@ pub(crate) fn qr_svg(uri: &str) -> Result<String, ApiError> {
 pub(crate) async fn portal_totp(
     State(s): State<AppState>,
     Ctx(ctx): Ctx,
-    CurrentActor(actor): CurrentActor,
+    CurrentSession(auth): CurrentSession,
     form: Form,
 ) -> Result<Response, ApiError> {
     if let Some(code) = form.opt("code") {
-        return match s.app.confirm_totp_enrollment(&actor, code.trim(), &ctx).await {
-            Ok(()) => Ok(see_other("/portal/security?enabled=1")),
+        return match s.app.confirm_totp_enrollment(&auth.actor, code.trim(), &ctx).await {
+            Ok(()) => Ok(see_other("/portal/security?done=totp")),
             Err(portico_app::auth::TotpEnrollError::CodeMismatch) => {
-                let page = Security {
-                    chrome: Chrome::signed_in(&s, &actor, SIDE),
-                    enrolled: false,
-                    qr_svg: None,
-                    secret: String::new(),
-                    notice: None,
-                    error: Some(super::t().code_mismatch),
-                };
-                render(StatusCode::BAD_REQUEST, &page)
+                page(&s, &auth, StatusCode::BAD_REQUEST, None, None, Some(super::t().code_mismatch)).await
             }
             Err(portico_app::auth::TotpEnrollError::Unexpected(e)) => Err(ApiError::Internal(e.into())),
         };
     }
-    let uri = s.app.begin_totp_enrollment(&actor).await?;
+    let uri = s.app.begin_totp_enrollment(&auth.actor).await?;
     let secret = uri.split("secret=").nth(1).and_then(|r| r.split('&').next()).unwrap_or_default().to_owned();
-    let page = Security {
-        chrome: Chrome::signed_in(&s, &actor, SIDE),
-        enrolled: false,
-        qr_svg: Some(qr_svg(&uri)?),
-        secret,
-        notice: None,
-        error: None,
-    };
-    render(StatusCode::OK, &page)
+    page(&s, &auth, StatusCode::OK, Some((qr_svg(&uri)?, secret)), None, None).await
+}
+
+/// `POST /portal/security/password`, `POST /staff/security/password`: the current password,
+/// then the new one; the account's other sessions end.
+pub(crate) async fn change_password(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentSession(auth): CurrentSession,
+    form: Form,
+) -> Result<Response, ApiError> {
+    let (current, new) =
+        (form.opt("current_password").unwrap_or_default(), form.opt("new_password").unwrap_or_default());
+    let t = super::t();
+    match s.app.change_password(&auth, &current, &new, &ctx).await {
+        Ok(_) => Ok(see_other(&format!("{}?done=password", path(side_of(&auth))))),
+        Err(PasswordChangeError::WrongPassword) => {
+            page(&s, &auth, StatusCode::BAD_REQUEST, None, None, Some(t.wrong_current)).await
+        }
+        Err(PasswordChangeError::Weak(_)) => {
+            page(&s, &auth, StatusCode::BAD_REQUEST, None, None, Some(t.err_weak_password)).await
+        }
+        Err(PasswordChangeError::Unexpected(e)) => Err(ApiError::Internal(e.into())),
+    }
+}
+
+/// `POST /portal/security/sessions`, `POST /staff/security/sessions`: signs out every other
+/// session of the account.
+pub(crate) async fn end_other_sessions(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentSession(auth): CurrentSession,
+) -> Result<Response, ApiError> {
+    s.app.end_other_sessions(&auth, &ctx).await?;
+    Ok(see_other(&format!("{}?done=sessions", path(side_of(&auth)))))
 }
