@@ -163,3 +163,24 @@ async fn the_audit_table_refuses_updates_and_deletes() {
     assert!(delete.is_err(), "DELETE must be refused");
     assert!(!app.audit_actions().await.is_empty());
 }
+
+#[tokio::test]
+async fn every_state_changing_route_refuses_a_request_another_site_sends() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let unsafe_routes: Vec<_> = route_specs().into_iter().filter(|r| r.method != "GET").collect();
+    assert!(unsafe_routes.len() >= 20);
+    for spec in unsafe_routes {
+        for (name, value) in [("sec-fetch-site", "cross-site"), ("origin", "https://attacker.example")] {
+            let resp = client
+                .request(method_of(&spec), app.url(&concrete(spec.path)))
+                .header(name, value)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 403, "{} {} with {name}: {value}", spec.method, spec.path);
+        }
+    }
+    assert!(app.audit_actions().await.iter().all(|(a, _)| !a.starts_with("social.")), "nothing was accepted");
+}
