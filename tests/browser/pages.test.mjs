@@ -242,6 +242,12 @@ test('the office pages: each role lands on its work, and every page passes the c
       await s.waitForURL(`${base}/staff/social`);
       assert.match(await s.locator('main').textContent(), /\[[A-Z]+\]/, 'the demo items are shown redacted');
       await check(s);
+      await s.getByRole('link', { name: 'Find a patient' }).click();
+      await s.getByLabel('MRN, email or family name').fill('DEMO-0001');
+      await s.getByRole('button', { name: 'Find' }).click();
+      await s.waitForURL(/q=DEMO-0001/);
+      assert.match(await s.locator('table').textContent(), /Alex Demo \(FAKE\)/);
+      await check(s);
     }
   }
 });

@@ -160,6 +160,36 @@ impl App {
         Ok(PatientCreated { id, invite_code: code, expires_at: issued.expires_at })
     }
 
+    /// Finds patients by exact MRN, exact email or family name, and reads the matches'
+    /// demographics (each read audited). Only roles that may read any patient's demographics
+    /// (the front desk) may search: for the care team a search would reveal patients they have
+    /// no relationship with.
+    pub async fn search_patients(
+        &self,
+        actor: &Actor,
+        query: &str,
+        ctx: &RequestContext,
+    ) -> Result<Vec<portico_domain::patient::PatientRecord>, AdminError> {
+        if !self.may_search_patients(actor) {
+            return Err(AdminError::Forbidden);
+        }
+        let ids = self.store.find_patients(query, 20).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let rec = AuditRecord::new(actor, "patient.read", "patient", Purpose::Operations, ctx);
+            out.push(self.store.read_patient(id, self.now(), &rec).await?);
+        }
+        Ok(out)
+    }
+
+    /// Whether the actor may search patients: staff whose role may read any patient's
+    /// demographics without a care relationship (the front desk).
+    pub fn may_search_patients(&self, actor: &Actor) -> bool {
+        let anyone = PatientId::from_uuid(Default::default());
+        matches!(actor, Actor::Staff(_))
+            && permits(actor, &Action::ReadPatientDemographics { patient: anyone, care_relationship: false })
+    }
+
     /// Issues a new invitation code for a patient, voiding any unused one.
     pub async fn reissue_invitation(
         &self,

@@ -3,7 +3,7 @@
 
 use portico_crypto::DataKey;
 use portico_domain::audit::AuditRecord;
-use portico_domain::patient::{DateOfBirth, EmailAddress, NewPatient, PatientRecord};
+use portico_domain::patient::{DateOfBirth, EmailAddress, Mrn, NewPatient, PatientRecord};
 use portico_domain::{AccountId, InvitationId, PatientId, Timestamp};
 use sqlx::{AnyConnection, Row};
 
@@ -136,6 +136,27 @@ impl Store {
         audit::insert(&mut tx, at, &audit_rec.clone().patient(patient).resource(invitation.id)).await?;
         tx.commit().await?;
         Ok(invitation)
+    }
+
+    /// Patients whose MRN or email is exactly `query`, or whose family name is its last word,
+    /// found through the blind indexes (nothing is decrypted to search); at most `limit`.
+    pub async fn find_patients(&self, query: &str, limit: i64) -> Result<Vec<PatientId>, StoreError> {
+        let q = query.trim();
+        let blind = &self.keys.blind;
+        let mrn = Mrn::parse(q).ok().map(|m| blind.index(MRN_INDEX, m.expose()));
+        let email = EmailAddress::parse(q).ok().map(|e| blind.index(PATIENT_EMAIL_INDEX, e.expose()));
+        let family = Some(family_name(q)).filter(|f| !f.is_empty()).map(|f| blind.index(FAMILY_NAME_INDEX, &f));
+        let rows = sqlx::query(
+            "SELECT id FROM patients WHERE mrn_index = $1 OR email_index = $2 OR family_index = $3
+             ORDER BY created_at LIMIT $4",
+        )
+        .bind(mrn)
+        .bind(email)
+        .bind(family)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| parse_id(r, "id")).collect()
     }
 
     /// Reads a patient's demographics; the audit event is written before the data is returned,

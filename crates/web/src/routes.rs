@@ -88,6 +88,8 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("/staff/admin/people", Staff), get(pages::staff_people)),
         (form("/staff/admin/people", Staff), post(pages::staff_people_act)),
         (page("/staff/register", Staff), get(pages::staff_register_form)),
+        (page("/staff/patients", Staff), get(pages::staff_patients)),
+        (form("/staff/patients/{id}/invitation", Staff), post(pages::staff_new_invitation)),
         (form("/staff/register", Staff), post(pages::staff_register)),
         (page("/portal", Patient), get(pages::portal_inbox)),
         (page("/portal/compose", Patient), get(pages::portal_compose)),

@@ -344,6 +344,20 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
+        ("GET", "/staff/patients") => {
+            if is(FrontDesk) {
+                200
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/patients/{id}/invitation") => {
+            if is(FrontDesk) || is(Admin) {
+                404
+            } else {
+                403
+            }
+        }
         ("GET", "/staff/register") => {
             if is(Admin) || is(FrontDesk) {
                 200

@@ -701,3 +701,42 @@ async fn changing_the_password_signs_out_the_other_browsers_and_sessions_can_be_
     assert!(audit.contains(&("auth.password_change".to_owned(), "failure".to_owned())), "{audit:?}");
     assert!(audit.iter().any(|(a, o)| a == "auth.sessions_ended" && o == "success"));
 }
+
+#[tokio::test]
+async fn the_front_desk_finds_a_patient_by_mrn_email_or_family_name_and_issues_a_new_code() {
+    let app = spawn_app().await;
+    let invited = app.invite_patient("Morgan Quillfeather", "1975-09-09", Some("morgan@patients.test")).await;
+    app.invite_patient("Avery Other", "1980-01-01", None).await;
+    let desk = app.signed_in_staff(&app.create_staff(StaffRole::FrontDesk, vec![]).await).await;
+    let (status, empty) = page(&app, &desk, "/staff/patients").await;
+    assert_eq!(status, 200);
+    assert!(empty.contains(r#"<label for="q">"#));
+    for q in ["quillfeather", "Morgan%20Quillfeather", "morgan%40patients.test"] {
+        let (_, found) = page(&app, &desk, &format!("/staff/patients?q={q}")).await;
+        assert!(found.contains("Morgan Quillfeather") && found.contains("1975-09-09"), "{q}: {found}");
+        assert!(!found.contains("Avery Other"), "{q}");
+    }
+    let (_, none) = page(&app, &desk, "/staff/patients?q=quill").await;
+    assert!(none.contains("No patient matches"), "only whole family names match");
+
+    let r = desk
+        .post(app.url(&format!("/staff/patients/{}/invitation", invited.patient_id)))
+        .form(&[("q", "quillfeather")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let shown = r.text().await.unwrap();
+    let code = shown.split(r#"<p class="invite-code"><strong>"#).nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_ne!(code, invited.code);
+    assert_eq!(
+        app.enroll(&invited.code, "1975-09-09", "m1@patients.test", PASSWORD).await.status(),
+        400,
+        "the old code stopped working"
+    );
+    assert_eq!(app.enroll(&code, "1975-09-09", "m2@patients.test", PASSWORD).await.status(), 201);
+
+    // The care team cannot search: it would reveal patients they have no relationship with.
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![]).await).await;
+    assert_eq!(page(&app, &nurse, "/staff/patients?q=quillfeather").await.0, 403);
+}

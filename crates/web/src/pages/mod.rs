@@ -27,7 +27,9 @@ pub(crate) use live::{keep_alive, staff_events};
 pub(crate) use office::{
     staff_add_vendor, staff_admin, staff_privacy, staff_review_grant, staff_save_social, staff_social, staff_social_act,
 };
-pub(crate) use people::{staff_people, staff_people_act, staff_register, staff_register_form};
+pub(crate) use people::{
+    staff_new_invitation, staff_patients, staff_people, staff_people_act, staff_register, staff_register_form,
+};
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
 pub(crate) use security::{change_password, end_other_sessions, portal_totp, security};
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
@@ -112,6 +114,9 @@ pub(crate) fn staff_links(role: portico_domain::StaffRole) -> Vec<(&'static str,
     }
     if matches!(role, FrontDesk | Admin) {
         links.push(("/staff/register", "Register a patient"));
+    }
+    if role == FrontDesk {
+        links.push(("/staff/patients", "Find a patient"));
     }
     if matches!(role, FrontDesk | PrivacyOfficer | Admin) {
         links.push(("/staff/social", "Social inbox"));

@@ -218,3 +218,88 @@ pub(crate) async fn staff_register(
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "staff_patients.html")]
+struct Patients {
+    chrome: Chrome,
+    query: String,
+    searched: bool,
+    /// (id, name, date of birth, MRN)
+    found: Vec<[String; 4]>,
+    code: Option<(String, String)>,
+}
+
+/// `?q=`: an MRN, an email, or a family name.
+#[derive(serde::Deserialize)]
+pub(crate) struct Search {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+async fn patients_page(
+    s: &AppState,
+    ctx: &portico_domain::audit::RequestContext,
+    actor: &Actor,
+    query: String,
+    code: Option<(String, String)>,
+) -> Result<Response, ApiError> {
+    let found = if query.trim().is_empty() {
+        Vec::new()
+    } else {
+        match s.app.search_patients(actor, &query, ctx).await {
+            Ok(list) => list,
+            Err(e) => return refused(e),
+        }
+    };
+    if query.trim().is_empty() && !s.app.may_search_patients(actor) {
+        return refused(AdminError::Forbidden);
+    }
+    let page = Patients {
+        chrome: Chrome::signed_in(s, actor, SIDE),
+        searched: !query.trim().is_empty(),
+        query,
+        found: found
+            .into_iter()
+            .map(|p| {
+                [
+                    p.id.to_string(),
+                    p.name.expose().to_owned(),
+                    p.date_of_birth.expose().to_owned(),
+                    p.mrn.expose().to_owned(),
+                ]
+            })
+            .collect(),
+        code,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// `GET /staff/patients?q=`: finds patients by exact MRN, exact email or family name (front
+/// desk); each match read is audited.
+pub(crate) async fn staff_patients(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    axum::extract::Query(q): axum::extract::Query<Search>,
+) -> Result<Response, ApiError> {
+    patients_page(&s, &ctx, &actor, q.q.unwrap_or_default(), None).await
+}
+
+/// `POST /staff/patients/{id}/invitation`: a new invitation code for the patient (any unused
+/// one stops working), shown once.
+pub(crate) async fn staff_new_invitation(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    axum::extract::Path(id): axum::extract::Path<portico_domain::PatientId>,
+    form: Form,
+) -> Result<Response, ApiError> {
+    match s.app.reissue_invitation(&actor, id, &ctx).await {
+        Ok(issued) => {
+            let until = super::when(issued.expires_at, &s.app.settings().time_zone);
+            patients_page(&s, &ctx, &actor, form.opt("q").unwrap_or_default(), Some((issued.invite_code, until))).await
+        }
+        Err(e) => refused(e),
+    }
+}
