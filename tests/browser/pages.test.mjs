@@ -237,6 +237,14 @@ test('the office pages: each role lands on its work, and every page passes the c
         await check(s);
       }
     }
+    if (email.startsWith('privacy')) {
+      await s.getByRole('link', { name: 'Access report for one patient' }).click();
+      await s.getByLabel('MRN').fill('DEMO-0001');
+      await s.getByRole('button', { name: 'Run the report' }).click();
+      await s.waitForURL(/mrn=DEMO-0001/);
+      assert.ok(await s.locator('tbody tr').count() >= 1, 'the demo clinic has accesses to report');
+      await check(s);
+    }
     if (email.startsWith('desk')) {
       await s.getByRole('link', { name: 'Social inbox' }).click();
       await s.waitForURL(`${base}/staff/social`);

@@ -202,6 +202,24 @@ impl App {
         Ok(rows)
     }
 
+    /// [`access_report`](Self::access_report) for the patient with this MRN (the privacy
+    /// officer knows patients by MRN; the lookup reads no demographics).
+    pub async fn access_report_by_mrn(
+        &self,
+        actor: &Actor,
+        mrn: &str,
+        from: Timestamp,
+        to: Timestamp,
+        ctx: &RequestContext,
+    ) -> Result<(PatientId, Vec<AccessRow>), ReportError> {
+        if !matches!(actor, Actor::Staff(s) if s.role == StaffRole::PrivacyOfficer) {
+            return Err(ReportError::Forbidden);
+        }
+        let mrn = portico_domain::patient::Mrn::parse(mrn)?;
+        let patient = self.store.patient_by_mrn(&mrn).await?.ok_or(ReportError::NotFound)?;
+        Ok((patient, self.access_report(actor, patient, from, to, ctx).await?))
+    }
+
     /// The staff accesses to the signed-in patient's own record (their own actions excluded).
     pub async fn my_access_log(&self, actor: &Actor, ctx: &RequestContext) -> Result<Vec<PatientAccess>, ReportError> {
         let Actor::Patient(p) = actor else { return Err(ReportError::Forbidden) };

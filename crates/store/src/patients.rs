@@ -138,6 +138,15 @@ impl Store {
         Ok(invitation)
     }
 
+    /// The patient with this MRN (through its blind index), if any.
+    pub async fn patient_by_mrn(&self, mrn: &Mrn) -> Result<Option<PatientId>, StoreError> {
+        let row = sqlx::query("SELECT id FROM patients WHERE mrn_index = $1")
+            .bind(self.keys.blind.index(MRN_INDEX, mrn.expose()))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| parse_id(&r, "id")).transpose()
+    }
+
     /// Patients whose MRN or email is exactly `query`, or whose family name is its last word,
     /// found through the blind indexes (nothing is decrypted to search); at most `limit`.
     pub async fn find_patients(&self, query: &str, limit: i64) -> Result<Vec<PatientId>, StoreError> {

@@ -28,6 +28,7 @@ pub(crate) async fn boundary(State(state): State<AppState>, mut req: Request, ne
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let lang = crate::pages::i18n::Lang::of(req.headers());
 
     let mut resp = next.run(req).await;
     if resp.status().is_server_error() {
@@ -45,11 +46,15 @@ pub(crate) async fn boundary(State(state): State<AppState>, mut req: Request, ne
         } else {
             ErrorCode::Internal
         };
-        resp = error_response(
-            code,
-            "Something went wrong on our side. If you contact support, quote the request id.".into(),
-            Some(request_id.clone()),
-        );
+        resp = if crate::routes::is_page(&route) {
+            crate::pages::server_fault(status, &request_id, lang)
+        } else {
+            error_response(
+                code,
+                "Something went wrong on our side. If you contact support, quote the request id.".into(),
+                Some(request_id.clone()),
+            )
+        };
     }
     let status = resp.status().as_u16();
     set_security_headers(&state, &mut resp, &request_id);

@@ -81,6 +81,7 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("/staff/social", Staff), get(pages::staff_social)),
         (form("/staff/social/{id}", Staff), post(pages::staff_social_act)),
         (page("/staff/privacy", Staff), get(pages::staff_privacy)),
+        (page("/staff/privacy/report", Staff), get(pages::staff_access_report)),
         (form("/staff/privacy/grants/{id}", Staff), post(pages::staff_review_grant)),
         (page("/staff/admin", Staff), get(pages::staff_admin)),
         (form("/staff/admin/vendors", Staff), post(pages::staff_add_vendor)),
@@ -168,6 +169,12 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("GET", "/webhooks/meta", Public), get(crate::webhooks::meta_verify)),
         (route("POST", "/webhooks/meta", Public), post(crate::webhooks::meta_event)),
     ]
+}
+
+/// Whether `path` (a route pattern) is a page's: its errors are answered as pages too.
+pub(crate) fn is_page(path: &str) -> bool {
+    static PAGES: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    PAGES.get_or_init(|| route_specs().into_iter().filter(|r| r.html).map(|r| r.path).collect()).contains(path)
 }
 
 /// The declared routes (for tests and documentation).

@@ -281,7 +281,7 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
-        ("GET", "/staff/privacy") => {
+        ("GET", "/staff/privacy" | "/staff/privacy/report") => {
             if is(PrivacyOfficer) {
                 200
             } else {

@@ -740,3 +740,66 @@ async fn the_front_desk_finds_a_patient_by_mrn_email_or_family_name_and_issues_a
     let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![]).await).await;
     assert_eq!(page(&app, &nurse, "/staff/patients?q=quillfeather").await.0, 403);
 }
+
+#[tokio::test]
+async fn a_server_fault_on_a_page_is_a_page_with_the_request_id_and_nothing_else() {
+    let app = spawn_app().await;
+    let team = app.create_team("Renal").await;
+    let patient = app.enrolled_patient().await;
+    let client = app.signed_in_patient(&patient).await;
+    let thread = app.open_thread(&client, team, "Dialysis schedule", "Can we move Tuesday?").await;
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    // The banner's name no longer opens: the read fails as an integrity error.
+    let mut conn = crate::at_rest::connect(&app.config.database_url).await;
+    let row = patient.patient_id.to_string();
+    let mut name: Vec<u8> =
+        sqlx::query_scalar("SELECT name FROM patients WHERE id = $1").bind(&row).fetch_one(&mut conn).await.unwrap();
+    let last = name.len() - 1;
+    name[last] ^= 0x01;
+    sqlx::query("UPDATE patients SET name = $1 WHERE id = $2").bind(name).bind(&row).execute(&mut conn).await.unwrap();
+
+    let r = nurse.get(app.url(&format!("/staff/threads/{thread}"))).send().await.unwrap();
+    assert_eq!(r.status(), 500);
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Something went wrong") && body.contains(&id), "{body}");
+    assert!(!body.contains(&patient.name) && !body.contains("Dialysis") && !body.contains("ntegrity"));
+    let r = client.get(app.url("/api/v1/me")).header("accept-language", "es").send().await.unwrap();
+    assert_eq!(r.status(), 500, "the API still answers JSON");
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["code"], "internal");
+    let r = client.get(app.url("/portal/compose")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "pages that do not read the record still work");
+}
+
+#[tokio::test]
+async fn the_privacy_officer_runs_an_access_report_by_mrn() {
+    let app = spawn_app().await;
+    let team = app.create_team("Oncology").await;
+    let patient = app.enrolled_patient().await;
+    let client = app.signed_in_patient(&patient).await;
+    let thread = app.open_thread(&client, team, "Next cycle", "When is it?").await;
+    let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
+    assert_eq!(page(&app, &nurse, &format!("/staff/threads/{thread}")).await.0, 200);
+    let system = portico_domain::audit::AuditRecord::new(
+        &portico_domain::Actor::System,
+        "patient.read",
+        "patient",
+        portico_domain::audit::Purpose::Operations,
+        &portico_app::cli_context(),
+    );
+    let mrn = app.app.store().read_patient(patient.patient_id, app.clock_now(), &system).await.unwrap().mrn;
+    let officer = app.signed_in_staff(&app.create_staff(StaffRole::PrivacyOfficer, vec![]).await).await;
+    let (status, form) = page(&app, &officer, "/staff/privacy/report").await;
+    assert_eq!(status, 200);
+    assert!(form.contains(r#"name="from" type="date" value="2026-10-25""#), "the last 30 days by default: {form}");
+    let (status, report) = page(&app, &officer, &format!("/staff/privacy/report?mrn={}", mrn.expose())).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report.contains("Test nurse") && report.contains("thread.read") && report.contains("patient.read"));
+    let (status, _) = page(&app, &officer, "/staff/privacy/report?mrn=NOPE-404").await;
+    assert_eq!(status, 404);
+    let (status, _) = page(&app, &officer, &format!("/staff/privacy/report?mrn={}&from=last-week", mrn.expose())).await;
+    assert_eq!(status, 400);
+    assert_eq!(page(&app, &nurse, &format!("/staff/privacy/report?mrn={}", mrn.expose())).await.0, 403);
+    assert!(app.audit_actions().await.iter().any(|(a, _)| a == "audit.access_report"));
+}

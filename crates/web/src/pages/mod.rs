@@ -25,7 +25,8 @@ pub(crate) use account::{portal_access_log, portal_preferences, portal_save_pref
 pub(crate) use enroll::{portal_enroll, portal_enroll_form};
 pub(crate) use live::{keep_alive, staff_events};
 pub(crate) use office::{
-    staff_add_vendor, staff_admin, staff_privacy, staff_review_grant, staff_save_social, staff_social, staff_social_act,
+    staff_access_report, staff_add_vendor, staff_admin, staff_privacy, staff_review_grant, staff_save_social,
+    staff_social, staff_social_act,
 };
 pub(crate) use people::{
     staff_new_invitation, staff_patients, staff_people, staff_people_act, staff_register, staff_register_form,
@@ -221,6 +222,18 @@ pub(crate) fn problem(
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// A server fault on a page: an opaque page in the reader's language with the request id to
+/// quote (the cause is in the server log only).
+pub(crate) fn server_fault(status: StatusCode, request_id: &str, lang: i18n::Lang) -> Response {
+    let t = lang.t();
+    let chrome = Chrome { lang, t, ..Chrome::public(None) };
+    let page = Problem { chrome, title: t.fault_title, text: format!("{} {request_id}", t.fault_text) };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, request_id.to_owned()).into_response(),
     }
 }
 

@@ -328,3 +328,90 @@ pub(crate) async fn staff_save_social(
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "staff_access_report.html")]
+struct AccessReport {
+    chrome: Chrome,
+    mrn: String,
+    from: String,
+    to: String,
+    /// (when, who, role, what, why, outcome)
+    rows: Option<Vec<[String; 6]>>,
+    error: Option<String>,
+}
+
+/// `?mrn=&from=&to=` (dates `YYYY-MM-DD`, clinic time, both days included).
+#[derive(serde::Deserialize)]
+pub(crate) struct ReportQuery {
+    #[serde(default)]
+    mrn: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// `GET /staff/privacy/report`: every access to one patient's record in a period (privacy
+/// officer), found by MRN; the report is itself audited.
+pub(crate) async fn staff_access_report(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    axum::extract::Query(q): axum::extract::Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let tz = s.app.settings().time_zone.clone();
+    let today = s.app.now().utc_date().map(|d| d.to_string()).unwrap_or_default();
+    let month_ago = portico_domain::Timestamp::from_unix_millis(s.app.now().unix_millis() - 30 * 24 * 3600 * 1000)
+        .utc_date()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let (from, to) = (q.from.unwrap_or(month_ago), q.to.unwrap_or(today));
+    let mut page = AccessReport {
+        chrome: Chrome::signed_in(&s, &actor, SIDE),
+        mrn: q.mrn.clone().unwrap_or_default(),
+        from: from.clone(),
+        to: to.clone(),
+        rows: None,
+        error: None,
+    };
+    let Some(mrn) = q.mrn.filter(|m| !m.trim().is_empty()) else {
+        if !matches!(&actor, Actor::Staff(st) if st.role == portico_domain::StaffRole::PrivacyOfficer) {
+            return refused(crate::api::audit::report_error(portico_app::audit::ReportError::Forbidden));
+        }
+        return render(StatusCode::OK, &page);
+    };
+    let day = |d: &str, time: &str| portico_domain::Timestamp::parse_local(&format!("{d}T{time}"), &tz);
+    let (Some(start), Some(end)) = (day(&from, "00:00"), day(&to, "23:59:59")) else {
+        page.error = Some("Dates must be written YYYY-MM-DD.".into());
+        return render(StatusCode::BAD_REQUEST, &page);
+    };
+    match s.app.access_report_by_mrn(&actor, &mrn, start, end.plus(std::time::Duration::from_secs(1)), &ctx).await {
+        Ok((_, rows)) => {
+            page.rows = Some(
+                rows.into_iter()
+                    .map(|r| {
+                        [
+                            super::when(r.at, &tz),
+                            r.actor_name.unwrap_or(r.actor_id),
+                            r.actor_role.replace('_', " "),
+                            r.action,
+                            r.purpose,
+                            r.outcome,
+                        ]
+                    })
+                    .collect(),
+            );
+            render(StatusCode::OK, &page)
+        }
+        Err(portico_app::audit::ReportError::NotFound) => {
+            page.error = Some("No patient has this MRN.".into());
+            render(StatusCode::NOT_FOUND, &page)
+        }
+        Err(portico_app::audit::ReportError::Invalid(f)) => {
+            page.error = Some(f.to_string());
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => refused(crate::api::audit::report_error(e)),
+    }
+}
