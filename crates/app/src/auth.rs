@@ -208,7 +208,11 @@ impl App {
             let step = secret.as_deref().and_then(|s| totp::matching_step(s, code, now));
             let fresh = match step {
                 Some(step) => self.store.claim_totp_step(kind, &id, step).await?,
-                None => false,
+                // Not the app's code: perhaps one of the account's recovery codes.
+                None => {
+                    let hash = portico_crypto::token::recovery_code_hash(code);
+                    secret.is_some() && self.store.use_recovery_code(kind, &id, &hash, now).await?
+                }
             };
             if !fresh {
                 return Err(self.login_failed(&account_key, &ip_key, &failure).await);
@@ -515,6 +519,34 @@ impl App {
             &self.settings.totp_issuer,
             &format!("{}-{}", kind.as_str(), &id[id.len().saturating_sub(6)..]),
         )
+    }
+
+    /// Ten new recovery codes for the signed-in account, replacing any earlier ones; audited.
+    /// Each signs in once in place of the authenticator's code. They are returned to be shown
+    /// once: only their hashes are kept.
+    pub async fn new_recovery_codes(
+        &self,
+        auth: &Authenticated,
+        ctx: &RequestContext,
+    ) -> Result<Vec<String>, Unexpected> {
+        let (kind, id) = account_ref(&auth.actor)?;
+        let mut codes = Vec::with_capacity(10);
+        let mut hashes = Vec::with_capacity(10);
+        for _ in 0..10 {
+            let (code, hash) = portico_crypto::token::recovery_code()?;
+            codes.push(code);
+            hashes.push(hash);
+        }
+        let rec =
+            AuditRecord::new(&auth.actor, "auth.recovery_codes", "account", Purpose::Operations, ctx).resource(&id);
+        self.store.replace_recovery_codes(kind, &id, &hashes, self.now(), &rec).await?;
+        Ok(codes)
+    }
+
+    /// How many unused recovery codes the signed-in account has.
+    pub async fn recovery_codes_left(&self, actor: &Actor) -> Result<i64, Unexpected> {
+        let (kind, id) = account_ref(actor)?;
+        Ok(self.store.recovery_codes_left(kind, &id).await?)
     }
 
     /// Whether the signed-in account signs in with a second factor.

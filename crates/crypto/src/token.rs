@@ -62,20 +62,40 @@ const INVITE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 /// A new invitation code, `XXXX-XXXX-XXXX` (about 59 bits), and its stored hash.
 pub fn invitation_code() -> Result<(String, Vec<u8>), CryptoError> {
+    let code = readable_code()?;
+    let hash = invitation_code_hash(&code);
+    Ok((code, hash))
+}
+
+/// Twelve characters of the unambiguous alphabet in groups of four (`ABCD-EFGH-JKMN`).
+fn readable_code() -> Result<String, CryptoError> {
     let mut raw = [0u8; 12];
     random_bytes(&mut raw)?;
     let chars: Vec<char> =
         raw.iter().map(|b| char::from(INVITE_ALPHABET[usize::from(*b) % INVITE_ALPHABET.len()])).collect();
-    let code = chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-");
-    let hash = invitation_code_hash(&code);
+    Ok(chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
+}
+
+/// A one-time recovery code for signing in without the authenticator, and its stored hash.
+pub fn recovery_code() -> Result<(String, Vec<u8>), CryptoError> {
+    let code = readable_code()?;
+    let hash = recovery_code_hash(&code);
     Ok((code, hash))
+}
+
+/// The stored hash of a recovery code as typed (case, spaces and dashes ignored).
+pub fn recovery_code_hash(typed: &str) -> Vec<u8> {
+    sha256(format!("portico/recovery/v1/{}", normalize_code(typed)).as_bytes()).to_vec()
+}
+
+fn normalize_code(typed: &str) -> String {
+    typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// The stored hash of an invitation code as typed by a person: case, spaces and dashes are
 /// ignored so that `abcd efgh jkmn` finds `ABCD-EFGH-JKMN`.
 pub fn invitation_code_hash(typed: &str) -> Vec<u8> {
-    let norm: String = typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
-    sha256(format!("portico/invite/v1/{norm}").as_bytes()).to_vec()
+    sha256(format!("portico/invite/v1/{}", normalize_code(typed)).as_bytes()).to_vec()
 }
 
 #[cfg(test)]

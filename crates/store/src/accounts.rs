@@ -149,6 +149,70 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Replaces an account's recovery codes with these hashes, with its audit event.
+    pub async fn replace_recovery_codes(
+        &self,
+        kind: AccountKind,
+        id: &str,
+        hashes: &[Vec<u8>],
+        at: Timestamp,
+        audit_rec: &portico_domain::audit::AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE account_kind = $1 AND account_id = $2")
+            .bind(kind.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for h in hashes {
+            sqlx::query(
+                "INSERT INTO recovery_codes (account_kind, account_id, code_hash, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(kind.as_str())
+            .bind(id)
+            .bind(h.as_slice())
+            .bind(at.unix_millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        crate::audit::insert(&mut tx, at, audit_rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Uses a recovery code: true if it was the account's and unused (atomically, so two
+    /// racing sign-ins cannot both use it).
+    pub async fn use_recovery_code(
+        &self,
+        kind: AccountKind,
+        id: &str,
+        hash: &[u8],
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1
+             WHERE account_kind = $2 AND account_id = $3 AND code_hash = $4 AND used_at IS NULL",
+        )
+        .bind(at.unix_millis())
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(hash)
+        .execute(&self.write_pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many unused recovery codes an account has.
+    pub async fn recovery_codes_left(&self, kind: AccountKind, id: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE account_kind = $1 AND account_id = $2 AND used_at IS NULL",
+        )
+        .bind(kind.as_str())
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Stores a TOTP secret awaiting confirmation (enrollment step one).
     pub async fn set_pending_totp(&self, kind: AccountKind, id: &str, secret: &[u8]) -> Result<(), StoreError> {
         let sealed = self.keys.auth_secrets.seal(&totp_aad(kind, id, "totp_pending"), secret)?;

@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_settings.sql"),
         postgres: include_str!("../migrations/postgres/0014_settings.sql"),
     },
+    Migration {
+        version: 15,
+        name: "recovery_codes",
+        sqlite: include_str!("../migrations/sqlite/0015_recovery_codes.sql"),
+        postgres: include_str!("../migrations/postgres/0015_recovery_codes.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

@@ -302,7 +302,7 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
-        ("POST", "/portal/security/sessions") => {
+        ("POST", "/portal/security/sessions" | "/portal/security/recovery") => {
             if patient_side {
                 303
             } else {
@@ -321,6 +321,13 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             } else {
                 400
+            }
+        }
+        ("POST", "/staff/security/recovery") => {
+            if patient_side {
+                403
+            } else {
+                200
             }
         }
         ("POST", "/staff/security/sessions") => {

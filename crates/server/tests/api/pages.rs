@@ -803,3 +803,38 @@ async fn the_privacy_officer_runs_an_access_report_by_mrn() {
     assert_eq!(page(&app, &nurse, &format!("/staff/privacy/report?mrn={}", mrn.expose())).await.0, 403);
     assert!(app.audit_actions().await.iter().any(|(a, _)| a == "audit.access_report"));
 }
+
+#[tokio::test]
+async fn a_recovery_code_signs_in_once_in_place_of_the_authenticator() {
+    let app = spawn_app().await;
+    let user = app.create_staff(StaffRole::Nurse, vec![]).await;
+    let nurse = app.signed_in_staff(&user).await;
+    let (_, security) = page(&app, &nurse, "/staff/security").await;
+    assert!(security.contains("Unused codes left: 0"), "{security}");
+    let (status, _, shown) = post_form(&app, &nurse, "/staff/security/recovery", &[]).await;
+    assert_eq!(status, 200);
+    let codes: Vec<String> =
+        shown.split("<li><code>").skip(1).map(|c| c.split('<').next().unwrap().to_owned()).collect();
+    assert_eq!(codes.len(), 10, "{shown}");
+    let (_, again) = page(&app, &nurse, "/staff/security").await;
+    assert!(again.contains("Unused codes left: 10") && !again.contains(&codes[0]), "shown once");
+
+    let sign_in = |code: String| {
+        let app = &app;
+        let email = user.email.clone();
+        async move {
+            let fields = [("email", email.as_str()), ("password", PASSWORD), ("code", code.as_str())];
+            post_form(app, &app.client(), "/staff/sign-in", &fields).await.0
+        }
+    };
+    // Typed in lower case without the dashes, it still works; once.
+    let typed = codes[0].replace('-', "").to_lowercase();
+    assert_eq!(sign_in(typed.clone()).await, 303);
+    assert_eq!(sign_in(typed).await, 401, "a recovery code works once");
+    assert_eq!(sign_in("AAAA-BBBB-CCCC".into()).await, 401);
+    // New codes replace the old ones.
+    post_form(&app, &nurse, "/staff/security/recovery", &[]).await;
+    assert_eq!(sign_in(codes[1].clone()).await, 401);
+    let raw = crate::at_rest::database_contents(&app).await;
+    assert!(!raw.windows(codes[2].len()).any(|w| w == codes[2].as_bytes()), "only hashes are stored");
+}

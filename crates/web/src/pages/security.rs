@@ -28,6 +28,10 @@ struct Security {
     secret: String,
     /// (signed in, last used, this browser)
     sessions: Vec<(String, String, bool)>,
+    /// Unused recovery codes.
+    recovery_left: i64,
+    /// New recovery codes, shown once.
+    recovery_codes: Vec<String>,
     notice: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -53,14 +57,18 @@ fn path(side: Side) -> &'static str {
     }
 }
 
-async fn page(
-    s: &AppState,
-    auth: &Authenticated,
-    status: StatusCode,
+/// What a security page shows besides the settings: an enrollment under way, new recovery
+/// codes, a notice or an error.
+#[derive(Default)]
+struct Extra {
     enrolling: Option<(String, String)>,
+    recovery_codes: Vec<String>,
     notice: Option<&'static str>,
     error: Option<&'static str>,
-) -> Result<Response, ApiError> {
+}
+
+async fn page(s: &AppState, auth: &Authenticated, status: StatusCode, extra: Extra) -> Result<Response, ApiError> {
+    let Extra { enrolling, recovery_codes, notice, error } = extra;
     let side = side_of(auth);
     let tz = &s.app.settings().time_zone;
     let sessions = s.app.my_sessions(auth).await?;
@@ -76,6 +84,8 @@ async fn page(
             .into_iter()
             .map(|v| (super::when(v.created_at, tz), super::when(v.last_seen_at, tz), v.current))
             .collect(),
+        recovery_left: s.app.recovery_codes_left(&auth.actor).await?,
+        recovery_codes,
         notice,
         error,
     };
@@ -95,7 +105,7 @@ pub(crate) async fn security(
         Some("sessions") => Some(t.others_signed_out),
         _ => None,
     };
-    page(&s, &auth, StatusCode::OK, None, notice, None).await
+    page(&s, &auth, StatusCode::OK, Extra { notice, ..Extra::default() }).await
 }
 
 /// The QR code of an `otpauth://` URI, as an SVG element.
@@ -116,14 +126,16 @@ pub(crate) async fn portal_totp(
         return match s.app.confirm_totp_enrollment(&auth.actor, code.trim(), &ctx).await {
             Ok(()) => Ok(see_other("/portal/security?done=totp")),
             Err(portico_app::auth::TotpEnrollError::CodeMismatch) => {
-                page(&s, &auth, StatusCode::BAD_REQUEST, None, None, Some(super::t().code_mismatch)).await
+                let error = Some(super::t().code_mismatch);
+                page(&s, &auth, StatusCode::BAD_REQUEST, Extra { error, ..Extra::default() }).await
             }
             Err(portico_app::auth::TotpEnrollError::Unexpected(e)) => Err(ApiError::Internal(e.into())),
         };
     }
     let uri = s.app.begin_totp_enrollment(&auth.actor).await?;
     let secret = uri.split("secret=").nth(1).and_then(|r| r.split('&').next()).unwrap_or_default().to_owned();
-    page(&s, &auth, StatusCode::OK, Some((qr_svg(&uri)?, secret)), None, None).await
+    let enrolling = Some((qr_svg(&uri)?, secret));
+    page(&s, &auth, StatusCode::OK, Extra { enrolling, ..Extra::default() }).await
 }
 
 /// `POST /portal/security/password`, `POST /staff/security/password`: the current password,
@@ -140,10 +152,11 @@ pub(crate) async fn change_password(
     match s.app.change_password(&auth, &current, &new, &ctx).await {
         Ok(_) => Ok(see_other(&format!("{}?done=password", path(side_of(&auth))))),
         Err(PasswordChangeError::WrongPassword) => {
-            page(&s, &auth, StatusCode::BAD_REQUEST, None, None, Some(t.wrong_current)).await
+            page(&s, &auth, StatusCode::BAD_REQUEST, Extra { error: Some(t.wrong_current), ..Extra::default() }).await
         }
         Err(PasswordChangeError::Weak(_)) => {
-            page(&s, &auth, StatusCode::BAD_REQUEST, None, None, Some(t.err_weak_password)).await
+            let error = Some(t.err_weak_password);
+            page(&s, &auth, StatusCode::BAD_REQUEST, Extra { error, ..Extra::default() }).await
         }
         Err(PasswordChangeError::Unexpected(e)) => Err(ApiError::Internal(e.into())),
     }
@@ -158,4 +171,18 @@ pub(crate) async fn end_other_sessions(
 ) -> Result<Response, ApiError> {
     s.app.end_other_sessions(&auth, &ctx).await?;
     Ok(see_other(&format!("{}?done=sessions", path(side_of(&auth)))))
+}
+
+/// `POST /portal/security/recovery`, `POST /staff/security/recovery`: ten new recovery codes,
+/// shown once (with a second factor enrolled only).
+pub(crate) async fn new_recovery_codes(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentSession(auth): CurrentSession,
+) -> Result<Response, ApiError> {
+    if !s.app.has_second_factor(&auth.actor).await? {
+        return Ok(see_other(path(side_of(&auth))));
+    }
+    let recovery_codes = s.app.new_recovery_codes(&auth, &ctx).await?;
+    page(&s, &auth, StatusCode::OK, Extra { recovery_codes, ..Extra::default() }).await
 }
