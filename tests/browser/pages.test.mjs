@@ -291,3 +291,30 @@ test("a parent switches between their own and their child's conversations", asyn
   await check(p);
   assert.ok(await p.getByLabel('Who is this about').locator('option', { hasText: /Riley/ }).count() === 1);
 });
+
+test('at 320 px nothing scrolls sideways, and a keyboard alone signs in and reaches the form to write', async () => {
+  const p = await (await browser.newContext({ viewport: { width: 320, height: 640 } })).newPage();
+  const fits = async () => {
+    const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scroll <= width, `${p.url()} is ${scroll} px wide in a ${width} px window`);
+  };
+  await p.goto(`${base}/portal/sign-in`);
+  await fits();
+  // Keyboard only: the skip link first, then the form in order.
+  await p.keyboard.press('Tab');
+  assert.equal(await p.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  await p.getByLabel('Email').focus();
+  await p.keyboard.type(PATIENT);
+  await p.keyboard.press('Tab');
+  await p.keyboard.type(PASSWORD);
+  await p.keyboard.press('Enter');
+  await p.waitForURL(`${base}/portal`);
+  await fits();
+  await p.getByRole('link', { name: 'Write to your care team' }).focus();
+  await p.keyboard.press('Enter');
+  await p.waitForURL(`${base}/portal/compose`);
+  await fits();
+  await p.goto(`${base}/portal`);
+  await p.locator('.threads a').first().click();
+  await fits();
+});

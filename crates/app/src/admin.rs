@@ -206,6 +206,32 @@ impl App {
         Ok(PatientCreated { id: patient, invite_code: code, expires_at: issued.expires_at })
     }
 
+    /// [`link_proxy`](Self::link_proxy) for the portal account signed in with `email`, until
+    /// the end of `ends_on` (`YYYY-MM-DD`, clinic time) if given (front desk).
+    pub async fn link_proxy_by_email(
+        &self,
+        actor: &Actor,
+        patient: PatientId,
+        email: &str,
+        relationship: &str,
+        ends_on: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<(), AdminError> {
+        require(actor, &Action::RegisterPatient)?;
+        let email = EmailAddress::parse(email)?;
+        let ends_at = match ends_on {
+            None => None,
+            Some(d) => Some(
+                Timestamp::parse_local(&format!("{}T23:59:59", d.trim()), &self.settings.time_zone)
+                    .ok_or(FieldError { field: "ends_on", reason: "must be a date written YYYY-MM-DD" })?
+                    .unix_millis(),
+            ),
+        };
+        let account = self.store.account_auth_by_email(&email).await?.ok_or(AdminError::NotFound("portal account"))?;
+        let link = ProxyLink { patient_id: patient, relationship: relationship.trim().to_owned(), ends_at };
+        self.link_proxy(actor, account.id, &link, ctx).await
+    }
+
     /// Lets a patient account act for another patient (parent, guardian, caregiver).
     pub async fn link_proxy(
         &self,

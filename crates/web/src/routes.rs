@@ -91,6 +91,7 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (page("/staff/register", Staff), get(pages::staff_register_form)),
         (page("/staff/patients", Staff), get(pages::staff_patients)),
         (form("/staff/patients/{id}/invitation", Staff), post(pages::staff_new_invitation)),
+        (form("/staff/patients/{id}/proxies", Staff), post(pages::staff_link_proxy)),
         (form("/staff/register", Staff), post(pages::staff_register)),
         (page("/portal", Patient), get(pages::portal_inbox)),
         (page("/portal/compose", Patient), get(pages::portal_compose)),

@@ -359,8 +359,15 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
             }
         }
         ("POST", "/staff/patients/{id}/invitation") => {
-            if is(FrontDesk) || is(Admin) {
+            if is(FrontDesk) {
                 404
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/patients/{id}/proxies") => {
+            if is(FrontDesk) {
+                400
             } else {
                 403
             }

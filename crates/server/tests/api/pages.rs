@@ -838,3 +838,27 @@ async fn a_recovery_code_signs_in_once_in_place_of_the_authenticator() {
     let raw = crate::at_rest::database_contents(&app).await;
     assert!(!raw.windows(codes[2].len()).any(|w| w == codes[2].as_bytes()), "only hashes are stored");
 }
+
+#[tokio::test]
+async fn the_front_desk_gives_a_parent_access_to_a_childs_record_until_a_date() {
+    let app = spawn_app().await;
+    let child = app.invite_patient("Sky Brightwater", "2015-02-02", None).await;
+    let parent = app.enrolled_patient().await;
+    let desk = app.signed_in_staff(&app.create_staff(StaffRole::FrontDesk, vec![]).await).await;
+    let path = format!("/staff/patients/{}/proxies", child.patient_id);
+    let unknown = [("q", "brightwater"), ("email", "nobody@patients.test"), ("relationship", "parent")];
+    let (status, _, body) = post_form(&app, &desk, &path, &unknown).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("enrolls first") && body.contains("Sky Brightwater"), "the search is shown again");
+    let cousin = [("q", "brightwater"), ("email", parent.email.as_str()), ("relationship", "cousin")];
+    assert_eq!(post_form(&app, &desk, &path, &cousin).await.0, 400);
+    let good =
+        [("q", "brightwater"), ("email", parent.email.as_str()), ("relationship", "parent"), ("ends_on", "2033-02-02")];
+    let (status, _, body) = post_form(&app, &desk, &path, &good).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("can now act for this patient as parent"), "{body}");
+
+    let browser = app.signed_in_patient(&parent).await;
+    let (_, compose) = page(&app, &browser, "/portal/compose").await;
+    assert!(compose.contains("Sky Brightwater (parent)"), "{compose}");
+}

@@ -29,7 +29,8 @@ pub(crate) use office::{
     staff_social, staff_social_act,
 };
 pub(crate) use people::{
-    staff_new_invitation, staff_patients, staff_people, staff_people_act, staff_register, staff_register_form,
+    staff_link_proxy, staff_new_invitation, staff_patients, staff_people, staff_people_act, staff_register,
+    staff_register_form,
 };
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
 pub(crate) use security::{change_password, end_other_sessions, new_recovery_codes, portal_totp, security};

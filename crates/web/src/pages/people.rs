@@ -228,6 +228,8 @@ struct Patients {
     /// (id, name, date of birth, MRN)
     found: Vec<[String; 4]>,
     code: Option<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 /// `?q=`: an MRN, an email, or a family name.
@@ -237,13 +239,23 @@ pub(crate) struct Search {
     q: Option<String>,
 }
 
+/// What a patients page shows above the search: a new code, a notice, or a refusal.
+#[derive(Default)]
+struct Outcome {
+    code: Option<(String, String)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
 async fn patients_page(
     s: &AppState,
     ctx: &portico_domain::audit::RequestContext,
     actor: &Actor,
     query: String,
-    code: Option<(String, String)>,
+    outcome: Outcome,
 ) -> Result<Response, ApiError> {
+    let Outcome { code, notice, error } = outcome;
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let found = if query.trim().is_empty() {
         Vec::new()
     } else {
@@ -271,8 +283,10 @@ async fn patients_page(
             })
             .collect(),
         code,
+        notice,
+        error,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }
 
 /// `GET /staff/patients?q=`: finds patients by exact MRN, exact email or family name (front
@@ -283,7 +297,7 @@ pub(crate) async fn staff_patients(
     CurrentActor(actor): CurrentActor,
     axum::extract::Query(q): axum::extract::Query<Search>,
 ) -> Result<Response, ApiError> {
-    patients_page(&s, &ctx, &actor, q.q.unwrap_or_default(), None).await
+    patients_page(&s, &ctx, &actor, q.q.unwrap_or_default(), Outcome::default()).await
 }
 
 /// `POST /staff/patients/{id}/invitation`: a new invitation code for the patient (any unused
@@ -295,11 +309,48 @@ pub(crate) async fn staff_new_invitation(
     axum::extract::Path(id): axum::extract::Path<portico_domain::PatientId>,
     form: Form,
 ) -> Result<Response, ApiError> {
+    if !s.app.may_search_patients(&actor) {
+        return refused(AdminError::Forbidden);
+    }
     match s.app.reissue_invitation(&actor, id, &ctx).await {
         Ok(issued) => {
             let until = super::when(issued.expires_at, &s.app.settings().time_zone);
-            patients_page(&s, &ctx, &actor, form.opt("q").unwrap_or_default(), Some((issued.invite_code, until))).await
+            let outcome = Outcome { code: Some((issued.invite_code, until)), ..Outcome::default() };
+            patients_page(&s, &ctx, &actor, form.opt("q").unwrap_or_default(), outcome).await
         }
         Err(e) => refused(e),
+    }
+}
+
+/// `POST /staff/patients/{id}/proxies`: lets the portal account with `email` act for the patient
+/// as `relationship` (parent, guardian, caregiver), until `ends_on` if given (front desk).
+pub(crate) async fn staff_link_proxy(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    axum::extract::Path(id): axum::extract::Path<portico_domain::PatientId>,
+    form: Form,
+) -> Result<Response, ApiError> {
+    // The front desk's page: who may search patients (and so come here) may link them.
+    if !s.app.may_search_patients(&actor) {
+        return refused(AdminError::Forbidden);
+    }
+    let text = |n: &str| form.opt(n).unwrap_or_default();
+    let query = text("q");
+    let ends = form.opt("ends_on");
+    match s.app.link_proxy_by_email(&actor, id, &text("email"), &text("relationship"), ends.as_deref(), &ctx).await {
+        Ok(()) => {
+            let notice = Some(format!("{} can now act for this patient as {}.", text("email"), text("relationship")));
+            patients_page(&s, &ctx, &actor, query, Outcome { notice, ..Outcome::default() }).await
+        }
+        Err(e @ (AdminError::Forbidden | AdminError::Unexpected(_))) => refused(e),
+        Err(AdminError::NotFound(_)) => {
+            let error = Some("No portal account signs in with this email: the person enrolls first.".to_owned());
+            patients_page(&s, &ctx, &actor, query, Outcome { error, ..Outcome::default() }).await
+        }
+        Err(e) => {
+            let (_, text) = client_message(crate::api::vendors::admin_error(e))?;
+            patients_page(&s, &ctx, &actor, query, Outcome { error: Some(text), ..Outcome::default() }).await
+        }
     }
 }
