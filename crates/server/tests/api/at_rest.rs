@@ -20,7 +20,7 @@ fn read_audit() -> portico_domain::audit::AuditRecord {
     )
 }
 
-pub(crate) async fn connect(url: &str) -> sqlx::AnyConnection {
+async fn connect(url: &str) -> sqlx::AnyConnection {
     sqlx::any::install_default_drivers();
     <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.unwrap()
 }
@@ -120,17 +120,22 @@ async fn canary_phi_never_reaches_the_database_files_or_the_logs() {
     }
 }
 
-#[tokio::test]
-async fn a_flipped_byte_in_a_sealed_field_is_an_integrity_error_never_garbage() {
-    let app = spawn_app().await;
-    let patient = app.enrolled_patient().await;
+/// Alters one byte of a patient's sealed name in the database, as tampering or corruption would.
+pub(crate) async fn flip_a_byte_of_the_name(app: &crate::helpers::TestApp, patient: PatientId) {
     let mut conn = connect(&app.config.database_url).await;
-    let row = patient.patient_id.to_string();
+    let row = patient.to_string();
     let mut name: Vec<u8> =
         sqlx::query_scalar("SELECT name FROM patients WHERE id = $1").bind(&row).fetch_one(&mut conn).await.unwrap();
     let last = name.len() - 1;
     name[last] ^= 0x01;
     sqlx::query("UPDATE patients SET name = $1 WHERE id = $2").bind(name).bind(&row).execute(&mut conn).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_flipped_byte_in_a_sealed_field_is_an_integrity_error_never_garbage() {
+    let app = spawn_app().await;
+    let patient = app.enrolled_patient().await;
+    flip_a_byte_of_the_name(&app, patient.patient_id).await;
 
     let err = app.app.store().read_patient(patient.patient_id, START, &read_audit()).await.unwrap_err();
     assert!(matches!(err, StoreError::Integrity("name")), "{err:?}");

@@ -750,13 +750,7 @@ async fn a_server_fault_on_a_page_is_a_page_with_the_request_id_and_nothing_else
     let thread = app.open_thread(&client, team, "Dialysis schedule", "Can we move Tuesday?").await;
     let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![team]).await).await;
     // The banner's name no longer opens: the read fails as an integrity error.
-    let mut conn = crate::at_rest::connect(&app.config.database_url).await;
-    let row = patient.patient_id.to_string();
-    let mut name: Vec<u8> =
-        sqlx::query_scalar("SELECT name FROM patients WHERE id = $1").bind(&row).fetch_one(&mut conn).await.unwrap();
-    let last = name.len() - 1;
-    name[last] ^= 0x01;
-    sqlx::query("UPDATE patients SET name = $1 WHERE id = $2").bind(name).bind(&row).execute(&mut conn).await.unwrap();
+    crate::at_rest::flip_a_byte_of_the_name(&app, patient.patient_id).await;
 
     let r = nurse.get(app.url(&format!("/staff/threads/{thread}"))).send().await.unwrap();
     assert_eq!(r.status(), 500);
