@@ -157,6 +157,17 @@ async fn a_signed_message_gets_one_standard_reply_and_redeliveries_and_repeats_g
     // A day later the window has passed.
     app.advance(Duration::from_secs(25 * 3600));
     assert_eq!(post_signed(&app, &dm("m_3", "PSID77", "still there?")).await, 200);
+    // (This wait failed twice on PostgreSQL under the full suite; the audit trail says why.)
+    let arrived = tokio::time::timeout(Duration::from_secs(10), async {
+        while graph.calls.lock().unwrap().len() < 2 {
+            graph.arrived.notified().await;
+        }
+    })
+    .await;
+    if arrived.is_err() {
+        let trail: Vec<_> = app.audit_actions().await.into_iter().filter(|(a, _)| a.starts_with("social.")).collect();
+        panic!("no reply a day later; social audit trail: {trail:?}");
+    }
     assert_eq!(calls(&graph, 2).await[1].json()["recipient"]["id"], "PSID77");
 }
 
