@@ -89,6 +89,8 @@ test('a patient writes to the care team, a nurse replies, the patient reads the 
   await check(p);
   await p.goto(`${base}/portal/enroll`);
   await check(p);
+  await p.goto(`${base}/appointments/request`);
+  await check(p);
   await p.goto(`${base}/portal`);
   assert.match(p.url(), /\/portal\/sign-in$/, 'signed out, the portal asks to sign in');
   await signIn(p, 'portal', PATIENT);

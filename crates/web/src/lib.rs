@@ -128,7 +128,7 @@ pub fn router(state: AppState) -> Router {
         router = router.route(spec.path, guarded);
     }
     router
-        .fallback(|| async { ApiError::not_found() })
+        .fallback(pages::not_found)
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed on this path.")
         })

@@ -69,6 +69,7 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     vec![
         (page("/", Public), get(pages::index)),
         (route("GET", "/static/portico.js", Public), get(pages::script)),
+        (page("/appointments/request", Public), get(pages::appointments)),
         (page("/portal/enroll", Public), get(pages::portal_enroll_form)),
         (form("/portal/enroll", Public), post(pages::portal_enroll)),
         (page("/portal/sign-in", Public), get(pages::portal_sign_in_form)),

@@ -40,7 +40,7 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
     let is = |r: StaffRole| who == Who::Staff(r);
     match (spec.method, spec.path) {
         ("GET", "/" | "/static/portico.css" | "/static/portico.js" | "/healthz" | "/api/v1/openapi.json") => 200,
-        ("GET", "/portal/enroll") => 200,
+        ("GET", "/portal/enroll" | "/appointments/request") => 200,
         ("POST", "/portal/enroll") => 400,
         ("POST", "/session/keep-alive") => 204,
         ("GET", "/staff/events") => {

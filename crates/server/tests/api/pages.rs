@@ -8,7 +8,7 @@ use std::time::Duration;
 use portico_domain::StaffRole;
 use reqwest::header::{HeaderMap, LOCATION};
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, error_code, spawn_app};
 
 async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
     let r = client.get(app.url(path)).send().await.unwrap();
@@ -855,4 +855,23 @@ async fn the_front_desk_gives_a_parent_access_to_a_childs_record_until_a_date() 
     let browser = app.signed_in_patient(&parent).await;
     let (_, compose) = page(&app, &browser, "/portal/compose").await;
     assert!(compose.contains("Sky Brightwater (parent)"), "{compose}");
+}
+
+#[tokio::test]
+async fn the_appointment_link_of_the_standard_messages_and_unknown_addresses_answer_browsers_with_pages() {
+    let app = crate::helpers::spawn_app_with(|c| c.social.contact.phone = "+1 503 555 0100".into()).await;
+    let browser = app.client();
+    let html = |c: reqwest::RequestBuilder| c.header("accept", "text/html,application/xhtml+xml");
+    let r = html(browser.get(app.url("/appointments/request"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Request an appointment") && body.contains(r#"href="tel:+1 503 555 0100""#), "{body}");
+    let r = html(browser.get(app.url("/appointments/request"))).header("accept-language", "es").send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("Pedir una cita"));
+
+    let r = html(browser.get(app.url("/portal/no-such-page"))).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("There is no page at this address"));
+    let r = html(browser.get(app.url("/api/v1/no-such-thing"))).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), error_code(r).await), (404, "not_found".to_owned()), "the API stays JSON");
 }

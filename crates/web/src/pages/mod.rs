@@ -226,6 +226,34 @@ pub(crate) fn problem(
     }
 }
 
+/// Any path that is not a route: a page for a browser navigating there (it asks for HTML and
+/// is not calling the API), the coded JSON error otherwise.
+pub(crate) async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let wants_page = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if wants_page && !uri.path().starts_with("/api/") {
+        let t = t();
+        problem(StatusCode::NOT_FOUND, None, t.not_found, t.page_not_found)
+    } else {
+        ApiError::not_found().into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "appointments.html")]
+struct Appointments {
+    chrome: Chrome,
+    phone: String,
+}
+
+/// `/appointments/request`: where the clinic's standard messages send people to ask for an
+/// appointment. Until requests can be made here, it says how to ask instead.
+pub(crate) async fn appointments(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+) -> Result<Response, ApiError> {
+    let phone = s.app.social_settings().contact.phone.clone();
+    render(StatusCode::OK, &Appointments { chrome: Chrome::public(Some(Side::Portal)), phone })
+}
+
 /// A server fault on a page: an opaque page in the reader's language with the request id to
 /// quote (the cause is in the server log only).
 pub(crate) fn server_fault(status: StatusCode, request_id: &str, lang: i18n::Lang) -> Response {
