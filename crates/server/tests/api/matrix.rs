@@ -281,12 +281,8 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
-        ("GET", "/staff/privacy" | "/staff/privacy/report") => {
-            if is(PrivacyOfficer) {
-                200
-            } else {
-                403
-            }
+        ("GET", "/staff/privacy" | "/staff/privacy/report") | ("POST", "/staff/privacy/report") => {
+            if is(PrivacyOfficer) { 200 } else { 403 }
         }
         ("POST", "/staff/privacy/grants/{id}") => {
             if is(PrivacyOfficer) {
@@ -351,7 +347,7 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
-        ("GET", "/staff/patients") => {
+        ("GET" | "POST", "/staff/patients") => {
             if is(FrontDesk) {
                 200
             } else {

@@ -711,12 +711,12 @@ async fn the_front_desk_finds_a_patient_by_mrn_email_or_family_name_and_issues_a
     let (status, empty) = page(&app, &desk, "/staff/patients").await;
     assert_eq!(status, 200);
     assert!(empty.contains(r#"<label for="q">"#));
-    for q in ["quillfeather", "Morgan%20Quillfeather", "morgan%40patients.test"] {
-        let (_, found) = page(&app, &desk, &format!("/staff/patients?q={q}")).await;
+    for q in ["quillfeather", "Morgan Quillfeather", "morgan@patients.test"] {
+        let (_, _, found) = post_form(&app, &desk, "/staff/patients", &[("q", q)]).await;
         assert!(found.contains("Morgan Quillfeather") && found.contains("1975-09-09"), "{q}: {found}");
         assert!(!found.contains("Avery Other"), "{q}");
     }
-    let (_, none) = page(&app, &desk, "/staff/patients?q=quill").await;
+    let (_, _, none) = post_form(&app, &desk, "/staff/patients", &[("q", "quill")]).await;
     assert!(none.contains("No patient matches"), "only whole family names match");
 
     let r = desk
@@ -738,7 +738,7 @@ async fn the_front_desk_finds_a_patient_by_mrn_email_or_family_name_and_issues_a
 
     // The care team cannot search: it would reveal patients they have no relationship with.
     let nurse = app.signed_in_staff(&app.create_staff(StaffRole::Nurse, vec![]).await).await;
-    assert_eq!(page(&app, &nurse, "/staff/patients?q=quillfeather").await.0, 403);
+    assert_eq!(post_form(&app, &nurse, "/staff/patients", &[("q", "quillfeather")]).await.0, 403);
 }
 
 #[tokio::test]
@@ -787,14 +787,23 @@ async fn the_privacy_officer_runs_an_access_report_by_mrn() {
     let (status, form) = page(&app, &officer, "/staff/privacy/report").await;
     assert_eq!(status, 200);
     assert!(form.contains(r#"name="from" type="date" value="2026-10-25""#), "the last 30 days by default: {form}");
-    let (status, report) = page(&app, &officer, &format!("/staff/privacy/report?mrn={}", mrn.expose())).await;
+    let report_of = |fields: Vec<(&'static str, String)>| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, _, body) = post_form(app, officer, "/staff/privacy/report", &fields).await;
+            (status, body)
+        }
+    };
+    let (status, report) = report_of(vec![("mrn", mrn.expose().to_owned())]).await;
     assert_eq!(status, 200, "{report}");
     assert!(report.contains("Test nurse") && report.contains("thread.read") && report.contains("patient.read"));
-    let (status, _) = page(&app, &officer, "/staff/privacy/report?mrn=NOPE-404").await;
+    let (status, _) = report_of(vec![("mrn", "NOPE-404".to_owned())]).await;
     assert_eq!(status, 404);
-    let (status, _) = page(&app, &officer, &format!("/staff/privacy/report?mrn={}&from=last-week", mrn.expose())).await;
+    let (status, _) = report_of(vec![("mrn", mrn.expose().to_owned()), ("from", "last-week".to_owned())]).await;
     assert_eq!(status, 400);
-    assert_eq!(page(&app, &nurse, &format!("/staff/privacy/report?mrn={}", mrn.expose())).await.0, 403);
+    let by_nurse = post_form(&app, &nurse, "/staff/privacy/report", &[("mrn", mrn.expose())]).await;
+    assert_eq!(by_nurse.0, 403);
     assert!(app.audit_actions().await.iter().any(|(a, _)| a == "audit.access_report"));
 }
 

@@ -25,12 +25,12 @@ pub(crate) use account::{portal_access_log, portal_preferences, portal_save_pref
 pub(crate) use enroll::{portal_enroll, portal_enroll_form};
 pub(crate) use live::{keep_alive, staff_events};
 pub(crate) use office::{
-    staff_access_report, staff_add_vendor, staff_admin, staff_privacy, staff_review_grant, staff_save_social,
-    staff_social, staff_social_act,
+    staff_access_report, staff_access_report_form, staff_add_vendor, staff_admin, staff_privacy, staff_review_grant,
+    staff_save_social, staff_social, staff_social_act,
 };
 pub(crate) use people::{
-    staff_link_proxy, staff_new_invitation, staff_patients, staff_people, staff_people_act, staff_register,
-    staff_register_form,
+    staff_link_proxy, staff_new_invitation, staff_patients, staff_patients_search, staff_people, staff_people_act,
+    staff_register, staff_register_form,
 };
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
 pub(crate) use security::{change_password, end_other_sessions, new_recovery_codes, portal_totp, security};

@@ -341,42 +341,52 @@ struct AccessReport {
     error: Option<String>,
 }
 
-/// `?mrn=&from=&to=` (dates `YYYY-MM-DD`, clinic time, both days included).
-#[derive(serde::Deserialize)]
-pub(crate) struct ReportQuery {
-    #[serde(default)]
-    mrn: Option<String>,
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    to: Option<String>,
+/// `GET /staff/privacy/report`: the report's form, the last 30 days by default (privacy
+/// officer).
+pub(crate) async fn staff_access_report_form(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    access_report(&s, &ctx, &actor, &Form::default()).await
 }
 
-/// `GET /staff/privacy/report`: every access to one patient's record in a period (privacy
-/// officer), found by MRN; the report is itself audited.
+/// `POST /staff/privacy/report` with `mrn`, `from`, `to` (dates `YYYY-MM-DD`, clinic time, both
+/// days included): every access to one patient's record in a period, found by MRN; the report
+/// is itself audited. Posted, so the MRN never appears in an address.
 pub(crate) async fn staff_access_report(
     State(s): State<AppState>,
     Ctx(ctx): Ctx,
     CurrentActor(actor): CurrentActor,
-    axum::extract::Query(q): axum::extract::Query<ReportQuery>,
+    form: Form,
 ) -> Result<Response, ApiError> {
+    access_report(&s, &ctx, &actor, &form).await
+}
+
+async fn access_report(
+    s: &AppState,
+    ctx: &portico_domain::audit::RequestContext,
+    actor: &Actor,
+    form: &Form,
+) -> Result<Response, ApiError> {
+    let q = (form.opt("mrn"), form.opt("from"), form.opt("to"));
     let tz = s.app.settings().time_zone.clone();
     let today = s.app.now().utc_date().map(|d| d.to_string()).unwrap_or_default();
     let month_ago = portico_domain::Timestamp::from_unix_millis(s.app.now().unix_millis() - 30 * 24 * 3600 * 1000)
         .utc_date()
         .map(|d| d.to_string())
         .unwrap_or_default();
-    let (from, to) = (q.from.unwrap_or(month_ago), q.to.unwrap_or(today));
+    let (from, to) = (q.1.unwrap_or(month_ago), q.2.unwrap_or(today));
     let mut page = AccessReport {
-        chrome: Chrome::signed_in(&s, &actor, SIDE),
-        mrn: q.mrn.clone().unwrap_or_default(),
+        chrome: Chrome::signed_in(s, actor, SIDE),
+        mrn: q.0.clone().unwrap_or_default(),
         from: from.clone(),
         to: to.clone(),
         rows: None,
         error: None,
     };
-    let Some(mrn) = q.mrn.filter(|m| !m.trim().is_empty()) else {
-        if !matches!(&actor, Actor::Staff(st) if st.role == portico_domain::StaffRole::PrivacyOfficer) {
+    let Some(mrn) = q.0.filter(|m| !m.trim().is_empty()) else {
+        if !matches!(actor, Actor::Staff(st) if st.role == portico_domain::StaffRole::PrivacyOfficer) {
             return refused(crate::api::audit::report_error(portico_app::audit::ReportError::Forbidden));
         }
         return render(StatusCode::OK, &page);
@@ -386,7 +396,7 @@ pub(crate) async fn staff_access_report(
         page.error = Some("Dates must be written YYYY-MM-DD.".into());
         return render(StatusCode::BAD_REQUEST, &page);
     };
-    match s.app.access_report_by_mrn(&actor, &mrn, start, end.plus(std::time::Duration::from_secs(1)), &ctx).await {
+    match s.app.access_report_by_mrn(actor, &mrn, start, end.plus(std::time::Duration::from_secs(1)), ctx).await {
         Ok((_, rows)) => {
             page.rows = Some(
                 rows.into_iter()

@@ -232,13 +232,6 @@ struct Patients {
     error: Option<String>,
 }
 
-/// `?q=`: an MRN, an email, or a family name.
-#[derive(serde::Deserialize)]
-pub(crate) struct Search {
-    #[serde(default)]
-    q: Option<String>,
-}
-
 /// What a patients page shows above the search: a new code, a notice, or a refusal.
 #[derive(Default)]
 struct Outcome {
@@ -289,15 +282,25 @@ async fn patients_page(
     render(status, &page)
 }
 
-/// `GET /staff/patients?q=`: finds patients by exact MRN, exact email or family name (front
-/// desk); each match read is audited.
+/// `GET /staff/patients`: the search form (front desk).
 pub(crate) async fn staff_patients(
     State(s): State<AppState>,
     Ctx(ctx): Ctx,
     CurrentActor(actor): CurrentActor,
-    axum::extract::Query(q): axum::extract::Query<Search>,
 ) -> Result<Response, ApiError> {
-    patients_page(&s, &ctx, &actor, q.q.unwrap_or_default(), Outcome::default()).await
+    patients_page(&s, &ctx, &actor, String::new(), Outcome::default()).await
+}
+
+/// `POST /staff/patients` with `q`: finds patients by exact MRN, exact email or family name
+/// (front desk); each match read is audited. The query is posted, never put in the address: an
+/// MRN, an email or a name must not land in browser history or a proxy's access log.
+pub(crate) async fn staff_patients_search(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentActor(actor): CurrentActor,
+    form: Form,
+) -> Result<Response, ApiError> {
+    patients_page(&s, &ctx, &actor, form.opt("q").unwrap_or_default(), Outcome::default()).await
 }
 
 /// `POST /staff/patients/{id}/invitation`: a new invitation code for the patient (any unused

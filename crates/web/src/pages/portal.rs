@@ -270,10 +270,20 @@ pub(crate) async fn portal_thread(
     CurrentActor(actor): CurrentActor,
     Path(id): Path<ThreadId>,
 ) -> Result<Response, ApiError> {
-    thread_page(&s, &ctx, &actor, id, SIDE, None, String::new()).await
+    thread_page(&s, &ctx, &actor, id, SIDE, None, Draft::Empty).await
 }
 
 /// The thread page of either side, marked read by the reader.
+/// What a thread page's reply box starts with.
+pub(crate) enum Draft {
+    /// Nothing.
+    Empty,
+    /// What the reader typed (a refused reply shown again).
+    Typed(String),
+    /// One of the team's saved replies, by id (staff).
+    Saved(String),
+}
+
 pub(crate) async fn thread_page(
     s: &AppState,
     ctx: &portico_domain::audit::RequestContext,
@@ -281,7 +291,7 @@ pub(crate) async fn thread_page(
     id: ThreadId,
     side: Side,
     error: Option<String>,
-    draft: String,
+    draft: Draft,
 ) -> Result<Response, ApiError> {
     let t = match s.app.get_thread(actor, id, ctx).await {
         Ok(t) => t,
@@ -290,13 +300,19 @@ pub(crate) async fn thread_page(
     if let Err(e) = s.app.mark_read(actor, id, ctx).await {
         return Ok(messaging_problem(e, side));
     }
-    let (banner, saved_replies) = match side {
-        Side::Staff => {
-            let replies = s.app.saved_replies(actor, t.thread.team_id).await.unwrap_or_default();
-            (super::staff::banner(s, ctx, actor, id).await?, replies.into_iter().map(|r| (r.id, r.title)).collect())
-        }
+    let (banner, replies) = match side {
+        Side::Staff => (
+            super::staff::banner(s, ctx, actor, id).await?,
+            s.app.saved_replies(actor, t.thread.team_id).await.unwrap_or_default(),
+        ),
         Side::Portal => (None, Vec::new()),
     };
+    let draft = match draft {
+        Draft::Empty => String::new(),
+        Draft::Typed(text) => text,
+        Draft::Saved(reply) => replies.iter().find(|r| r.id == reply).map(|r| r.body.clone()).unwrap_or_default(),
+    };
+    let saved_replies = replies.into_iter().map(|r| (r.id, r.title)).collect();
     let me = match actor {
         Actor::Staff(st) => st.id.to_string(),
         Actor::Patient(p) => p.account_id.to_string(),
@@ -356,7 +372,7 @@ pub(crate) async fn send(
     match s.app.send_message(actor, id, req, ctx).await {
         Ok(_) => Ok(see_other(&format!("{}/threads/{id}#latest", side.home()))),
         Err(e) => match form_problem(e) {
-            Ok(text) => thread_page(s, ctx, actor, id, side, Some(text), draft).await,
+            Ok(text) => thread_page(s, ctx, actor, id, side, Some(text), Draft::Typed(draft)).await,
             Err(e) => Ok(messaging_problem(e, side).into_response()),
         },
     }

@@ -9,7 +9,7 @@ use portico_domain::messaging::{Category, ThreadStatus};
 use portico_domain::{Actor, ThreadId};
 use serde::Deserialize;
 
-use super::portal::{ThreadRow, category_label, send, thread_page, thread_row};
+use super::portal::{Draft, ThreadRow, category_label, send, thread_page, thread_row};
 use super::{Chrome, Side, messaging_problem, render};
 use crate::AppState;
 use crate::error::ApiError;
@@ -136,13 +136,7 @@ pub(crate) async fn staff_thread(
     Path(id): Path<ThreadId>,
     Query(q): Query<ReplyQuery>,
 ) -> Result<Response, ApiError> {
-    let mut draft = String::new();
-    if let Some(reply) = q.reply.filter(|r| !r.is_empty())
-        && let Ok(t) = s.app.get_thread(&actor, id, &ctx).await
-    {
-        let replies = s.app.saved_replies(&actor, t.thread.team_id).await.unwrap_or_default();
-        draft = replies.into_iter().find(|r| r.id == reply).map(|r| r.body).unwrap_or_default();
-    }
+    let draft = q.reply.filter(|r| !r.is_empty()).map_or(Draft::Empty, Draft::Saved);
     thread_page(&s, &ctx, &actor, id, SIDE, None, draft).await
 }
 
@@ -192,7 +186,7 @@ pub(crate) async fn staff_update_thread(
     match s.app.update_thread(&actor, id, status, assignee, &ctx).await {
         Ok(()) => Ok(super::see_other(&format!("/staff/threads/{id}"))),
         Err(e) => match super::portal::form_problem(e) {
-            Ok(text) => thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await,
+            Ok(text) => thread_page(&s, &ctx, &actor, id, SIDE, Some(text), Draft::Empty).await,
             Err(e) => Ok(messaging_problem(e, SIDE)),
         },
     }
@@ -217,13 +211,13 @@ pub(crate) async fn staff_share_result(
             Some(at) => Some(at),
             None => {
                 let text = "The release time is not a date and time.".to_owned();
-                return thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await;
+                return thread_page(&s, &ctx, &actor, id, SIDE, Some(text), Draft::Empty).await;
             }
         },
     };
     let Some(file) = form.files.first().cloned() else {
         let text = "Choose the result file to share.".to_owned();
-        return thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await;
+        return thread_page(&s, &ctx, &actor, id, SIDE, Some(text), Draft::Empty).await;
     };
     let req = portico_app::messaging::ShareResult {
         patient_id: t.patient_id,
@@ -236,7 +230,7 @@ pub(crate) async fn staff_share_result(
     match s.app.share_result(&actor, req, &ctx).await {
         Ok(posted) => Ok(super::see_other(&format!("/staff/threads/{}", posted.thread_id))),
         Err(e) => match super::portal::form_problem(e) {
-            Ok(text) => thread_page(&s, &ctx, &actor, id, SIDE, Some(text), String::new()).await,
+            Ok(text) => thread_page(&s, &ctx, &actor, id, SIDE, Some(text), Draft::Empty).await,
             Err(e) => Ok(messaging_problem(e, SIDE)),
         },
     }
