@@ -136,7 +136,7 @@ pub struct Person {
 /// (a session may end up to this much early, never late).
 const TOUCH_INTERVAL: Duration = Duration::from_secs(10);
 
-fn anonymous(ctx: &RequestContext, action: &'static str) -> AuditRecord {
+pub(crate) fn anonymous(ctx: &RequestContext, action: &'static str) -> AuditRecord {
     AuditRecord {
         actor_id: "anonymous".to_owned(),
         actor_role: "anonymous".to_owned(),
@@ -218,16 +218,35 @@ impl App {
                 return Err(self.login_failed(&account_key, &ip_key, &failure).await);
             }
         }
+        let opened = self.open_session(kind, &id, patient, ctx, previous, req.device, "auth.login").await?;
+        self.throttle.clear(&account_key);
+        Ok(opened)
+    }
+
+    /// Opens a session for an account that has proved who it is, replacing the one the request
+    /// came with (so the id changes), audited under `action`. A browser without a (well-formed)
+    /// device cookie gets a new one; a patient's new device is announced to them.
+    #[expect(clippy::too_many_arguments, reason = "the parts of one sign-in, named at each call")]
+    pub(crate) async fn open_session(
+        &self,
+        kind: AccountKind,
+        id: &str,
+        patient: Option<PatientId>,
+        ctx: &RequestContext,
+        previous: Option<&SessionToken>,
+        device: Option<String>,
+        action: &'static str,
+    ) -> Result<LoginSuccess, LoginError> {
         let replaced = previous.map(SessionToken::hash);
         if let Some(old) = &replaced {
             self.caches.forget_session(old.as_bytes());
         }
         let token = SessionToken::generate().map_err(Unexpected::from)?;
         let success =
-            AuditRecord { actor_id: id.clone(), actor_role: kind.as_str().to_owned(), ..anonymous(ctx, "auth.login") }
+            AuditRecord { actor_id: id.to_owned(), actor_role: kind.as_str().to_owned(), ..anonymous(ctx, action) }
                 .resource(token.hash().to_hex());
         // A browser without a (well-formed) device cookie gets a new one.
-        let sent = req.device.filter(|d| {
+        let sent = device.filter(|d| {
             (32..=128).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
         let new_device = match sent {
@@ -236,9 +255,8 @@ impl App {
         };
         let device = portico_crypto::sha256(sent.or_else(|| new_device.clone()).unwrap_or_default().as_bytes());
         self.store
-            .create_session(&token.hash(), kind, &id, replaced.as_ref(), Some((&device, patient)), now, &success)
+            .create_session(&token.hash(), kind, id, replaced.as_ref(), Some((&device, patient)), self.now(), &success)
             .await?;
-        self.throttle.clear(&account_key);
         Ok(LoginSuccess { token, kind, new_device })
     }
 

@@ -14,6 +14,7 @@ mod cache;
 pub mod enrollment;
 pub mod messaging;
 pub mod notify;
+pub mod passkeys;
 pub mod settings;
 pub mod social;
 pub mod testimonials;
@@ -40,6 +41,8 @@ pub struct App {
     social_wake: social::Wake,
     /// The bridge's settings in force (the file's, or an administrator's from the database).
     social_live: Arc<std::sync::RwLock<Arc<social::settings::Live>>>,
+    /// The WebAuthn relying party (`None` where browsers cannot use passkeys).
+    relying_party: Option<passkeys::RelyingParty>,
 }
 
 impl std::fmt::Debug for App {
@@ -54,6 +57,7 @@ impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, Unexpected> {
         let throttle = Arc::new(throttle::Throttle::new(settings.throttle));
         let live = social::settings::Live::new(settings.social.clone(), 0)?;
+        let relying_party = passkeys::RelyingParty::for_public_url(&settings.public_url, &settings.clinic_name);
         Ok(Self {
             store,
             clock,
@@ -62,6 +66,7 @@ impl App {
             caches: Arc::default(),
             social_wake: Arc::default(),
             social_live: Arc::new(std::sync::RwLock::new(Arc::new(live))),
+            relying_party,
         })
     }
     /// The store (for health checks and wiring).

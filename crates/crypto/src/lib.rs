@@ -50,6 +50,12 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// Unpadded base64url of `bytes` (as WebAuthn writes credential ids).
+pub fn base64url(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// Compares two secrets in constant time (for equal lengths). The one helper for this.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()

@@ -60,6 +60,8 @@ pub async fn open_app(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
 pub struct Running {
     /// The bound address (port 0 resolves here).
     pub addr: SocketAddr,
+    /// The public address in force (without `clinic.public_url`, the bound one).
+    pub public_url: String,
     /// The application, for tests to reach use cases and the store directly.
     pub app: App,
     /// Whether the key file was created by this start.
@@ -83,10 +85,18 @@ impl Running {
 
 /// Opens everything and starts serving on `config.listen`.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
-    let (app, key_created) = open_app(config, clock).await?;
     let listener =
         TcpListener::bind(config.listen).await.with_context(|| format!("listen: cannot bind {}", config.listen))?;
     let addr = listener.local_addr()?;
+    // Without `clinic.public_url` the address is the listening one: with port 0, the port bound.
+    let bound;
+    let config = if config.public_url == format!("http://{}", config.listen) && config.listen.port() == 0 {
+        bound = Config { public_url: format!("http://{addr}"), ..config.clone() };
+        &bound
+    } else {
+        config
+    };
+    let (app, key_created) = open_app(config, clock).await?;
     let web = WebConfig {
         secure_cookies: config.is_https(),
         metrics_token: config.metrics_token.clone(),
@@ -127,7 +137,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         final_app.store().close().await;
         Ok(())
     });
-    Ok(Running { addr, app, key_created, shutdown: tx, task })
+    let public_url = config.public_url.clone();
+    Ok(Running { addr, public_url, app, key_created, shutdown: tx, task })
 }
 
 /// `portico serve`: starts, prints where to go, and stops gracefully on SIGINT or SIGTERM.

@@ -105,6 +105,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_recovery_codes.sql"),
         postgres: include_str!("../migrations/postgres/0015_recovery_codes.sql"),
     },
+    Migration {
+        version: 16,
+        name: "passkeys",
+        sqlite: include_str!("../migrations/sqlite/0016_passkeys.sql"),
+        postgres: include_str!("../migrations/postgres/0016_passkeys.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

@@ -3,7 +3,7 @@
 //! iterate over it, so a route cannot exist without a declared policy.
 
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, patch, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use crate::{AppState, api, ops, pages};
 
@@ -110,10 +110,12 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (form("/portal/security/password", Patient), post(pages::change_password)),
         (form("/portal/security/sessions", Patient), post(pages::end_other_sessions)),
         (form("/portal/security/recovery", Patient), post(pages::new_recovery_codes)),
+        (form("/portal/security/passkeys/remove", Patient), post(pages::remove_passkey)),
         (page("/staff/security", Staff), get(pages::security)),
         (form("/staff/security/password", Staff), post(pages::change_password)),
         (form("/staff/security/sessions", Staff), post(pages::end_other_sessions)),
         (form("/staff/security/recovery", Staff), post(pages::new_recovery_codes)),
+        (form("/staff/security/passkeys/remove", Staff), post(pages::remove_passkey)),
         (page("/staff", Staff), get(pages::staff_inbox)),
         (page("/staff/threads/{id}", Staff), get(pages::staff_thread)),
         (form("/staff/threads/{id}/messages", Staff), post(pages::staff_send)),
@@ -129,6 +131,12 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route("GET", "/api/v1/me", SignedIn), get(api::me::get_me)),
         (route("POST", "/api/v1/me/totp", SignedIn), post(api::me::begin_totp)),
         (route("POST", "/api/v1/me/totp/confirm", SignedIn), post(api::me::confirm_totp)),
+        (route("GET", "/api/v1/me/passkeys", SignedIn), get(api::passkeys::list)),
+        (route("POST", "/api/v1/me/passkeys", SignedIn), post(api::passkeys::add)),
+        (route("POST", "/api/v1/me/passkeys/start", SignedIn), post(api::passkeys::start_adding)),
+        (route("DELETE", "/api/v1/me/passkeys/{id}", SignedIn), delete(api::passkeys::remove)),
+        (route("POST", "/api/v1/auth/passkey/start", Public), post(api::passkeys::start_sign_in)),
+        (route("POST", "/api/v1/auth/passkey/finish", Public), post(api::passkeys::finish_sign_in)),
         (route("POST", "/api/v1/enroll", Public), post(api::enroll::enroll)),
         (route("GET", "/api/v1/teams", SignedIn), get(api::teams::list_teams)),
         (route("GET", "/api/v1/threads", SignedIn), get(api::threads::list_threads)),

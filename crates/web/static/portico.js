@@ -7,6 +7,7 @@
   const idle = Number(body.dataset.idleSeconds || 0);
   if (idle > 0) idleLogoff(idle, body.dataset.signIn || '/', body.dataset.idleText, body.dataset.stayText);
   if (body.dataset.live) liveUpdates(body.dataset.live);
+  for (const box of document.querySelectorAll('[data-passkey-origin]')) passkeys(box);
 
   function el(tag, attrs, text) {
     const e = document.createElement(tag);
@@ -88,5 +89,74 @@
     source.addEventListener('thread', (e) => refresh(e.data));
     source.addEventListener('refresh', () => refresh(null));
     source.onerror = () => { if (source.readyState === EventSource.CLOSED) source.close(); };
+  }
+
+  // Passkeys: the server sends WebAuthn options with binary fields in base64url; the browser
+  // wants ArrayBuffers, and its answer goes back as base64url again. Buttons stay hidden where
+  // passkeys cannot work (no WebAuthn, or another address than the one registered).
+  function passkeys(box) {
+    const show = (sel) => { const e = box.querySelector(sel); if (e) e.hidden = false; };
+    if (!window.PublicKeyCredential) { show('[data-passkey-unsupported]'); return; }
+    if (location.origin !== box.dataset.passkeyOrigin) { show('[data-passkey-elsewhere]'); return; }
+    const fail = () => show('[data-passkey-error]');
+    const add = box.querySelector('[data-passkey-add]');
+    if (add) {
+      add.hidden = false;
+      add.addEventListener('click', () => ceremony('/api/v1/me/passkeys/start', '/api/v1/me/passkeys', 'create')
+        .then(() => location.assign(add.dataset.passkeyAdd), fail));
+    }
+    const signIn = box.querySelector('[data-passkey-sign-in]');
+    if (signIn) {
+      show('[data-passkey-sign-in-intro]');
+      signIn.hidden = false;
+      signIn.addEventListener('click', () => ceremony('/api/v1/auth/passkey/start', '/api/v1/auth/passkey/finish', 'get')
+        .then((done) => location.assign(done.home), fail));
+    }
+  }
+
+  async function ceremony(startUrl, finishUrl, verb) {
+    const post = async (url, body) => {
+      const r = await fetch(url, {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}),
+      });
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    };
+    const start = await post(startUrl);
+    const pk = start.options.publicKey;
+    pk.challenge = bytes(pk.challenge);
+    if (pk.user) pk.user.id = bytes(pk.user.id);
+    for (const c of pk.excludeCredentials || []) c.id = bytes(c.id);
+    for (const c of pk.allowCredentials || []) c.id = bytes(c.id);
+    if (verb === 'create') {
+      // Discoverable, so the passkey alone can sign in later without typing an email.
+      pk.authenticatorSelection = Object.assign({}, pk.authenticatorSelection,
+        { residentKey: 'required', requireResidentKey: true });
+    }
+    const cred = await navigator.credentials[verb]({ publicKey: pk });
+    const r = cred.response;
+    const response = verb === 'create'
+      ? { attestationObject: b64(r.attestationObject), clientDataJSON: b64(r.clientDataJSON) }
+      : {
+          authenticatorData: b64(r.authenticatorData), clientDataJSON: b64(r.clientDataJSON),
+          signature: b64(r.signature), userHandle: r.userHandle ? b64(r.userHandle) : null,
+        };
+    const credential = {
+      id: cred.id, rawId: b64(cred.rawId), type: cred.type, response,
+      extensions: cred.getClientExtensionResults(),
+    };
+    return post(finishUrl, { ceremony: start.ceremony, credential });
+  }
+
+  function bytes(text) {
+    const b = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(b, (c) => c.charCodeAt(0)).buffer;
+  }
+
+  function b64(buffer) {
+    let s = '';
+    for (const c of new Uint8Array(buffer)) s += String.fromCharCode(c);
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   }
 })();

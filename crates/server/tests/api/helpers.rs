@@ -131,6 +131,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let clock = FakeClock::new(START);
     let running = portico::start(&config, Arc::new(clock.clone())).await.expect("server starts");
     let base = format!("http://{}", running.addr);
+    config.public_url = running.public_url.clone();
     TestApp { base, clock, app: running.app.clone(), config, dir, running: Some(running) }
 }
 

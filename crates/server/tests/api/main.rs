@@ -20,6 +20,7 @@ mod matrix;
 mod messaging;
 mod notifications;
 mod pages;
+mod passkeys;
 mod phi;
 mod security;
 mod sessions;

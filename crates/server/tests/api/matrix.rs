@@ -61,6 +61,25 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
         ("POST", "/api/v1/auth/logout") => 204,
         ("GET", "/api/v1/me" | "/api/v1/teams") | ("POST", "/api/v1/me/totp") => 200,
         ("POST", "/api/v1/me/totp/confirm") => 400,
+        // Passkeys: the test server's loopback address makes them available (at localhost).
+        ("GET", "/api/v1/me/passkeys") | ("POST", "/api/v1/me/passkeys/start" | "/api/v1/auth/passkey/start") => 200,
+        // An empty answer finishes nothing; no account has a passkey with a thread's id.
+        ("POST", "/api/v1/me/passkeys" | "/api/v1/auth/passkey/finish") => 400,
+        ("DELETE", "/api/v1/me/passkeys/{id}") => 404,
+        ("POST", "/portal/security/passkeys/remove") => {
+            if patient_side {
+                303
+            } else {
+                403
+            }
+        }
+        ("POST", "/staff/security/passkeys/remove") => {
+            if patient_side {
+                403
+            } else {
+                303
+            }
+        }
         ("GET", "/api/v1/threads") => {
             if patient_side || care {
                 200

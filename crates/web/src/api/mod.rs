@@ -5,6 +5,7 @@ pub mod auth;
 pub mod break_glass;
 pub mod enroll;
 pub mod me;
+pub mod passkeys;
 pub mod preferences;
 pub mod settings;
 pub mod social;

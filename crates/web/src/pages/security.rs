@@ -28,6 +28,10 @@ struct Security {
     secret: String,
     /// (signed in, last used, this browser)
     sessions: Vec<(String, String, bool)>,
+    /// (credential id, name, added, last used)
+    passkeys: Vec<(String, String, String, Option<String>)>,
+    /// Where passkeys work (`None`: not at this server's address).
+    passkey_origin: Option<String>,
     /// Unused recovery codes.
     recovery_left: i64,
     /// New recovery codes, shown once.
@@ -84,6 +88,14 @@ async fn page(s: &AppState, auth: &Authenticated, status: StatusCode, extra: Ext
             .into_iter()
             .map(|v| (super::when(v.created_at, tz), super::when(v.last_seen_at, tz), v.current))
             .collect(),
+        passkeys: s
+            .app
+            .my_passkeys(&auth.actor)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name, super::when(p.created_at, tz), p.last_used_at.map(|t| super::when(t, tz))))
+            .collect(),
+        passkey_origin: s.app.passkey_origin().map(str::to_owned),
         recovery_left: s.app.recovery_codes_left(&auth.actor).await?,
         recovery_codes,
         notice,
@@ -103,6 +115,8 @@ pub(crate) async fn security(
         Some("totp") => Some(t.two_step_enabled),
         Some("password") => Some(t.password_changed),
         Some("sessions") => Some(t.others_signed_out),
+        Some("passkey") => Some(t.passkey_added),
+        Some("passkey_removed") => Some(t.passkey_removed),
         _ => None,
     };
     page(&s, &auth, StatusCode::OK, Extra { notice, ..Extra::default() }).await
@@ -171,6 +185,22 @@ pub(crate) async fn end_other_sessions(
 ) -> Result<Response, ApiError> {
     s.app.end_other_sessions(&auth, &ctx).await?;
     Ok(see_other(&format!("{}?done=sessions", path(side_of(&auth)))))
+}
+
+/// `POST /portal/security/passkeys/remove`, `POST /staff/security/passkeys/remove`: removes
+/// the passkey named by `id`.
+pub(crate) async fn remove_passkey(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentSession(auth): CurrentSession,
+    form: Form,
+) -> Result<Response, ApiError> {
+    let id = form.opt("id").unwrap_or_default();
+    if s.app.remove_passkey(&auth, &id, &ctx).await? {
+        Ok(see_other(&format!("{}?done=passkey_removed", path(side_of(&auth)))))
+    } else {
+        Ok(see_other(path(side_of(&auth))))
+    }
 }
 
 /// `POST /portal/security/recovery`, `POST /staff/security/recovery`: ten new recovery codes,

@@ -22,6 +22,8 @@ struct SignIn {
     staff: bool,
     code_required: bool,
     email: String,
+    /// Where passkeys work (`None`: not at this server's address).
+    passkey_origin: Option<String>,
     error: Option<&'static str>,
     notice: Option<&'static str>,
 }
@@ -50,6 +52,7 @@ fn form_page(state: &AppState, side: Side, q: &SignInQuery) -> SignIn {
         staff: side == Side::Staff,
         code_required: side == Side::Staff && state.app.settings().require_staff_mfa,
         email: String::new(),
+        passkey_origin: state.app.passkey_origin().map(str::to_owned),
         error: None,
         notice,
     }
