@@ -79,7 +79,8 @@ async function signIn(page, side, email, at = base) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL(`${at}/${side}`);
+  // Each role lands on its own work: the queue, the social inbox, the privacy pages...
+  await page.waitForURL((u) => u.href.startsWith(`${at}/${side}`) && !u.pathname.endsWith('/sign-in'));
   await check(page);
 }
 
@@ -321,6 +322,31 @@ test('at 320 px nothing scrolls sideways, and a keyboard alone signs in and reac
   await p.goto(`${base}/portal`);
   await p.locator('.threads a').first().click();
   await fits();
+});
+
+test('at 320 px the staff pages do not scroll sideways either', async () => {
+  for (const [email, paths] of [
+    [NURSE, ['/staff', '/staff?view=all', '/staff/security']],
+    ['desk@demo.portico.test', ['/staff/social', '/staff/patients', '/staff/register']],
+    ['privacy@demo.portico.test', ['/staff/privacy', '/staff/privacy/report']],
+    ['admin@demo.portico.test', ['/staff/admin', '/staff/admin/people']],
+  ]) {
+    const p = await (await browser.newContext({ viewport: { width: 320, height: 640 } })).newPage();
+    await signIn(p, 'staff', email);
+    const pages = [...paths];
+    if (email === NURSE) {
+      await p.goto(`${base}/staff?view=all`);
+      pages.push(new URL(await p.locator('#queue a[href^="/staff/threads/"]').first().getAttribute('href'), base).pathname);
+    }
+    for (const path of pages) {
+      await p.goto(`${base}${path}`);
+      const [scroll, width, wide] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth,
+        [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth)
+          .slice(-3).map((e) => `${e.tagName}.${e.className}: ${e.textContent.slice(0, 40)}`)]);
+      assert.ok(scroll <= width, `${path} is ${scroll} px wide in a ${width} px window (${email}): ${wide.join(' | ')}`);
+    }
+    await p.context().close();
+  }
 });
 
 test('a passkey is added from the security page, then signs in alone; once removed it no longer does', async () => {
