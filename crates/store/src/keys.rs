@@ -181,6 +181,11 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("patient data key"));
         }
+        // The name's blind indexes go with the key: an erased patient cannot be found by name.
+        sqlx::query("DELETE FROM patient_name_tokens WHERE patient_id = $1")
+            .bind(patient.to_string())
+            .execute(&mut *tx)
+            .await?;
         crate::audit::insert(&mut tx, now, audit).await?;
         tx.commit().await?;
         Ok(())

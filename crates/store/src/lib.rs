@@ -171,7 +171,7 @@ impl Store {
         if backend == Backend::Postgres {
             live::relay(&opts.url, threads.clone());
         }
-        Ok(Self {
+        let store = Self {
             pool,
             write_pool,
             backend,
@@ -181,7 +181,9 @@ impl Store {
             notify_window_ms: opts.notify_window_ms.max(1),
             social_inbox,
             threads,
-        })
+        };
+        store.backfill_name_tokens().await?;
+        Ok(store)
     }
 
     /// The backend in use.

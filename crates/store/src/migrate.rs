@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_passkeys.sql"),
         postgres: include_str!("../migrations/postgres/0016_passkeys.sql"),
     },
+    Migration {
+        version: 17,
+        name: "name_tokens",
+        sqlite: include_str!("../migrations/sqlite/0017_name_tokens.sql"),
+        postgres: include_str!("../migrations/postgres/0017_name_tokens.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

@@ -21,6 +21,67 @@ pub(crate) fn family_name(full: &str) -> String {
     full.split_whitespace().rfind(|w| !w.starts_with('(')).unwrap_or("").to_lowercase()
 }
 
+/// The blind-index domain of the beginnings of name words.
+pub(crate) const NAME_PREFIX_INDEX: &str = "person.name_prefix";
+/// Beginnings shorter than this are not indexed (whole words of any length are).
+const MIN_PREFIX: usize = 3;
+/// Words are indexed and searched on at most this many letters.
+const MAX_PREFIX: usize = 24;
+
+/// The words of a name or a search, as compared: lower case without accents, letters and digits
+/// only, split at spaces and hyphens ("O'Brien-Lee" is "obrien" and "lee", "García" is
+/// "garcia"); at most `MAX_PREFIX` letters each.
+pub(crate) fn name_words(text: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization as _;
+    let mut words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .map(|w| {
+            w.nfd()
+                .filter(|c| c.is_alphanumeric() && !unicode_normalization::char::is_combining_mark(*c))
+                .flat_map(char::to_lowercase)
+                .take(MAX_PREFIX)
+                .collect()
+        })
+        .filter(|w: &String| !w.is_empty())
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// What a name is found by: each word whole, and each of its beginnings of `MIN_PREFIX` letters
+/// or more.
+pub(crate) fn name_prefixes(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in name_words(name) {
+        let chars: Vec<char> = word.chars().collect();
+        for n in MIN_PREFIX..chars.len() {
+            out.push(chars[..n].iter().collect());
+        }
+        out.push(word);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Writes the blind indexes of a patient's name.
+async fn insert_name_tokens(
+    conn: &mut AnyConnection,
+    store: &Store,
+    patient: &str,
+    name: &str,
+) -> Result<(), StoreError> {
+    for prefix in name_prefixes(name) {
+        sqlx::query("INSERT INTO patient_name_tokens (token, patient_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(store.keys.blind.index(NAME_PREFIX_INDEX, &prefix))
+            .bind(patient)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// An invitation that was issued (the plain code is only with the caller).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvitationIssued {
@@ -102,6 +163,7 @@ impl Store {
             .bind(self.keys.kek.id())
             .execute(&mut *tx)
             .await?;
+        insert_name_tokens(&mut tx, self, &row, new.name.expose()).await?;
         let invitation = insert_invitation(&mut tx, id, invitation_code_hash, expires_at, at).await?;
         audit::insert(&mut tx, at, &audit_rec.clone().patient(id).resource(id)).await?;
         tx.commit().await?;
@@ -147,25 +209,67 @@ impl Store {
         row.map(|r| parse_id(&r, "id")).transpose()
     }
 
-    /// Patients whose MRN or email is exactly `query`, or whose family name is its last word,
-    /// found through the blind indexes (nothing is decrypted to search); at most `limit`.
+    /// Patients whose MRN or email is exactly `query`, then those whose name has a word beginning
+    /// with each word of `query` ("gar ali" finds Alicia Garcia), found through the blind indexes
+    /// (nothing is decrypted to search); at most `limit`.
     pub async fn find_patients(&self, query: &str, limit: i64) -> Result<Vec<PatientId>, StoreError> {
         let q = query.trim();
         let blind = &self.keys.blind;
         let mrn = Mrn::parse(q).ok().map(|m| blind.index(MRN_INDEX, m.expose()));
         let email = EmailAddress::parse(q).ok().map(|e| blind.index(PATIENT_EMAIL_INDEX, e.expose()));
-        let family = Some(family_name(q)).filter(|f| !f.is_empty()).map(|f| blind.index(FAMILY_NAME_INDEX, &f));
-        let rows = sqlx::query(
-            "SELECT id FROM patients WHERE mrn_index = $1 OR email_index = $2 OR family_index = $3
-             ORDER BY created_at LIMIT $4",
+        let exact = sqlx::query(
+            "SELECT id FROM patients WHERE mrn_index = $1 OR email_index = $2 ORDER BY created_at LIMIT $3",
         )
         .bind(mrn)
         .bind(email)
-        .bind(family)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| parse_id(r, "id")).collect()
+        let mut found: Vec<PatientId> = exact.iter().map(|r| parse_id(r, "id")).collect::<Result<_, _>>()?;
+        let words = if q.contains('@') { Vec::new() } else { name_words(q) };
+        if !words.is_empty() {
+            let sql = format!(
+                "SELECT t.patient_id FROM patient_name_tokens t JOIN patients p ON p.id = t.patient_id
+                 WHERE t.token IN ({}) GROUP BY t.patient_id, p.created_at HAVING COUNT(*) = {}
+                 ORDER BY p.created_at LIMIT {}",
+                (1..=words.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+                words.len(),
+                limit
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for w in &words {
+                query = query.bind(blind.index(NAME_PREFIX_INDEX, w));
+            }
+            for r in query.fetch_all(&self.pool).await? {
+                let id: PatientId = parse_id(&r, "patient_id")?;
+                if !found.contains(&id) {
+                    found.push(id);
+                }
+            }
+        }
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(found)
+    }
+
+    /// Fills in the name indexes of patients created before they existed (at start; a no-op
+    /// once done). Patients whose data key was destroyed are left out: their name is gone.
+    pub async fn backfill_name_tokens(&self) -> Result<usize, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id FROM patients p JOIN patient_keys k ON k.patient_id = p.id
+             WHERE NOT EXISTS (SELECT 1 FROM patient_name_tokens t WHERE t.patient_id = p.id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &rows {
+            let id: PatientId = parse_id(r, "id")?;
+            let mut tx = self.begin_write().await?;
+            let [name] = open_columns(self, &mut tx, id, ["name"]).await?;
+            if let Some(name) = name {
+                insert_name_tokens(&mut tx, self, &id.to_string(), name.expose()).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(rows.len())
     }
 
     /// Reads a patient's demographics; the audit event is written before the data is returned,

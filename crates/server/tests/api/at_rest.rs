@@ -225,3 +225,22 @@ async fn deleting_a_patients_data_key_makes_their_phi_unreadable_for_good() {
     let again = app.app.shred_patient(&Actor::System, gone.patient_id, &portico_app::cli_context()).await;
     assert!(again.is_err());
 }
+
+#[tokio::test]
+async fn name_search_indexes_are_filled_in_for_older_patients_and_go_with_an_erased_key() {
+    let app = spawn_app().await;
+    let kept = app.invite_patient("Rosalind Thistlewood", "1961-06-06", None).await;
+    let erased = app.invite_patient("Thaddeus Thistlewood", "1962-07-07", None).await;
+    let store = app.app.store();
+    // As if both were created before the name indexes existed.
+    let mut conn = connect(&app.config.database_url).await;
+    sqlx::query("DELETE FROM patient_name_tokens").execute(&mut conn).await.unwrap();
+    assert!(store.find_patients("thistle", 10).await.unwrap().is_empty());
+    assert_eq!(store.backfill_name_tokens().await.unwrap(), 2);
+    assert_eq!(store.find_patients("thistle", 10).await.unwrap(), [kept.patient_id, erased.patient_id]);
+    assert_eq!(store.backfill_name_tokens().await.unwrap(), 0, "once done, nothing to do");
+
+    store.shred_patient_key(erased.patient_id, &read_audit(), app.clock_now()).await.unwrap();
+    assert_eq!(store.find_patients("thistle", 10).await.unwrap(), [kept.patient_id]);
+    assert_eq!(store.find_patients("thaddeus", 10).await.unwrap(), []);
+}

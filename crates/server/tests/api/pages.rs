@@ -703,21 +703,42 @@ async fn changing_the_password_signs_out_the_other_browsers_and_sessions_can_be_
 }
 
 #[tokio::test]
-async fn the_front_desk_finds_a_patient_by_mrn_email_or_family_name_and_issues_a_new_code() {
+async fn the_front_desk_finds_a_patient_by_mrn_email_or_the_beginning_of_a_name_and_issues_a_new_code() {
     let app = spawn_app().await;
     let invited = app.invite_patient("Morgan Quillfeather", "1975-09-09", Some("morgan@patients.test")).await;
     app.invite_patient("Avery Other", "1980-01-01", None).await;
+    app.invite_patient("Alicia García-Lopez", "1990-02-02", None).await;
+    app.invite_patient("Gary O'Brien", "1991-03-03", None).await;
     let desk = app.signed_in_staff(&app.create_staff(StaffRole::FrontDesk, vec![]).await).await;
     let (status, empty) = page(&app, &desk, "/staff/patients").await;
     assert_eq!(status, 200);
     assert!(empty.contains(r#"<label for="q">"#));
-    for q in ["quillfeather", "Morgan Quillfeather", "morgan@patients.test"] {
+    for q in ["quillfeather", "Morgan Quillfeather", "morgan@patients.test", "quill", "QUILLF", "mor qui"] {
         let (_, _, found) = post_form(&app, &desk, "/staff/patients", &[("q", q)]).await;
         assert!(found.contains("Morgan Quillfeather") && found.contains("1975-09-09"), "{q}: {found}");
         assert!(!found.contains("Avery Other"), "{q}");
     }
-    let (_, _, none) = post_form(&app, &desk, "/staff/patients", &[("q", "quill")]).await;
-    assert!(none.contains("No patient matches"), "only whole family names match");
+    // Beginnings of any word of the name, with or without accents, any case; every word must match.
+    let names = |html: &str| ["Alicia García-Lopez", "Gary O&#39;Brien", "Gary O'Brien"].map(|n| html.contains(n));
+    for (q, alicia, gary) in [
+        ("gar", true, true),
+        ("garc", true, false),
+        ("GARCÍA", true, false),
+        ("garcia", true, false),
+        ("lope", true, false),
+        ("ali gar", true, false),
+        ("obri", false, true),
+        ("o'brien", false, true),
+        ("gar zzz", false, false),
+    ] {
+        let (_, _, found) = post_form(&app, &desk, "/staff/patients", &[("q", q)]).await;
+        let [a, g1, g2] = names(&found);
+        assert_eq!((a, g1 || g2), (alicia, gary), "{q}: {found}");
+    }
+    for q in ["qu", "uillfeather", "avery@patients.test"] {
+        let (_, _, none) = post_form(&app, &desk, "/staff/patients", &[("q", q)]).await;
+        assert!(none.contains("No patient matches"), "{q}: a word's middle, two letters or a stranger's email");
+    }
 
     let r = desk
         .post(app.url(&format!("/staff/patients/{}/invitation", invited.patient_id)))
