@@ -394,3 +394,40 @@ test('a passkey is added from the security page, then signs in alone; once remov
     await context.close();
   }
 });
+
+test('the front desk registers a patient, who enrolls with the code and writes to the care team', async () => {
+  const desk = await (await browser.newContext()).newPage();
+  await signIn(desk, 'staff', 'desk@demo.portico.test');
+  await desk.goto(`${base}/staff/register`);
+  await check(desk);
+  const mrn = `BR-${Date.now()}`;
+  await desk.getByLabel('Full name').fill('Jordan Browser (FAKE)');
+  await desk.getByLabel(/Date of birth/).fill('1988-08-08');
+  await desk.getByLabel('Medical record number').fill(mrn);
+  await desk.getByRole('button', { name: 'Register and create the invitation code' }).click();
+  const code = (await desk.locator('.invite-code').textContent()).trim();
+  assert.ok(code.length >= 8, `an invitation code is shown once: ${code}`);
+  // The new patient is found from the beginning of a name.
+  await desk.goto(`${base}/staff/patients`);
+  await desk.getByLabel(/MRN, email or name/).fill('jord brow');
+  await desk.getByRole('button', { name: 'Find' }).click();
+  await desk.getByRole('cell', { name: mrn }).waitFor();
+  await check(desk);
+
+  const p = await (await browser.newContext()).newPage();
+  await p.goto(`${base}/portal/enroll`);
+  await p.getByLabel('Invitation code').fill(code);
+  await p.getByLabel('Date of birth').fill('1988-08-08');
+  await p.getByLabel('Email').fill(`jordan.${Date.now()}@patients.test`);
+  await p.getByLabel(/password/i).fill('a long new password 2026');
+  await p.getByRole('button', { name: 'Open my account' }).click();
+  await p.waitForURL(`${base}/portal`);
+  await check(p);
+  await p.getByRole('link', { name: 'Write to your care team' }).click();
+  await p.getByLabel('To').selectOption({ label: 'Family Medicine (demo)' });
+  await p.getByLabel('Subject').fill('First question');
+  await p.getByLabel('Message', { exact: true }).fill('Hello from my new account.');
+  await p.getByRole('button', { name: 'Send' }).click();
+  await p.waitForURL(/\/portal\/threads\//);
+  assert.equal(await p.locator('.message .body').last().textContent(), 'Hello from my new account.');
+});
