@@ -1,7 +1,10 @@
 //! Audit benchmarks (`cargo bench -p portico --bench audit`), on SQLite (`synchronous=FULL`):
 //!
-//! 1. The audit share of the message-send unit of work: batches of 64 sends written as the
-//!    group commit writes them, with and without their audit events.
+//! 1. The audit share and the notification-enqueue share of the message-send unit of work:
+//!    batches of 64 staff replies written as the group commit writes them; then without their
+//!    audit events; then as internal notes, which are the same writes without the outbox rows.
+//!    The three alternate over `ROUNDS` rounds (default 9); the median share and the range are
+//!    printed, since one round on a shared 2-core machine is noisy.
 //! 2. `portico audit verify` over a log of `EVENTS` events (default 1,000,000): building the
 //!    log, sealing the chain, writing a checkpoint, then the verification itself.
 #![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a benchmark program")]
@@ -74,10 +77,10 @@ async fn main() {
         .unwrap()
         .thread_id;
 
-    // 1. Audit share of the send unit of work.
+    // 1. Audit and notification shares of the send unit of work.
     let rounds = 300u64;
     let mut key = 0u64;
-    let mut run = |with_audit: bool| {
+    let mut run = |with_audit: bool, internal: bool| {
         let store = store.clone();
         let first = first.clone();
         let batches: Vec<Vec<_>> = (0..rounds)
@@ -89,6 +92,7 @@ async fn main() {
                             body: MessageBody::parse("How is my blood pressure reading today? Benchmark message text.")
                                 .unwrap(),
                             idempotency_key: Some(format!("k{key}")),
+                            internal,
                             ..first.clone()
                         };
                         (thread, patient, msg, SystemClock.now(), record(Some(patient), key))
@@ -104,19 +108,30 @@ async fn main() {
             t0.elapsed()
         }
     };
-    // Warm up, then alternate so neither side profits from a warmer cache.
-    run(true).await;
-    let (mut with, mut without) = (Duration::ZERO, Duration::ZERO);
-    for _ in 0..3 {
-        with += run(true).await;
-        without += run(false).await;
+    // Warm up, then rotate so no variant profits from a warmer cache.
+    run(true, false).await;
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / (rounds * 64) as f64;
+    let n: usize = std::env::var("ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(9);
+    let (mut full, mut audit_share, mut notify_share) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..n {
+        let all = per(run(true, false).await);
+        let no_audit = per(run(false, false).await);
+        let no_outbox = per(run(true, true).await);
+        full.push(all);
+        audit_share.push((all - no_audit) / all * 100.0);
+        notify_share.push((all - no_outbox) / all * 100.0);
     }
-    let per = |d: Duration| d.as_secs_f64() * 1e6 / (3 * rounds * 64) as f64;
+    let summary = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
+    let (us, us_lo, us_hi) = summary(&mut full);
+    let (a, a_lo, a_hi) = summary(&mut audit_share);
+    let (o, o_lo, o_hi) = summary(&mut notify_share);
+    println!("send unit of work, 64 per commit, {n} rounds: median {us:.1} us/msg (range {us_lo:.1}-{us_hi:.1})");
+    println!("  audit events: median share {a:.1}% (range {a_lo:.1}% to {a_hi:.1}%)");
     println!(
-        "send unit of work, 64 per commit: {:.1} us/msg with audit, {:.1} us/msg without: audit share {:.1}%",
-        per(with),
-        per(without),
-        (per(with) - per(without)) / per(with) * 100.0
+        "  notification enqueue (outbox rows, both channels): median share {o:.1}% (range {o_lo:.1}% to {o_hi:.1}%)"
     );
 
     // 2. Verify over a large log.

@@ -55,28 +55,48 @@ impl Announce {
 }
 
 /// Writes the outbox rows for `items` (no commit): one per channel, unless the same thread
-/// already has one in the same window.
+/// already has one in the same window. A few multi-row statements for a whole batch: one
+/// statement per row cost as much as the rest of a send together.
 pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Result<(), StoreError> {
+    let mut rows: Vec<(&Announce, &str, String)> = Vec::with_capacity(items.len() * CHANNELS.len());
+    let mut keys = std::collections::HashSet::new();
     for a in items {
         let bucket = a.due.unix_millis() / a.window_ms.max(1);
         for channel in CHANNELS {
-            sqlx::query(
-                "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, status, due_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)
-                 ON CONFLICT (coalesce_key) DO NOTHING",
-            )
-            .bind(portico_domain::id::new_v7(a.at).to_string())
-            .bind(a.patient.to_string())
-            .bind(channel)
-            .bind(a.kind)
-            .bind(a.thread.to_string())
-            .bind(a.message.to_string())
-            .bind(format!("{}:{}:{channel}:{bucket}", a.patient, a.thread))
-            .bind(a.due.unix_millis())
-            .bind(a.at.unix_millis())
-            .execute(&mut *conn)
-            .await?;
+            // The first event of a window names the notification, as a row at a time would.
+            let key = format!("{}:{}:{channel}:{bucket}", a.patient, a.thread);
+            if keys.insert(key.clone()) {
+                rows.push((a, channel, key));
+            }
         }
+    }
+    const COLS: usize = 9;
+    for chunk in crate::batch::pow2_chunks(&rows, crate::batch::rows_per_statement(COLS)) {
+        let values = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
+                format!("({}, 'pending')", p.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, due_at, created_at, status)
+             VALUES {values} ON CONFLICT (coalesce_key) DO NOTHING"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (a, channel, key) in chunk {
+            q = q
+                .bind(portico_domain::id::new_v7(a.at).to_string())
+                .bind(a.patient.to_string())
+                .bind(*channel)
+                .bind(a.kind)
+                .bind(a.thread.to_string())
+                .bind(a.message.to_string())
+                .bind(key.clone())
+                .bind(a.due.unix_millis())
+                .bind(a.at.unix_millis());
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
