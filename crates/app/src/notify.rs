@@ -217,6 +217,23 @@ impl App {
             }
             _ => {}
         }
+        // With the daily digest, the first notice of the day's window carries it, at the
+        // digest hour; the others of the window are part of it.
+        if prefs.digest
+            && matches!(kind, Kind::NewMessage | Kind::ResultReleased)
+            && let Some((from, slot)) = prefs.digest_window(c.due_at)
+        {
+            match self.store.digest_carrier(c.patient, &c.channel, from, slot).await {
+                Ok(Some(carrier)) if carrier != c.id => {
+                    return Outcome::Skipped("included in the day's digest".into());
+                }
+                Ok(_) => {}
+                Err(e) => return self.retry_or_dead(d, c, format!("cannot read the digest: {e}")),
+            }
+            if self.now() < slot {
+                return Outcome::Held(slot);
+            }
+        }
         let locale = Locale::from_tag(&contact.language);
         let sender = Sender { clinic_name: &self.settings.clinic_name, public_url: &self.settings.public_url };
         let notice = Notice::of(&Event { kind, patient_name: None, subject: None, body: None });
@@ -302,6 +319,8 @@ pub struct PreferencesInput {
     pub quiet_end: Option<String>,
     /// IANA time zone (default: the clinic's).
     pub time_zone: Option<String>,
+    /// One notice a day for new messages and results.
+    pub digest: bool,
 }
 
 impl App {
@@ -323,12 +342,13 @@ impl App {
         ctx: &RequestContext,
     ) -> Result<Preferences, crate::admin::AdminError> {
         let Actor::Patient(p) = actor else { return Err(crate::admin::AdminError::Forbidden) };
-        let prefs = Preferences::parse(
+        let parsed = Preferences::parse(
             &input.channels,
             input.quiet_start.as_deref(),
             input.quiet_end.as_deref(),
             input.time_zone.as_deref().unwrap_or(&self.settings.time_zone),
         )?;
+        let prefs = Preferences { digest: input.digest, ..parsed };
         let rec = AuditRecord::new(
             actor,
             "notification_preferences.update",

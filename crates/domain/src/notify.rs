@@ -346,12 +346,20 @@ pub struct Preferences {
     pub quiet_hours: Option<(u16, u16)>,
     /// IANA time zone of the quiet hours ("America/Chicago").
     pub time_zone: String,
+    /// One notice a day, at [`Preferences::DIGEST_HOUR`], for the day's new messages and results.
+    pub digest: bool,
 }
 
 impl Preferences {
     /// The defaults: both channels, texts held from 21:00 to 08:00 in `time_zone`.
     pub fn default_in(time_zone: &str) -> Preferences {
-        Preferences { email: true, sms: true, quiet_hours: Some((21 * 60, 8 * 60)), time_zone: time_zone.to_owned() }
+        Preferences {
+            email: true,
+            sms: true,
+            quiet_hours: Some((21 * 60, 8 * 60)),
+            time_zone: time_zone.to_owned(),
+            digest: false,
+        }
     }
 
     /// Validates preferences from their text form: `channels` among `email`, `sms` (none: no
@@ -363,7 +371,13 @@ impl Preferences {
         time_zone: &str,
     ) -> Result<Preferences, crate::patient::FieldError> {
         use crate::patient::FieldError;
-        let mut p = Preferences { email: false, sms: false, quiet_hours: None, time_zone: time_zone.trim().to_owned() };
+        let mut p = Preferences {
+            email: false,
+            sms: false,
+            quiet_hours: None,
+            time_zone: time_zone.trim().to_owned(),
+            digest: false,
+        };
         for c in channels {
             match c.as_str() {
                 "email" => p.email = true,
@@ -394,6 +408,24 @@ impl Preferences {
     /// `HH:MM` of minutes after midnight.
     pub fn hhmm(minutes: u16) -> String {
         format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// The local hour of the daily digest.
+    pub const DIGEST_HOUR: i8 = 17;
+
+    /// The digest a notice due at `due` belongs to: the one sent at the first
+    /// [`Preferences::DIGEST_HOUR`] at or after `due`, gathering what fell due since the one
+    /// before. `(previous digest, this digest)`; `None` for an unknown time zone.
+    pub fn digest_window(&self, due: crate::Timestamp) -> Option<(crate::Timestamp, crate::Timestamp)> {
+        let tz = jiff::tz::TimeZone::get(&self.time_zone).ok()?;
+        let local = jiff::Timestamp::from_millisecond(due.unix_millis()).ok()?.to_zoned(tz.clone());
+        let at = |date: jiff::civil::Date| -> Option<crate::Timestamp> {
+            let z = date.at(Self::DIGEST_HOUR, 0, 0, 0).to_zoned(tz.clone()).ok()?;
+            Some(crate::Timestamp::from_unix_millis(z.timestamp().as_millisecond()))
+        };
+        let today = at(local.date())?;
+        let slot = if today >= due { local.date() } else { local.date().tomorrow().ok()? };
+        Some((at(slot.yesterday().ok()?)?, at(slot)?))
     }
 
     /// When a text due at `now` may go: `None` now, or the end of the quiet hours.
@@ -436,6 +468,13 @@ mod preferences {
         // Summer time: 08:00 in Chicago is 13:00 UTC.
         assert_eq!(p.sms_held_until(at("2026-07-01T10:00:00Z")), Some(at("2026-07-01T13:00:00Z")));
         let day = Preferences { quiet_hours: Some((12 * 60, 13 * 60)), ..p.clone() };
+        // The digest of 17:00 in the patient's zone gathers what fell due since 17:00 the day
+        // before; a notice due at 17:00 exactly is in that day's digest.
+        let chicago = Preferences { digest: true, ..Preferences::default_in("America/Chicago") };
+        let window = |t: &str| chicago.digest_window(at(t)).unwrap();
+        assert_eq!(window("2026-11-24T15:00:00Z"), (at("2026-11-23T23:00:00Z"), at("2026-11-24T23:00:00Z")));
+        assert_eq!(window("2026-11-24T23:00:00Z"), (at("2026-11-23T23:00:00Z"), at("2026-11-24T23:00:00Z")));
+        assert_eq!(window("2026-11-24T23:00:01Z"), (at("2026-11-24T23:00:00Z"), at("2026-11-25T23:00:00Z")));
         assert_eq!(day.sms_held_until(at("2026-11-24T18:30:00Z")), Some(at("2026-11-24T19:00:00Z")));
         assert_eq!(Preferences { quiet_hours: None, ..p }.sms_held_until(at("2026-11-24T04:00:00Z")), None);
     }

@@ -117,6 +117,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_name_tokens.sql"),
         postgres: include_str!("../migrations/postgres/0017_name_tokens.sql"),
     },
+    Migration {
+        version: 18,
+        name: "notification_digest",
+        sqlite: include_str!("../migrations/sqlite/0018_notification_digest.sql"),
+        postgres: include_str!("../migrations/postgres/0018_notification_digest.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

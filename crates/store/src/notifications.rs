@@ -202,6 +202,8 @@ pub struct Claimed {
     pub kind: String,
     /// This attempt's number, from 1.
     pub attempt: i64,
+    /// When it fell due.
+    pub due_at: Timestamp,
 }
 
 /// Where a patient can be reached, opened for one delivery.
@@ -244,7 +246,7 @@ impl Store {
         rec: &AuditRecord,
     ) -> Result<Vec<Claimed>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let returning = "id, patient_id, channel, kind, attempts";
+        let returning = "id, patient_id, channel, kind, attempts, due_at";
         let rows = crate::lease_due(&mut tx, self.backend, "notifications", returning, now, lease_until, limit).await?;
         let claimed: Vec<Claimed> = rows
             .iter()
@@ -255,6 +257,7 @@ impl Store {
                     channel: r.try_get("channel")?,
                     kind: r.try_get("kind")?,
                     attempt: int(r, "attempts")?.unwrap_or(0),
+                    due_at: Timestamp::from_unix_millis(int(r, "due_at")?.unwrap_or(0)),
                 })
             })
             .collect::<Result<_, StoreError>>()?;
@@ -397,7 +400,7 @@ impl Store {
     /// A patient's notification preferences, if they set any.
     pub async fn notification_preferences(&self, patient: PatientId) -> Result<Option<Preferences>, StoreError> {
         let row = sqlx::query(
-            "SELECT email, sms, quiet_start, quiet_end, time_zone FROM notification_preferences WHERE patient_id = $1",
+            "SELECT email, sms, quiet_start, quiet_end, time_zone, digest FROM notification_preferences WHERE patient_id = $1",
         )
         .bind(patient.to_string())
         .fetch_optional(&self.pool)
@@ -413,7 +416,31 @@ impl Store {
             sms: int(&r, "sms")? == Some(1),
             quiet_hours: quiet,
             time_zone: r.try_get("time_zone")?,
+            digest: int(&r, "digest")? == Some(1),
         }))
+    }
+
+    /// The notice that carries a patient's digest on `channel` for the window `(from, to]` of
+    /// due times: the first new-message or result notice of the window not cancelled. The
+    /// others of the window are delivered as part of it.
+    pub async fn digest_carrier(
+        &self,
+        patient: PatientId,
+        channel: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(id) FROM notifications
+             WHERE patient_id = $1 AND channel = $2 AND kind IN ('new_message', 'result_released')
+               AND status <> 'cancelled' AND due_at > $3 AND due_at <= $4",
+        )
+        .bind(patient.to_string())
+        .bind(channel)
+        .bind(from.unix_millis())
+        .bind(to.unix_millis())
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Replaces a patient's notification preferences; audited.
@@ -426,10 +453,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO notification_preferences (patient_id, email, sms, quiet_start, quiet_end, time_zone, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO notification_preferences (patient_id, email, sms, quiet_start, quiet_end, time_zone, updated_at, digest)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (patient_id) DO UPDATE SET email = $2, sms = $3, quiet_start = $4, quiet_end = $5,
-                time_zone = $6, updated_at = $7",
+                time_zone = $6, updated_at = $7, digest = $8",
         )
         .bind(patient.to_string())
         .bind(i64::from(p.email))
@@ -438,6 +465,7 @@ impl Store {
         .bind(p.quiet_hours.map(|q| i64::from(q.1)))
         .bind(&p.time_zone)
         .bind(at.unix_millis())
+        .bind(i64::from(p.digest))
         .execute(&mut *tx)
         .await?;
         audit::insert(&mut tx, at, &rec.clone().patient(patient)).await?;

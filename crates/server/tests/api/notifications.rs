@@ -405,10 +405,9 @@ mod delivery {
         assert_eq!(status, 200);
         assert_eq!(
             prefs,
-            json!({"channels": ["email", "sms"], "quiet_start": "21:00", "quiet_end": "08:00", "time_zone": "UTC"})
+            json!({"channels": ["email", "sms"], "quiet_start": "21:00", "quiet_end": "08:00", "time_zone": "UTC", "digest": false})
         );
-        let wanted =
-            json!({"channels": ["sms"], "quiet_start": "22:00", "quiet_end": "07:00", "time_zone": "America/Chicago"});
+        let wanted = json!({"channels": ["sms"], "quiet_start": "22:00", "quiet_end": "07:00", "time_zone": "America/Chicago", "digest": false});
         let resp = app
             .client_request(&client, reqwest::Method::PUT, "/api/v1/me/notification-preferences", wanted.clone())
             .await;
@@ -452,6 +451,76 @@ mod delivery {
         app.app.deliver_due(&delivery, 10).await.unwrap();
         assert_eq!(message_texts(&sms), 1);
         assert_eq!(message_rows(&app, patient).await.iter().find(|r| r.channel == "sms").unwrap().status, "sent");
+    }
+
+    #[tokio::test]
+    async fn with_the_daily_digest_the_days_messages_make_one_notice_at_five_pm() {
+        let smtp = smtp_sink().await;
+        let app = spawn_app().await;
+        let email =
+            EmailSettings { smtp_url: format!("smtp://{}", smtp.addr), from: "Clinic <no-reply@example.test>".into() };
+        let delivery = Delivery::new(Some(email), None).unwrap();
+        // A patient with an e-mail on file, signed in to the portal with it.
+        let invited = app.invite_patient("Dana Digest", "1970-01-01", Some("dana@patients.test")).await;
+        let enrolled = app.enroll(&invited.code, &invited.dob, "dana@patients.test", crate::helpers::PASSWORD).await;
+        let account_id =
+            enrolled.json::<serde_json::Value>().await.unwrap()["account_id"].as_str().unwrap().parse().unwrap();
+        let patient = crate::helpers::PatientUser {
+            account_id,
+            patient_id: invited.patient_id,
+            email: "dana@patients.test".into(),
+            name: "Dana Digest".into(),
+        };
+        let client = app.signed_in_patient(&patient).await;
+        let digest = json!({"channels": ["email"], "time_zone": "UTC", "digest": true});
+        let resp =
+            app.client_request(&client, reqwest::Method::PUT, "/api/v1/me/notification-preferences", digest).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<serde_json::Value>().await.unwrap()["digest"], true);
+
+        // 09:00 UTC: a reply; 11 minutes later (another coalescing window) a second one.
+        let team = app.create_team("Digest team").await;
+        let clinician = app.create_staff(portico_domain::StaffRole::Clinician, vec![team]).await;
+        let doctor = app.signed_in_staff(&clinician).await;
+        let thread = app
+            .post_json(&doctor, "/api/v1/threads", json!({"team_id": team, "patient_id": patient.patient_id, "subject": "s", "body": "first", "category": "general"}))
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        app.advance(Duration::from_secs(11 * 60));
+        assert_eq!(app.send(&doctor, &thread, json!({"body": "second"})).await.status(), 201);
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        let emails = |rows: Vec<portico_store::notifications::OutboxRow>| {
+            rows.into_iter().filter(|r| r.channel == "email").collect::<Vec<_>>()
+        };
+        let rows = emails(message_rows(&app, patient.patient_id).await);
+        let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
+        let five_pm = crate::helpers::START.unix_millis() + 8 * 3600 * 1000;
+        assert_eq!(statuses, ["pending", "cancelled"], "{rows:?}");
+        assert_eq!(rows[0].due_at, five_pm, "the first waits for 17:00");
+        let folded = app.app.store().delivery_attempts(&rows[1].id).await.unwrap();
+        assert_eq!(folded[0].2, "included in the day's digest");
+        let notices = || smtp.mails.lock().unwrap().iter().filter(|m| m.data.contains("new secure message")).count();
+        assert_eq!(notices(), 0, "nothing before 17:00");
+
+        // 17:00: one e-mail for both.
+        app.advance(Duration::from_millis(u64::try_from(five_pm - app.clock_now().unix_millis()).unwrap()));
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        until("the digest", &smtp.arrived, || notices() > 0).await;
+        // 18:00: a new reply belongs to tomorrow's digest.
+        app.advance(Duration::from_secs(3600));
+        let doctor = app.signed_in_staff(&clinician).await;
+        assert_eq!(app.send(&doctor, &thread, json!({"body": "third"})).await.status(), 201);
+        app.app.deliver_due(&delivery, 10).await.unwrap();
+        let rows = emails(message_rows(&app, patient.patient_id).await);
+        assert_eq!(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(), ["sent", "cancelled", "pending"]);
+        assert_eq!(rows[2].due_at, five_pm + 24 * 3600 * 1000);
+        assert_eq!(notices(), 1, "one notice for the day");
     }
 
     #[tokio::test]

@@ -22,6 +22,10 @@ pub struct PreferencesBody {
     pub quiet_end: Option<String>,
     /// IANA time zone of the quiet hours (default: the clinic's).
     pub time_zone: Option<String>,
+    /// One notice a day (at 17:00 in `time_zone`) for the day's new messages and results,
+    /// instead of one each (default false).
+    #[serde(default)]
+    pub digest: bool,
 }
 
 fn body(p: &Preferences) -> PreferencesBody {
@@ -37,6 +41,7 @@ fn body(p: &Preferences) -> PreferencesBody {
         quiet_start: p.quiet_hours.map(|q| Preferences::hhmm(q.0)),
         quiet_end: p.quiet_hours.map(|q| Preferences::hhmm(q.1)),
         time_zone: Some(p.time_zone.clone()),
+        digest: p.digest,
     }
 }
 
@@ -72,6 +77,7 @@ pub async fn put(
         quiet_start: b.quiet_start,
         quiet_end: b.quiet_end,
         time_zone: b.time_zone,
+        digest: b.digest,
     };
     Ok(axum::Json(body(&s.app.set_my_notification_preferences(&actor, &input, &ctx).await.map_err(error)?)))
 }

@@ -48,6 +48,7 @@ struct PreferencesPage {
     quiet_start: String,
     quiet_end: String,
     time_zone: String,
+    digest: bool,
     saved: bool,
     error: Option<String>,
 }
@@ -78,6 +79,7 @@ pub(crate) async fn portal_preferences(
         quiet_start: start,
         quiet_end: end,
         time_zone: p.time_zone,
+        digest: p.digest,
         saved: q.saved.is_some(),
         error: None,
     };
@@ -100,6 +102,7 @@ pub(crate) async fn portal_save_preferences(
         quiet_start: form.opt("quiet_start"),
         quiet_end: form.opt("quiet_end"),
         time_zone: form.opt("time_zone"),
+        digest: on("digest"),
     };
     match s.app.set_my_notification_preferences(&actor, &input, &ctx).await {
         Ok(_) => Ok(see_other("/portal/preferences?saved=1")),
@@ -112,6 +115,7 @@ pub(crate) async fn portal_save_preferences(
                 quiet_start: input.quiet_start.unwrap_or_default(),
                 quiet_end: input.quiet_end.unwrap_or_default(),
                 time_zone: input.time_zone.unwrap_or_default(),
+                digest: input.digest,
                 saved: false,
                 error: Some(message),
             };

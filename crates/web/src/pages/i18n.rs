@@ -271,6 +271,7 @@ pub(crate) struct Texts {
     pub(crate) passkey_failed: &'static str,
     pub(crate) passkey_unsupported: &'static str,
     pub(crate) added_on: &'static str,
+    pub(crate) digest_label: &'static str,
 
     pub(crate) fault_title: &'static str,
     pub(crate) fault_text: &'static str,
@@ -439,6 +440,7 @@ pub(crate) const EN: Texts = Texts {
     passkey_failed: "The passkey did not work. Try again, or sign in with your password.",
     passkey_unsupported: "This browser cannot use passkeys.",
     added_on: "added",
+    digest_label: "Once a day: one notice at 5 pm for the day's new messages and results",
 
     fault_title: "Something went wrong",
     fault_text: "Something went wrong on our side. Try again in a moment; if it happens again, tell the clinic and quote this request id:",
@@ -607,6 +609,7 @@ pub(crate) const ES: Texts = Texts {
     passkey_failed: "La llave de acceso no funcionó. Vuelva a intentarlo o inicie sesión con su contraseña.",
     passkey_unsupported: "Este navegador no puede usar llaves de acceso.",
     added_on: "agregada",
+    digest_label: "Una vez al día: un solo aviso a las 5 de la tarde por los mensajes y resultados nuevos del día",
 
     fault_title: "Algo salió mal",
     fault_text: "Algo salió mal de nuestro lado. Vuelva a intentarlo en un momento; si vuelve a pasar, avise a la clínica y mencione este identificador de solicitud:",
