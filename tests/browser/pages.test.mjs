@@ -255,7 +255,7 @@ test('the office pages: each role lands on its work, and every page passes the c
       assert.match(await s.locator('main').textContent(), /\[[A-Z]+\]/, 'the demo items are shown redacted');
       await check(s);
       await s.getByRole('link', { name: 'Find a patient' }).click();
-      await s.getByLabel('MRN, email or family name').fill('DEMO-0001');
+      await s.getByLabel(/MRN, email or name/).fill('DEMO-0001');
       await s.getByRole('button', { name: 'Find' }).click();
       await s.locator('table').waitFor();
       assert.doesNotMatch(s.url(), /DEMO-0001/, 'the MRN stays out of the address');
