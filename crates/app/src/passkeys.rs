@@ -30,6 +30,8 @@ use crate::{App, Unexpected};
 
 /// How long a started ceremony may be finished.
 const CEREMONY_TTL: Duration = Duration::from_secs(300);
+/// Passkey sign-ins one address may start per throttling window: each start writes a ceremony.
+const STARTS_PER_ADDRESS: u32 = 60;
 const REGISTER: &str = "register";
 const SIGN_IN: &str = "sign_in";
 
@@ -110,6 +112,9 @@ pub enum PasskeyError {
     /// This passkey is already registered.
     #[error("this passkey is already registered")]
     AlreadyRegistered,
+    /// Too many sign-ins started from this address; try again after the given time.
+    #[error("too many passkey sign-ins started")]
+    Throttled(Duration),
     /// Something unexpected.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),
@@ -243,9 +248,13 @@ impl App {
     }
 
     /// Starts a sign-in with a passkey: no email is asked, the device offers the passkeys it
-    /// holds for this site.
-    pub async fn start_passkey_sign_in(&self) -> Result<CeremonyStart, PasskeyError> {
+    /// holds for this site. An address may start [`STARTS_PER_ADDRESS`] per throttling window.
+    pub async fn start_passkey_sign_in(&self, ctx: &RequestContext) -> Result<CeremonyStart, PasskeyError> {
         let rp = self.rp()?;
+        let now = self.now();
+        let key = format!("passkey-start:{}", ctx.source_ip.as_deref().unwrap_or("unknown"));
+        self.throttle.check(&key, STARTS_PER_ADDRESS, now).map_err(PasskeyError::Throttled)?;
+        self.throttle.record_failure(&key, now);
         let (mut options, state): (_, DiscoverableAuthentication) =
             rp.start_discoverable_authentication().map_err(|e| Unexpected(anyhow::anyhow!("passkey sign-in: {e}")))?;
         // Asked for by a button, not offered in the email field's autofill.

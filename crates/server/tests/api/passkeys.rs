@@ -79,6 +79,14 @@ async fn a_passkey_sign_in_that_does_not_verify_signs_no_one_in_and_is_audited()
     assert!(app.app.store().take_ceremony(id, "register", now).await.unwrap().is_none(), "not a registration");
     app.advance(Duration::from_secs(301));
     assert!(app.app.store().take_ceremony(id, "sign_in", app.clock_now()).await.unwrap().is_none());
+
+    // Each start writes a ceremony: one address may start only so many.
+    let mut statuses = Vec::new();
+    for _ in 0..70 {
+        statuses.push(app.post_json(&anonymous, "/api/v1/auth/passkey/start", json!({})).await.status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 60 - 2, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429));
 }
 
 #[tokio::test]

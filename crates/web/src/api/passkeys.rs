@@ -81,6 +81,7 @@ fn refused(e: PasskeyError) -> ApiError {
         PasskeyError::Expired => ApiError::new(ErrorCode::InvalidRequest, "This passkey request expired. Start again."),
         PasskeyError::Rejected => ApiError::new(ErrorCode::InvalidRequest, "The passkey could not be verified."),
         PasskeyError::AlreadyRegistered => ApiError::new(ErrorCode::Conflict, "This passkey is already registered."),
+        PasskeyError::Throttled(after) => ApiError::rate_limited(after),
         PasskeyError::Unexpected(e) => ApiError::Internal(e.into()),
     }
 }
@@ -143,9 +144,10 @@ pub async fn remove(
 /// Starts a sign-in with a passkey (no email: the device offers its passkeys for this site).
 #[utoipa::path(post, path = "/api/v1/auth/passkey/start", tag = "auth",
     responses((status = 200, body = CeremonyBody),
+              (status = 429, body = ErrorBody, description = "`rate_limited`: too many started from this address"),
               (status = 404, body = ErrorBody, description = "Passkeys are not available at this server's address")))]
-pub async fn start_sign_in(State(state): State<AppState>) -> Result<axum::Json<CeremonyBody>, ApiError> {
-    Ok(axum::Json(state.app.start_passkey_sign_in().await.map_err(refused)?.into()))
+pub async fn start_sign_in(State(state): State<AppState>, Ctx(ctx): Ctx) -> Result<axum::Json<CeremonyBody>, ApiError> {
+    Ok(axum::Json(state.app.start_passkey_sign_in(&ctx).await.map_err(refused)?.into()))
 }
 
 /// A passkey sign-in: where the account's pages start.
