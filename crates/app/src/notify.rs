@@ -15,6 +15,7 @@ use portico_domain::Actor;
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
 use portico_domain::notify::{Channel, Event, Kind, Locale, Notice, Preferences, Sender, render};
 use portico_store::notifications::{Claimed, Outcome};
+use portico_store::staff_digests::{ClaimedDigest, DigestOutcome};
 
 use crate::{App, Unexpected};
 
@@ -245,7 +246,7 @@ impl App {
                     );
                 };
                 let r = render(notice, locale, Channel::Email, &sender);
-                self.send_email(transport, from, to.expose(), &r, &c.id).await
+                self.send_email(transport, from, to.expose(), &r, &c.id, "/portal/preferences").await
             }
             "sms" => {
                 let (Some((settings, client)), Some(to)) = (&d.sms, &contact.phone) else {
@@ -285,9 +286,10 @@ impl App {
         to: &str,
         r: &portico_domain::notify::Rendered,
         id: &str,
+        preferences_path: &str,
     ) -> Result<(), Failure> {
         let to: Mailbox = to.parse().map_err(|_| Failure::Permanent("the e-mail on file is not an address".into()))?;
-        let preferences = format!("<{}/portal/preferences>", self.settings.public_url.trim_end_matches('/'));
+        let preferences = format!("<{}{preferences_path}>", self.settings.public_url.trim_end_matches('/'));
         let message = Message::builder()
             .from(from.clone())
             .to(to)
@@ -305,6 +307,75 @@ impl App {
             Err(e) if e.is_permanent() => Err(Failure::Permanent("the mail server refused the message".into())),
             Err(_) => Err(Failure::Transient("the mail server could not be reached or failed".into())),
         }
+    }
+}
+
+/// The local hour of the staff digest, in the clinic's time zone.
+const STAFF_DIGEST_HOUR: i8 = 7;
+
+impl App {
+    /// Staff digests: once the day's digest hour has passed, queues a digest for every member
+    /// who asked for one, then delivers those due. A digest says only that new threads are
+    /// waiting in the member's teams (none is sent on a day without a new thread).
+    pub async fn deliver_staff_digests(&self, d: &Delivery, limit: i64) -> Result<usize, Unexpected> {
+        let now = self.now();
+        if let Some(due) = portico_domain::notify::latest_daily(&self.settings.time_zone, STAFF_DIGEST_HOUR, now) {
+            self.store.queue_staff_digests(due).await?;
+        }
+        let claimed = self.store.claim_staff_digests(now, now.plus(d.lease), limit).await?;
+        let mut sent = 0;
+        for c in claimed {
+            let outcome = self.deliver_staff_digest(d, &c).await;
+            sent += usize::from(outcome == DigestOutcome::Sent);
+            self.store.finish_staff_digest(&c.id, &outcome, self.now()).await?;
+        }
+        Ok(sent)
+    }
+
+    async fn deliver_staff_digest(&self, d: &Delivery, c: &ClaimedDigest) -> DigestOutcome {
+        let retry = |why: String| {
+            if c.attempt >= d.max_attempts {
+                DigestOutcome::Dead(format!("{why} (after {} attempts)", c.attempt))
+            } else {
+                DigestOutcome::Retry(self.now().plus(backoff(&c.id, c.attempt)), why)
+            }
+        };
+        let Some((transport, from)) = &d.email else {
+            return DigestOutcome::Skipped("e-mail is not configured".into());
+        };
+        let profile = match self.store.staff_profile(c.staff).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return DigestOutcome::Skipped("the account is deactivated".into()),
+            Err(e) => return retry(format!("cannot read the account: {e}")),
+        };
+        let day_before = portico_domain::Timestamp::from_unix_millis(c.due_at.unix_millis() - 24 * 3600 * 1000);
+        match self.store.new_threads_in_teams(c.staff, day_before, c.due_at).await {
+            Ok(0) => return DigestOutcome::Skipped("no new thread".into()),
+            Ok(_) => {}
+            Err(e) => return retry(format!("cannot count the new threads: {e}")),
+        }
+        let sender = Sender { clinic_name: &self.settings.clinic_name, public_url: &self.settings.public_url };
+        let notice = Notice::of(&Event { kind: Kind::StaffQueue, patient_name: None, subject: None, body: None });
+        let r = render(notice, Locale::En, Channel::Email, &sender);
+        match self.send_email(transport, from, &profile.email, &r, &c.id, "/staff/security").await {
+            Ok(()) => DigestOutcome::Sent,
+            Err(Failure::Permanent(why)) => DigestOutcome::Dead(why),
+            Err(Failure::Transient(why)) => retry(why),
+        }
+    }
+
+    /// Turns the signed-in staff member's daily digest on or off; audited.
+    pub async fn set_my_staff_digest(&self, actor: &Actor, on: bool, ctx: &RequestContext) -> Result<(), Unexpected> {
+        let Actor::Staff(s) = actor else { return Ok(()) };
+        let rec = AuditRecord::new(actor, "staff_preferences.update", "staff", Purpose::Operations, ctx)
+            .resource(s.id.to_string());
+        Ok(self.store.set_staff_email_digest(s.id, on, self.now(), &rec).await?)
+    }
+
+    /// Whether the signed-in staff member gets the daily digest.
+    pub async fn my_staff_digest(&self, actor: &Actor) -> Result<bool, Unexpected> {
+        let Actor::Staff(s) = actor else { return Ok(false) };
+        Ok(self.store.staff_email_digest(s.id).await?)
     }
 }
 

@@ -44,7 +44,7 @@ impl Kind {
             Kind::ResultReleased => "/portal/results",
             Kind::EnrollmentInvite => "/portal/enroll",
             Kind::NewSignIn => "/portal/security",
-            Kind::StaffQueue => "/staff/inbox",
+            Kind::StaffQueue => "/staff",
         }
     }
 }
@@ -333,6 +333,19 @@ mod scanned {
             }
         }
     }
+}
+
+/// The latest `hour`:00 in `time_zone` at or before `now` (a daily job's last due time);
+/// `None` for an unknown time zone.
+pub fn latest_daily(time_zone: &str, hour: i8, now: crate::Timestamp) -> Option<crate::Timestamp> {
+    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let local = jiff::Timestamp::from_millisecond(now.unix_millis()).ok()?.to_zoned(tz.clone());
+    let at = |date: jiff::civil::Date| -> Option<crate::Timestamp> {
+        let z = date.at(hour, 0, 0, 0).to_zoned(tz.clone()).ok()?;
+        Some(crate::Timestamp::from_unix_millis(z.timestamp().as_millisecond()))
+    };
+    let today = at(local.date())?;
+    if today <= now { Some(today) } else { at(local.date().yesterday().ok()?) }
 }
 
 /// A patient's notification preferences.

@@ -194,6 +194,9 @@ async fn delivery_loop(
                 if let Err(e) = app.deliver_due(&delivery, 64).await {
                     tracing::error!(error = %e, "notification delivery failed");
                 }
+                if let Err(e) = app.deliver_staff_digests(&delivery, 64).await {
+                    tracing::error!(error = %e, "staff digest delivery failed");
+                }
             }
             _ = stop.changed() => return,
         }

@@ -29,6 +29,7 @@ mod sessions;
 pub mod settings;
 pub mod social;
 mod staff;
+pub mod staff_digests;
 pub mod testimonials;
 pub mod vendors;
 

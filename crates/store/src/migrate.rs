@@ -123,6 +123,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_notification_digest.sql"),
         postgres: include_str!("../migrations/postgres/0018_notification_digest.sql"),
     },
+    Migration {
+        version: 19,
+        name: "staff_digests",
+        sqlite: include_str!("../migrations/sqlite/0019_staff_digests.sql"),
+        postgres: include_str!("../migrations/postgres/0019_staff_digests.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

@@ -116,6 +116,7 @@ pub(crate) fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (form("/staff/security/sessions", Staff), post(pages::end_other_sessions)),
         (form("/staff/security/recovery", Staff), post(pages::new_recovery_codes)),
         (form("/staff/security/passkeys/remove", Staff), post(pages::remove_passkey)),
+        (form("/staff/security/digest", Staff), post(pages::staff_digest)),
         (page("/staff", Staff), get(pages::staff_inbox)),
         (page("/staff/threads/{id}", Staff), get(pages::staff_thread)),
         (form("/staff/threads/{id}/messages", Staff), post(pages::staff_send)),

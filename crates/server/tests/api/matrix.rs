@@ -73,7 +73,7 @@ fn expected(spec: &RouteSpec, who: Who, case: Case) -> u16 {
                 403
             }
         }
-        ("POST", "/staff/security/passkeys/remove") => {
+        ("POST", "/staff/security/passkeys/remove" | "/staff/security/digest") => {
             if patient_side {
                 403
             } else {

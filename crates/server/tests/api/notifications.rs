@@ -524,6 +524,57 @@ mod delivery {
     }
 
     #[tokio::test]
+    async fn staff_who_ask_get_one_morning_e_mail_when_new_threads_arrived_in_their_teams() {
+        let smtp = smtp_sink().await;
+        let app = spawn_app().await;
+        let email =
+            EmailSettings { smtp_url: format!("smtp://{}", smtp.addr), from: "Clinic <no-reply@example.test>".into() };
+        let delivery = Delivery::new(Some(email), None).unwrap();
+        let (team, quiet_team) = (app.create_team("Digest queue").await, app.create_team("Quiet queue").await);
+        let wants = app.create_staff(portico_domain::StaffRole::Nurse, vec![team]).await;
+        let does_not = app.create_staff(portico_domain::StaffRole::Nurse, vec![team]).await;
+        let elsewhere = app.create_staff(portico_domain::StaffRole::Nurse, vec![quiet_team]).await;
+        for user in [&wants, &elsewhere] {
+            let client = app.signed_in_staff(user).await;
+            let r = client.post(app.url("/staff/security/digest")).form(&[("digest", "true")]).send().await.unwrap();
+            assert_eq!(r.status(), 303);
+        }
+        assert!(app.audit_actions().await.iter().any(|(a, _)| a == "staff_preferences.update"));
+
+        // 09:00: this morning's digest covers the day before, when nothing arrived.
+        app.app.deliver_staff_digests(&delivery, 10).await.unwrap();
+        let patient = app.enrolled_patient().await;
+        let client = app.signed_in_patient(&patient).await;
+        app.open_thread(&client, team, "Rash on my arm since Monday", "It itches a lot.").await;
+
+        // 07:00 the next day: one e-mail, to the member of that team who asked.
+        let seven = crate::helpers::START.unix_millis() + 22 * 3600 * 1000;
+        app.advance(Duration::from_millis(u64::try_from(seven - app.clock_now().unix_millis()).unwrap()));
+        assert_eq!(app.app.deliver_staff_digests(&delivery, 10).await.unwrap(), 1);
+        until("the digest", &smtp.arrived, || !smtp.mails.lock().unwrap().is_empty()).await;
+        app.app.deliver_staff_digests(&delivery, 10).await.unwrap();
+        let mails = smtp.mails.lock().unwrap().clone();
+        assert_eq!(mails.len(), 1, "one, once");
+        let mail = &mails[0].data;
+        assert!(mail.contains(&wants.email) && mail.contains("New threads are waiting"), "{mail}");
+        assert!(mail.contains("/staff") && mail.contains("List-Unsubscribe"), "{mail}");
+        for secret in ["Rash", "itches", "Monday", &patient.name, &patient.email] {
+            assert!(!mail.contains(secret), "{secret:?} in {mail}");
+        }
+        let store = app.app.store();
+        let id = async |u: &crate::helpers::StaffUser| store.staff_auth_by_email(&u.email).await.unwrap().unwrap().id;
+        let rows = store.staff_digests_of(id(&wants).await).await.unwrap();
+        assert_eq!(rows.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(), ["cancelled", "sent"]);
+        let quiet = store.staff_digests_of(id(&elsewhere).await).await.unwrap();
+        assert_eq!(
+            quiet.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+            ["cancelled", "cancelled"],
+            "no new thread, no e-mail"
+        );
+        assert!(store.staff_digests_of(id(&does_not).await).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
     async fn two_workers_never_deliver_the_same_notification() {
         let (smtp, sms) = (smtp_sink().await, sms_sink().await);
         let app = spawn_app().await;

@@ -34,7 +34,7 @@ pub(crate) use people::{
 };
 pub(crate) use portal::{portal_compose, portal_inbox, portal_recall, portal_send, portal_start_thread, portal_thread};
 pub(crate) use security::{
-    change_password, end_other_sessions, new_recovery_codes, portal_totp, remove_passkey, security,
+    change_password, end_other_sessions, new_recovery_codes, portal_totp, remove_passkey, security, staff_digest,
 };
 pub(crate) use sign_in::{portal_sign_in, portal_sign_in_form, sign_out, staff_sign_in, staff_sign_in_form};
 pub(crate) use staff::{staff_inbox, staff_recall, staff_send, staff_share_result, staff_thread, staff_update_thread};

@@ -32,6 +32,8 @@ struct Security {
     passkeys: Vec<(String, String, String, Option<String>)>,
     /// Where passkeys work (`None`: not at this server's address).
     passkey_origin: Option<String>,
+    /// Staff: the daily e-mail digest of new threads is on.
+    staff_digest: bool,
     /// Unused recovery codes.
     recovery_left: i64,
     /// New recovery codes, shown once.
@@ -96,6 +98,7 @@ async fn page(s: &AppState, auth: &Authenticated, status: StatusCode, extra: Ext
             .map(|p| (p.id, p.name, super::when(p.created_at, tz), p.last_used_at.map(|t| super::when(t, tz))))
             .collect(),
         passkey_origin: s.app.passkey_origin().map(str::to_owned),
+        staff_digest: s.app.my_staff_digest(&auth.actor).await?,
         recovery_left: s.app.recovery_codes_left(&auth.actor).await?,
         recovery_codes,
         notice,
@@ -117,6 +120,7 @@ pub(crate) async fn security(
         Some("sessions") => Some(t.others_signed_out),
         Some("passkey") => Some(t.passkey_added),
         Some("passkey_removed") => Some(t.passkey_removed),
+        Some("digest") => Some("Your e-mail digest setting was saved."),
         _ => None,
     };
     page(&s, &auth, StatusCode::OK, Extra { notice, ..Extra::default() }).await
@@ -201,6 +205,18 @@ pub(crate) async fn remove_passkey(
     } else {
         Ok(see_other(path(side_of(&auth))))
     }
+}
+
+/// `POST /staff/security/digest`: the daily e-mail digest of new threads in one's teams, on
+/// (`digest=true`) or off.
+pub(crate) async fn staff_digest(
+    State(s): State<AppState>,
+    Ctx(ctx): Ctx,
+    CurrentSession(auth): CurrentSession,
+    form: Form,
+) -> Result<Response, ApiError> {
+    s.app.set_my_staff_digest(&auth.actor, form.flag("digest").unwrap_or(false), &ctx).await?;
+    Ok(see_other("/staff/security?done=digest"))
 }
 
 /// `POST /portal/security/recovery`, `POST /staff/security/recovery`: ten new recovery codes,

@@ -1,0 +1,169 @@
+//! Staff members' daily digest of new threads in their teams: one row per member and day,
+//! queued when the day's digest falls due, then claimed and delivered like the outbox.
+
+use portico_domain::audit::AuditRecord;
+use portico_domain::{StaffId, Timestamp};
+use sqlx::Row;
+
+use crate::{Store, StoreError, audit};
+
+/// A digest claimed for delivery.
+#[derive(Clone, Debug)]
+pub struct ClaimedDigest {
+    /// Id (`<staff id>:<due ms>`, also the e-mail's idempotency key).
+    pub id: String,
+    /// Whose.
+    pub staff: StaffId,
+    /// The end of the day it covers.
+    pub due_at: Timestamp,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+}
+
+/// How a digest delivery ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DigestOutcome {
+    /// Sent.
+    Sent,
+    /// Nothing to send (no new thread, no e-mail configured, member deactivated).
+    Skipped(String),
+    /// Try again at this time.
+    Retry(Timestamp, String),
+    /// Given up.
+    Dead(String),
+}
+
+impl Store {
+    /// Whether a staff member gets the daily digest.
+    pub async fn staff_email_digest(&self, staff: StaffId) -> Result<bool, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT CAST(email_digest AS BIGINT) FROM staff WHERE id = $1")
+            .bind(staff.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v == Some(1))
+    }
+
+    /// Turns a staff member's daily digest on or off; audited.
+    pub async fn set_staff_email_digest(
+        &self,
+        staff: StaffId,
+        on: bool,
+        at: Timestamp,
+        rec: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE staff SET email_digest = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(staff.to_string())
+            .execute(&mut *tx)
+            .await?;
+        audit::insert(&mut tx, at, rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Queues the digest due at `due` for every active member who asked for it (once: a
+    /// second call for the same day adds nothing).
+    pub async fn queue_staff_digests(&self, due: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO staff_digests (id, staff_id, due_at, status)
+             SELECT staff.id || $1, staff.id, $2, 'pending' FROM staff
+             WHERE staff.email_digest = 1 AND staff.deactivated_at IS NULL
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(format!(":{}", due.unix_millis()))
+        .bind(due.unix_millis())
+        .execute(&self.write_pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Claims due digests for delivery (leased, like the outbox).
+    pub async fn claim_staff_digests(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDigest>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let rows = crate::lease_due(
+            &mut tx,
+            self.backend,
+            "staff_digests",
+            "id, staff_id, due_at, attempts",
+            now,
+            lease_until,
+            limit,
+        )
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClaimedDigest {
+                    id: r.try_get("id")?,
+                    staff: crate::parse_id(r, "staff_id")?,
+                    due_at: Timestamp::from_unix_millis(r.try_get("due_at")?),
+                    attempt: r
+                        .try_get::<i64, _>("attempts")
+                        .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Threads opened in a staff member's teams in `[from, to)`.
+    pub async fn new_threads_in_teams(
+        &self,
+        staff: StaffId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM threads t JOIN staff_teams st ON st.team_id = t.team_id
+             WHERE st.staff_id = $1 AND t.created_at >= $2 AND t.created_at < $3",
+        )
+        .bind(staff.to_string())
+        .bind(from.unix_millis())
+        .bind(to.unix_millis())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Records how a digest delivery ended.
+    pub async fn finish_staff_digest(
+        &self,
+        id: &str,
+        outcome: &DigestOutcome,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (status, due, detail) = match outcome {
+            DigestOutcome::Sent => ("sent", None, None),
+            DigestOutcome::Skipped(why) => ("cancelled", None, Some(why.as_str())),
+            DigestOutcome::Retry(at, why) => ("pending", Some(*at), Some(why.as_str())),
+            DigestOutcome::Dead(why) => ("dead", None, Some(why.as_str())),
+        };
+        let finished = (status != "pending").then_some(now.unix_millis());
+        sqlx::query(
+            "UPDATE staff_digests SET status = $1, due_at = COALESCE($2, due_at), last_error = $3, finished_at = $4,
+                lease_until = NULL WHERE id = $5",
+        )
+        .bind(status)
+        .bind(due.map(Timestamp::unix_millis))
+        .bind(detail)
+        .bind(finished)
+        .bind(id)
+        .execute(&self.write_pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every digest row of a staff member, oldest first: (status, due at), for operators and
+    /// tests.
+    pub async fn staff_digests_of(&self, staff: StaffId) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT status, due_at FROM staff_digests WHERE staff_id = $1 ORDER BY due_at")
+            .bind(staff.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("due_at")?))).collect()
+    }
+}
