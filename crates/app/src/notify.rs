@@ -15,7 +15,7 @@ use portico_domain::Actor;
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
 use portico_domain::notify::{Channel, Event, Kind, Locale, Notice, Preferences, Sender, render};
 use portico_store::notifications::{Claimed, Outcome};
-use portico_store::staff_digests::{ClaimedDigest, DigestOutcome};
+use portico_store::staff_notices::{ClaimedNotice, NoticeKind, NoticeOutcome};
 
 use crate::{App, Unexpected};
 
@@ -314,52 +314,58 @@ impl App {
 const STAFF_DIGEST_HOUR: i8 = 7;
 
 impl App {
-    /// Staff digests: once the day's digest hour has passed, queues a digest for every member
-    /// who asked for one, then delivers those due. A digest says only that new threads are
-    /// waiting in the member's teams (none is sent on a day without a new thread).
-    pub async fn deliver_staff_digests(&self, d: &Delivery, limit: i64) -> Result<usize, Unexpected> {
+    /// E-mails to staff: once the day's digest hour has passed, queues a digest for every
+    /// member who asked for one, then delivers the staff notices due (digests, and privacy
+    /// officers' alerts of emergency accesses). Each says only that something waits behind a
+    /// sign-in; a digest is not sent on a day without a new thread.
+    pub async fn deliver_staff_notices(&self, d: &Delivery, limit: i64) -> Result<usize, Unexpected> {
         let now = self.now();
         if let Some(due) = portico_domain::notify::latest_daily(&self.settings.time_zone, STAFF_DIGEST_HOUR, now) {
             self.store.queue_staff_digests(due).await?;
         }
-        let claimed = self.store.claim_staff_digests(now, now.plus(d.lease), limit).await?;
+        let claimed = self.store.claim_staff_notices(now, now.plus(d.lease), limit).await?;
         let mut sent = 0;
         for c in claimed {
-            let outcome = self.deliver_staff_digest(d, &c).await;
-            sent += usize::from(outcome == DigestOutcome::Sent);
-            self.store.finish_staff_digest(&c.id, &outcome, self.now()).await?;
+            let outcome = self.deliver_staff_notice(d, &c).await;
+            sent += usize::from(outcome == NoticeOutcome::Sent);
+            self.store.finish_staff_notice(&c.id, &outcome, self.now()).await?;
         }
         Ok(sent)
     }
 
-    async fn deliver_staff_digest(&self, d: &Delivery, c: &ClaimedDigest) -> DigestOutcome {
+    async fn deliver_staff_notice(&self, d: &Delivery, c: &ClaimedNotice) -> NoticeOutcome {
         let retry = |why: String| {
             if c.attempt >= d.max_attempts {
-                DigestOutcome::Dead(format!("{why} (after {} attempts)", c.attempt))
+                NoticeOutcome::Dead(format!("{why} (after {} attempts)", c.attempt))
             } else {
-                DigestOutcome::Retry(self.now().plus(backoff(&c.id, c.attempt)), why)
+                NoticeOutcome::Retry(self.now().plus(backoff(&c.id, c.attempt)), why)
             }
         };
         let Some((transport, from)) = &d.email else {
-            return DigestOutcome::Skipped("e-mail is not configured".into());
+            return NoticeOutcome::Skipped("e-mail is not configured".into());
         };
         let profile = match self.store.staff_profile(c.staff).await {
             Ok(Some(p)) => p,
-            Ok(None) => return DigestOutcome::Skipped("the account is deactivated".into()),
+            Ok(None) => return NoticeOutcome::Skipped("the account is deactivated".into()),
             Err(e) => return retry(format!("cannot read the account: {e}")),
         };
-        let day_before = portico_domain::Timestamp::from_unix_millis(c.due_at.unix_millis() - 24 * 3600 * 1000);
-        match self.store.new_threads_in_teams(c.staff, day_before, c.due_at).await {
-            Ok(0) => return DigestOutcome::Skipped("no new thread".into()),
-            Ok(_) => {}
-            Err(e) => return retry(format!("cannot count the new threads: {e}")),
-        }
+        let kind = match c.kind {
+            NoticeKind::BreakGlass => Kind::BreakGlassReview,
+            NoticeKind::Digest => {
+                let day_before = portico_domain::Timestamp::from_unix_millis(c.due_at.unix_millis() - 24 * 3600 * 1000);
+                match self.store.new_threads_in_teams(c.staff, day_before, c.due_at).await {
+                    Ok(0) => return NoticeOutcome::Skipped("no new thread".into()),
+                    Ok(_) => Kind::StaffQueue,
+                    Err(e) => return retry(format!("cannot count the new threads: {e}")),
+                }
+            }
+        };
         let sender = Sender { clinic_name: &self.settings.clinic_name, public_url: &self.settings.public_url };
-        let notice = Notice::of(&Event { kind: Kind::StaffQueue, patient_name: None, subject: None, body: None });
+        let notice = Notice::of(&Event { kind, patient_name: None, subject: None, body: None });
         let r = render(notice, Locale::En, Channel::Email, &sender);
         match self.send_email(transport, from, &profile.email, &r, &c.id, "/staff/security").await {
-            Ok(()) => DigestOutcome::Sent,
-            Err(Failure::Permanent(why)) => DigestOutcome::Dead(why),
+            Ok(()) => NoticeOutcome::Sent,
+            Err(Failure::Permanent(why)) => NoticeOutcome::Dead(why),
             Err(Failure::Transient(why)) => retry(why),
         }
     }

@@ -24,17 +24,20 @@ pub enum Kind {
     NewSignIn,
     /// Staff: new threads are waiting in their teams' queues.
     StaffQueue,
+    /// Privacy officers: an emergency (break-glass) access was granted and waits for review.
+    BreakGlassReview,
 }
 
 impl Kind {
     /// Every kind, for tests and documentation.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::NewMessage,
         Kind::ResultReleased,
         Kind::MessageRecalled,
         Kind::EnrollmentInvite,
         Kind::NewSignIn,
         Kind::StaffQueue,
+        Kind::BreakGlassReview,
     ];
 
     /// The portal section the link opens: a fixed path, never an identifier.
@@ -45,6 +48,7 @@ impl Kind {
             Kind::EnrollmentInvite => "/portal/enroll",
             Kind::NewSignIn => "/portal/security",
             Kind::StaffQueue => "/staff",
+            Kind::BreakGlassReview => "/staff/privacy",
         }
     }
 }
@@ -190,6 +194,16 @@ fn words(kind: Kind, locale: Locale) -> Words {
         (StaffQueue, Es) => {
             ("Nuevas conversaciones", "Hay conversaciones nuevas en la cola de su equipo.", "Abra la bandeja")
         }
+        (BreakGlassReview, En) => (
+            "Emergency access to review",
+            "A staff member used emergency access to a patient's record. It waits for your review.",
+            "Open the privacy reviews",
+        ),
+        (BreakGlassReview, Es) => (
+            "Acceso de emergencia por revisar",
+            "Un miembro del personal usó el acceso de emergencia al expediente de un paciente. Queda pendiente de su revisión.",
+            "Abra las revisiones de privacidad",
+        ),
     };
     Words { subject, line, action }
 }
@@ -261,7 +275,7 @@ mod tests {
     #[test]
     fn no_patient_field_reaches_any_template_in_any_locale() {
         let all = every_rendering();
-        assert_eq!(all.len(), 24);
+        assert_eq!(all.len(), Kind::ALL.len() * Locale::ALL.len() * 2);
         for (kind, locale, channel, r) in all {
             for part in [&r.subject, &r.text, &r.html] {
                 for canary in CANARIES {

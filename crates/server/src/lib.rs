@@ -194,8 +194,8 @@ async fn delivery_loop(
                 if let Err(e) = app.deliver_due(&delivery, 64).await {
                     tracing::error!(error = %e, "notification delivery failed");
                 }
-                if let Err(e) = app.deliver_staff_digests(&delivery, 64).await {
-                    tracing::error!(error = %e, "staff digest delivery failed");
+                if let Err(e) = app.deliver_staff_notices(&delivery, 64).await {
+                    tracing::error!(error = %e, "staff notice delivery failed");
                 }
             }
             _ = stop.changed() => return,

@@ -57,6 +57,7 @@ impl Store {
             .bind(expires_at.unix_millis())
             .execute(&mut *tx)
             .await?;
+        crate::staff_notices::alert_privacy_officers(&mut tx, &id, at).await?;
         audit::insert(&mut tx, at, &audit_rec.clone().patient(patient).resource(&id)).await?;
         tx.commit().await?;
         Ok(id)

@@ -29,7 +29,7 @@ mod sessions;
 pub mod settings;
 pub mod social;
 mod staff;
-pub mod staff_digests;
+pub mod staff_notices;
 pub mod testimonials;
 pub mod vendors;
 

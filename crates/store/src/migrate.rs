@@ -125,9 +125,9 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 19,
-        name: "staff_digests",
-        sqlite: include_str!("../migrations/sqlite/0019_staff_digests.sql"),
-        postgres: include_str!("../migrations/postgres/0019_staff_digests.sql"),
+        name: "staff_notices",
+        sqlite: include_str!("../migrations/sqlite/0019_staff_notices.sql"),
+        postgres: include_str!("../migrations/postgres/0019_staff_notices.sql"),
     },
 ];
 

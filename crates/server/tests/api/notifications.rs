@@ -542,7 +542,7 @@ mod delivery {
         assert!(app.audit_actions().await.iter().any(|(a, _)| a == "staff_preferences.update"));
 
         // 09:00: this morning's digest covers the day before, when nothing arrived.
-        app.app.deliver_staff_digests(&delivery, 10).await.unwrap();
+        app.app.deliver_staff_notices(&delivery, 10).await.unwrap();
         let patient = app.enrolled_patient().await;
         let client = app.signed_in_patient(&patient).await;
         app.open_thread(&client, team, "Rash on my arm since Monday", "It itches a lot.").await;
@@ -550,9 +550,9 @@ mod delivery {
         // 07:00 the next day: one e-mail, to the member of that team who asked.
         let seven = crate::helpers::START.unix_millis() + 22 * 3600 * 1000;
         app.advance(Duration::from_millis(u64::try_from(seven - app.clock_now().unix_millis()).unwrap()));
-        assert_eq!(app.app.deliver_staff_digests(&delivery, 10).await.unwrap(), 1);
+        assert_eq!(app.app.deliver_staff_notices(&delivery, 10).await.unwrap(), 1);
         until("the digest", &smtp.arrived, || !smtp.mails.lock().unwrap().is_empty()).await;
-        app.app.deliver_staff_digests(&delivery, 10).await.unwrap();
+        app.app.deliver_staff_notices(&delivery, 10).await.unwrap();
         let mails = smtp.mails.lock().unwrap().clone();
         assert_eq!(mails.len(), 1, "one, once");
         let mail = &mails[0].data;
@@ -563,15 +563,46 @@ mod delivery {
         }
         let store = app.app.store();
         let id = async |u: &crate::helpers::StaffUser| store.staff_auth_by_email(&u.email).await.unwrap().unwrap().id;
-        let rows = store.staff_digests_of(id(&wants).await).await.unwrap();
-        assert_eq!(rows.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(), ["cancelled", "sent"]);
-        let quiet = store.staff_digests_of(id(&elsewhere).await).await.unwrap();
+        let rows = store.staff_notices_of(id(&wants).await).await.unwrap();
+        assert_eq!(rows.iter().map(|(_, s, _)| s.as_str()).collect::<Vec<_>>(), ["cancelled", "sent"]);
+        let quiet = store.staff_notices_of(id(&elsewhere).await).await.unwrap();
         assert_eq!(
-            quiet.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+            quiet.iter().map(|(_, s, _)| s.as_str()).collect::<Vec<_>>(),
             ["cancelled", "cancelled"],
             "no new thread, no e-mail"
         );
-        assert!(store.staff_digests_of(id(&does_not).await).await.unwrap().is_empty());
+        assert!(store.staff_notices_of(id(&does_not).await).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn privacy_officers_are_e_mailed_when_the_glass_is_broken_and_the_e_mail_names_no_one() {
+        let smtp = smtp_sink().await;
+        let app = spawn_app().await;
+        let email =
+            EmailSettings { smtp_url: format!("smtp://{}", smtp.addr), from: "Clinic <no-reply@example.test>".into() };
+        let delivery = Delivery::new(Some(email), None).unwrap();
+        let officer = app.create_staff(portico_domain::StaffRole::PrivacyOfficer, vec![]).await;
+        let admin = app.create_staff(portico_domain::StaffRole::Admin, vec![]).await;
+        let c = app.clinic().await;
+        let elsewhere = app.create_team("Emergency Dept").await;
+        let nurse_user = app.create_staff(portico_domain::StaffRole::Nurse, vec![elsewhere]).await;
+        let nurse = app.signed_in_staff(&nurse_user).await;
+        app.advance(Duration::from_secs(30));
+        let reason = "Patient unconscious in the ER, need allergies";
+        let body = json!({"patient_id": c.patient.patient_id, "reason": reason, "totp": app.code(&nurse_user)});
+        assert_eq!(app.post_json(&nurse, "/api/v1/break-glass", body).await.status(), 201);
+
+        assert_eq!(app.app.deliver_staff_notices(&delivery, 10).await.unwrap(), 1);
+        until("the alert", &smtp.arrived, || !smtp.mails.lock().unwrap().is_empty()).await;
+        app.app.deliver_staff_notices(&delivery, 10).await.unwrap();
+        let mails = smtp.mails.lock().unwrap().clone();
+        assert_eq!(mails.len(), 1, "one, to the privacy officer only");
+        let mail = &mails[0].data;
+        assert!(mail.contains(&officer.email) && !mail.contains(&admin.email), "{mail}");
+        assert!(mail.contains("Emergency access to review") && mail.contains("/staff/privacy"), "{mail}");
+        for secret in ["unconscious", "allergies", &c.patient.name, &nurse_user.email] {
+            assert!(!mail.contains(secret), "{secret:?} in {mail}");
+        }
     }
 
     #[tokio::test]

@@ -1,5 +1,7 @@
-//! Staff members' daily digest of new threads in their teams: one row per member and day,
-//! queued when the day's digest falls due, then claimed and delivered like the outbox.
+//! E-mails to staff, each saying only that something waits behind a sign-in: the daily digest
+//! of new threads in one's teams (one row per member and day, queued when it falls due), and
+//! the privacy officers' alert of an emergency access to review (written in the grant's
+//! transaction). Claimed and delivered like the patients' outbox.
 
 use portico_domain::audit::AuditRecord;
 use portico_domain::{StaffId, Timestamp};
@@ -7,22 +9,33 @@ use sqlx::Row;
 
 use crate::{Store, StoreError, audit};
 
-/// A digest claimed for delivery.
+/// What a staff notice is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// New threads arrived in one's teams the day before.
+    Digest,
+    /// An emergency access was granted and waits for review.
+    BreakGlass,
+}
+
+/// A staff notice claimed for delivery.
 #[derive(Clone, Debug)]
-pub struct ClaimedDigest {
-    /// Id (`<staff id>:<due ms>`, also the e-mail's idempotency key).
+pub struct ClaimedNotice {
+    /// Id (also the e-mail's idempotency key).
     pub id: String,
     /// Whose.
     pub staff: StaffId,
-    /// The end of the day it covers.
+    /// About what.
+    pub kind: NoticeKind,
+    /// When it fell due (a digest: the end of the day it covers).
     pub due_at: Timestamp,
     /// This attempt's number, from 1.
     pub attempt: i64,
 }
 
-/// How a digest delivery ended.
+/// How a staff notice's delivery ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DigestOutcome {
+pub enum NoticeOutcome {
     /// Sent.
     Sent,
     /// Nothing to send (no new thread, no e-mail configured, member deactivated).
@@ -66,31 +79,31 @@ impl Store {
     /// second call for the same day adds nothing).
     pub async fn queue_staff_digests(&self, due: Timestamp) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO staff_digests (id, staff_id, due_at, status)
-             SELECT staff.id || $1, staff.id, $2, 'pending' FROM staff
+            "INSERT INTO staff_notices (id, staff_id, kind, due_at, status)
+             SELECT staff.id || $1, staff.id, 'digest', $2, 'pending' FROM staff
              WHERE staff.email_digest = 1 AND staff.deactivated_at IS NULL
              ON CONFLICT (id) DO NOTHING",
         )
-        .bind(format!(":{}", due.unix_millis()))
+        .bind(format!(":digest:{}", due.unix_millis()))
         .bind(due.unix_millis())
         .execute(&self.write_pool)
         .await?;
         Ok(())
     }
 
-    /// Claims due digests for delivery (leased, like the outbox).
-    pub async fn claim_staff_digests(
+    /// Claims due staff notices for delivery (leased, like the outbox).
+    pub async fn claim_staff_notices(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
         limit: i64,
-    ) -> Result<Vec<ClaimedDigest>, StoreError> {
+    ) -> Result<Vec<ClaimedNotice>, StoreError> {
         let mut tx = self.begin_write().await?;
         let rows = crate::lease_due(
             &mut tx,
             self.backend,
-            "staff_digests",
-            "id, staff_id, due_at, attempts",
+            "staff_notices",
+            "id, staff_id, kind, due_at, attempts",
             now,
             lease_until,
             limit,
@@ -99,9 +112,14 @@ impl Store {
         tx.commit().await?;
         rows.iter()
             .map(|r| {
-                Ok(ClaimedDigest {
+                Ok(ClaimedNotice {
                     id: r.try_get("id")?,
                     staff: crate::parse_id(r, "staff_id")?,
+                    kind: if r.try_get::<String, _>("kind")? == "break_glass" {
+                        NoticeKind::BreakGlass
+                    } else {
+                        NoticeKind::Digest
+                    },
                     due_at: Timestamp::from_unix_millis(r.try_get("due_at")?),
                     attempt: r
                         .try_get::<i64, _>("attempts")
@@ -129,22 +147,22 @@ impl Store {
         .await?)
     }
 
-    /// Records how a digest delivery ended.
-    pub async fn finish_staff_digest(
+    /// Records how a staff notice's delivery ended.
+    pub async fn finish_staff_notice(
         &self,
         id: &str,
-        outcome: &DigestOutcome,
+        outcome: &NoticeOutcome,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let (status, due, detail) = match outcome {
-            DigestOutcome::Sent => ("sent", None, None),
-            DigestOutcome::Skipped(why) => ("cancelled", None, Some(why.as_str())),
-            DigestOutcome::Retry(at, why) => ("pending", Some(*at), Some(why.as_str())),
-            DigestOutcome::Dead(why) => ("dead", None, Some(why.as_str())),
+            NoticeOutcome::Sent => ("sent", None, None),
+            NoticeOutcome::Skipped(why) => ("cancelled", None, Some(why.as_str())),
+            NoticeOutcome::Retry(at, why) => ("pending", Some(*at), Some(why.as_str())),
+            NoticeOutcome::Dead(why) => ("dead", None, Some(why.as_str())),
         };
         let finished = (status != "pending").then_some(now.unix_millis());
         sqlx::query(
-            "UPDATE staff_digests SET status = $1, due_at = COALESCE($2, due_at), last_error = $3, finished_at = $4,
+            "UPDATE staff_notices SET status = $1, due_at = COALESCE($2, due_at), last_error = $3, finished_at = $4,
                 lease_until = NULL WHERE id = $5",
         )
         .bind(status)
@@ -157,13 +175,33 @@ impl Store {
         Ok(())
     }
 
-    /// Every digest row of a staff member, oldest first: (status, due at), for operators and
+    /// Every notice of a staff member, oldest first: (kind, status, due at), for operators and
     /// tests.
-    pub async fn staff_digests_of(&self, staff: StaffId) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT status, due_at FROM staff_digests WHERE staff_id = $1 ORDER BY due_at")
-            .bind(staff.to_string())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("due_at")?))).collect()
+    pub async fn staff_notices_of(&self, staff: StaffId) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT kind, status, due_at FROM staff_notices WHERE staff_id = $1 ORDER BY due_at, id")
+                .bind(staff.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("due_at")?))).collect()
     }
+}
+
+/// Writes a break-glass alert for every active privacy officer (no commit: in the grant's
+/// transaction).
+pub(crate) async fn alert_privacy_officers(
+    conn: &mut sqlx::AnyConnection,
+    grant: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO staff_notices (id, staff_id, kind, due_at, status)
+         SELECT staff.id || $1, staff.id, 'break_glass', $2, 'pending' FROM staff
+         WHERE staff.role = 'privacy_officer' AND staff.deactivated_at IS NULL",
+    )
+    .bind(format!(":break_glass:{grant}"))
+    .bind(at.unix_millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
