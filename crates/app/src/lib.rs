@@ -43,6 +43,9 @@ pub struct App {
     social_live: Arc<std::sync::RwLock<Arc<social::settings::Live>>>,
     /// The WebAuthn relying party (`None` where browsers cannot use passkeys).
     relying_party: Option<passkeys::RelyingParty>,
+    /// The due time (Unix ms) of the last staff digests this process queued, so the delivery
+    /// loop queues each day's once instead of on every pass.
+    staff_digests_queued: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for App {
@@ -67,6 +70,7 @@ impl App {
             social_wake: Arc::default(),
             social_live: Arc::new(std::sync::RwLock::new(Arc::new(live))),
             relying_party,
+            staff_digests_queued: Arc::default(),
         })
     }
     /// The store (for health checks and wiring).

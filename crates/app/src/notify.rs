@@ -15,7 +15,7 @@ use portico_domain::Actor;
 use portico_domain::audit::{AuditRecord, Purpose, RequestContext};
 use portico_domain::notify::{Channel, Event, Kind, Locale, Notice, Preferences, Sender, render};
 use portico_store::notifications::{Claimed, Outcome};
-use portico_store::staff_notices::{ClaimedNotice, NoticeKind, NoticeOutcome};
+use portico_store::staff_notices::{ClaimedNotice, NoticeKind};
 
 use crate::{App, Unexpected};
 
@@ -202,11 +202,11 @@ impl App {
             Err(portico_store::StoreError::KeyShredded | portico_store::StoreError::NotFound(_)) => {
                 return Outcome::Skipped("the patient's record is gone".into());
             }
-            Err(e) => return self.retry_or_dead(d, c, format!("cannot read the record: {e}")),
+            Err(e) => return self.retry_or_dead(d, &c.id, c.attempt, format!("cannot read the record: {e}")),
         };
         let prefs = match self.store.notification_preferences(c.patient).await {
             Ok(p) => p.unwrap_or_else(|| Preferences::default_in(&self.settings.time_zone)),
-            Err(e) => return self.retry_or_dead(d, c, format!("cannot read the preferences: {e}")),
+            Err(e) => return self.retry_or_dead(d, &c.id, c.attempt, format!("cannot read the preferences: {e}")),
         };
         match c.channel.as_str() {
             "email" if !prefs.email => return Outcome::Skipped("the patient turned e-mail off".into()),
@@ -229,7 +229,7 @@ impl App {
                     return Outcome::Skipped("included in the day's digest".into());
                 }
                 Ok(_) => {}
-                Err(e) => return self.retry_or_dead(d, c, format!("cannot read the digest: {e}")),
+                Err(e) => return self.retry_or_dead(d, &c.id, c.attempt, format!("cannot read the digest: {e}")),
             }
             if self.now() < slot {
                 return Outcome::Held(slot);
@@ -257,7 +257,7 @@ impl App {
                 match self.store.sms_opted_out(to.expose()).await {
                     Ok(true) => return Outcome::Skipped("the number answered STOP".into()),
                     Ok(false) => {}
-                    Err(e) => return self.retry_or_dead(d, c, format!("cannot read the opt-outs: {e}")),
+                    Err(e) => return self.retry_or_dead(d, &c.id, c.attempt, format!("cannot read the opt-outs: {e}")),
                 }
                 let r = render(notice, locale, Channel::Sms, &sender);
                 send_sms(client, settings, to.expose(), &r.text).await
@@ -267,15 +267,16 @@ impl App {
         match result {
             Ok(()) => Outcome::Sent,
             Err(Failure::Permanent(why)) => Outcome::Dead(why),
-            Err(Failure::Transient(why)) => self.retry_or_dead(d, c, why),
+            Err(Failure::Transient(why)) => self.retry_or_dead(d, &c.id, c.attempt, why),
         }
     }
 
-    fn retry_or_dead(&self, d: &Delivery, c: &Claimed, why: String) -> Outcome {
-        if c.attempt >= d.max_attempts {
-            Outcome::Dead(format!("{why} (after {} attempts)", c.attempt))
+    /// A failed attempt `attempt` of delivery `id`: retried later, or dead after the last.
+    fn retry_or_dead(&self, d: &Delivery, id: &str, attempt: i64, why: String) -> Outcome {
+        if attempt >= d.max_attempts {
+            Outcome::Dead(format!("{why} (after {attempt} attempts)"))
         } else {
-            Outcome::Retry(self.now().plus(backoff(&c.id, c.attempt)), why)
+            Outcome::Retry(self.now().plus(backoff(id, attempt)), why)
         }
     }
 
@@ -320,33 +321,31 @@ impl App {
     /// sign-in; a digest is not sent on a day without a new thread.
     pub async fn deliver_staff_notices(&self, d: &Delivery, limit: i64) -> Result<usize, Unexpected> {
         let now = self.now();
-        if let Some(due) = portico_domain::notify::latest_daily(&self.settings.time_zone, STAFF_DIGEST_HOUR, now) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(due) = portico_domain::notify::latest_daily(&self.settings.time_zone, STAFF_DIGEST_HOUR, now)
+            && self.staff_digests_queued.load(Relaxed) != due.unix_millis()
+        {
             self.store.queue_staff_digests(due).await?;
+            self.staff_digests_queued.store(due.unix_millis(), Relaxed);
         }
         let claimed = self.store.claim_staff_notices(now, now.plus(d.lease), limit).await?;
         let mut sent = 0;
         for c in claimed {
             let outcome = self.deliver_staff_notice(d, &c).await;
-            sent += usize::from(outcome == NoticeOutcome::Sent);
+            sent += usize::from(outcome == Outcome::Sent);
             self.store.finish_staff_notice(&c.id, &outcome, self.now()).await?;
         }
         Ok(sent)
     }
 
-    async fn deliver_staff_notice(&self, d: &Delivery, c: &ClaimedNotice) -> NoticeOutcome {
-        let retry = |why: String| {
-            if c.attempt >= d.max_attempts {
-                NoticeOutcome::Dead(format!("{why} (after {} attempts)", c.attempt))
-            } else {
-                NoticeOutcome::Retry(self.now().plus(backoff(&c.id, c.attempt)), why)
-            }
-        };
+    async fn deliver_staff_notice(&self, d: &Delivery, c: &ClaimedNotice) -> Outcome {
+        let retry = |why: String| self.retry_or_dead(d, &c.id, c.attempt, why);
         let Some((transport, from)) = &d.email else {
-            return NoticeOutcome::Skipped("e-mail is not configured".into());
+            return Outcome::Skipped("e-mail is not configured".into());
         };
         let profile = match self.store.staff_profile(c.staff).await {
             Ok(Some(p)) => p,
-            Ok(None) => return NoticeOutcome::Skipped("the account is deactivated".into()),
+            Ok(None) => return Outcome::Skipped("the account is deactivated".into()),
             Err(e) => return retry(format!("cannot read the account: {e}")),
         };
         let kind = match c.kind {
@@ -354,7 +353,7 @@ impl App {
             NoticeKind::Digest => {
                 let day_before = portico_domain::Timestamp::from_unix_millis(c.due_at.unix_millis() - 24 * 3600 * 1000);
                 match self.store.new_threads_in_teams(c.staff, day_before, c.due_at).await {
-                    Ok(0) => return NoticeOutcome::Skipped("no new thread".into()),
+                    Ok(0) => return Outcome::Skipped("no new thread".into()),
                     Ok(_) => Kind::StaffQueue,
                     Err(e) => return retry(format!("cannot count the new threads: {e}")),
                 }
@@ -364,8 +363,8 @@ impl App {
         let notice = Notice::of(&Event { kind, patient_name: None, subject: None, body: None });
         let r = render(notice, Locale::En, Channel::Email, &sender);
         match self.send_email(transport, from, &profile.email, &r, &c.id, "/staff/security").await {
-            Ok(()) => NoticeOutcome::Sent,
-            Err(Failure::Permanent(why)) => NoticeOutcome::Dead(why),
+            Ok(()) => Outcome::Sent,
+            Err(Failure::Permanent(why)) => Outcome::Dead(why),
             Err(Failure::Transient(why)) => retry(why),
         }
     }

@@ -217,12 +217,20 @@ impl App {
         let answer: RegisterPublicKeyCredential =
             serde_json::from_value(credential).map_err(|_| PasskeyError::Rejected)?;
         let passkey = rp.finish_passkey_registration(&answer, &state).map_err(|_| PasskeyError::Rejected)?;
-        let count = self.store.passkeys_of(kind, &id).await?.len();
+        // Named by number, one past the highest in use: names stay distinct after a removal.
+        let highest = self
+            .store
+            .passkeys_of(kind, &id)
+            .await?
+            .iter()
+            .filter_map(|p| p.name.strip_prefix("Passkey ")?.parse::<usize>().ok())
+            .max()
+            .unwrap_or(0);
         let row = PasskeyRow {
             credential_id: credential_id(&passkey),
             account_kind: kind,
             account_id: id,
-            name: format!("Passkey {}", count + 1),
+            name: format!("Passkey {}", highest + 1),
             passkey: serde_json::to_string(&passkey).map_err(|e| Unexpected(anyhow::anyhow!("passkey: {e}")))?,
             created_at: self.now(),
             last_used_at: None,

@@ -349,17 +349,27 @@ mod scanned {
     }
 }
 
-/// The latest `hour`:00 in `time_zone` at or before `now` (a daily job's last due time);
-/// `None` for an unknown time zone.
-pub fn latest_daily(time_zone: &str, hour: i8, now: crate::Timestamp) -> Option<crate::Timestamp> {
+/// `hour`:00 in `time_zone` on the local day of `t`, and on the days before and after:
+/// `(yesterday, today, tomorrow)`; `None` for an unknown time zone.
+fn daily_around(
+    time_zone: &str,
+    hour: i8,
+    t: crate::Timestamp,
+) -> Option<(crate::Timestamp, crate::Timestamp, crate::Timestamp)> {
     let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
-    let local = jiff::Timestamp::from_millisecond(now.unix_millis()).ok()?.to_zoned(tz.clone());
+    let day = jiff::Timestamp::from_millisecond(t.unix_millis()).ok()?.to_zoned(tz.clone()).date();
     let at = |date: jiff::civil::Date| -> Option<crate::Timestamp> {
         let z = date.at(hour, 0, 0, 0).to_zoned(tz.clone()).ok()?;
         Some(crate::Timestamp::from_unix_millis(z.timestamp().as_millisecond()))
     };
-    let today = at(local.date())?;
-    if today <= now { Some(today) } else { at(local.date().yesterday().ok()?) }
+    Some((at(day.yesterday().ok()?)?, at(day)?, at(day.tomorrow().ok()?)?))
+}
+
+/// The latest `hour`:00 in `time_zone` at or before `now` (a daily job's last due time);
+/// `None` for an unknown time zone.
+pub fn latest_daily(time_zone: &str, hour: i8, now: crate::Timestamp) -> Option<crate::Timestamp> {
+    let (yesterday, today, _) = daily_around(time_zone, hour, now)?;
+    Some(if today <= now { today } else { yesterday })
 }
 
 /// A patient's notification preferences.
@@ -444,15 +454,8 @@ impl Preferences {
     /// [`Preferences::DIGEST_HOUR`] at or after `due`, gathering what fell due since the one
     /// before. `(previous digest, this digest)`; `None` for an unknown time zone.
     pub fn digest_window(&self, due: crate::Timestamp) -> Option<(crate::Timestamp, crate::Timestamp)> {
-        let tz = jiff::tz::TimeZone::get(&self.time_zone).ok()?;
-        let local = jiff::Timestamp::from_millisecond(due.unix_millis()).ok()?.to_zoned(tz.clone());
-        let at = |date: jiff::civil::Date| -> Option<crate::Timestamp> {
-            let z = date.at(Self::DIGEST_HOUR, 0, 0, 0).to_zoned(tz.clone()).ok()?;
-            Some(crate::Timestamp::from_unix_millis(z.timestamp().as_millisecond()))
-        };
-        let today = at(local.date())?;
-        let slot = if today >= due { local.date() } else { local.date().tomorrow().ok()? };
-        Some((at(slot.yesterday().ok()?)?, at(slot)?))
+        let (yesterday, today, tomorrow) = daily_around(&self.time_zone, Self::DIGEST_HOUR, due)?;
+        Some(if today >= due { (yesterday, today) } else { (today, tomorrow) })
     }
 
     /// When a text due at `now` may go: `None` now, or the end of the quiet hours.

@@ -108,13 +108,10 @@ pub(crate) async fn insert_many(
 ) -> Result<(), StoreError> {
     const COLS: usize = 12;
     for chunk in crate::batch::pow2_chunks(events, crate::batch::rows_per_statement(COLS)) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
-            .collect();
         let sql = format!(
             "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
                 purpose, outcome, source_ip, session_hash, request_id) VALUES {}",
-            rows.join(", ")
+            crate::batch::rows(chunk.len(), COLS)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (at, rec) in chunk {

@@ -39,11 +39,13 @@ pub(crate) fn rows_per_statement(cols: usize) -> usize {
     1 << (usize::BITS - 1 - max.leading_zeros())
 }
 
-fn placeholders(start: usize, n: usize) -> String {
+/// `n` placeholders from `$start`: `$3, $4, $5`.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-fn rows(n: usize, cols: usize) -> String {
+/// `n` rows of `cols` placeholders for a multi-row `VALUES` list: `($1, $2), ($3, $4)`.
+pub(crate) fn rows(n: usize, cols: usize) -> String {
     (0..n).map(|r| format!("({})", placeholders(r * cols + 1, cols))).collect::<Vec<_>>().join(", ")
 }
 

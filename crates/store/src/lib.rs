@@ -183,7 +183,7 @@ impl Store {
             social_inbox,
             threads,
         };
-        store.backfill_name_tokens().await?;
+        store.backfill_name_tokens(now).await?;
         Ok(store)
     }
 

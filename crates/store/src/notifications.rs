@@ -70,18 +70,12 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Res
             }
         }
     }
-    const COLS: usize = 9;
+    const COLS: usize = 10;
     for chunk in crate::batch::pow2_chunks(&rows, crate::batch::rows_per_statement(COLS)) {
-        let values = (0..chunk.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
-                format!("({}, 'pending')", p.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
             "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, due_at, created_at, status)
-             VALUES {values} ON CONFLICT (coalesce_key) DO NOTHING"
+             VALUES {} ON CONFLICT (coalesce_key) DO NOTHING",
+            crate::batch::rows(chunk.len(), COLS)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (a, channel, key) in chunk {
@@ -94,7 +88,8 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Res
                 .bind(a.message.to_string())
                 .bind(key.clone())
                 .bind(a.due.unix_millis())
-                .bind(a.at.unix_millis());
+                .bind(a.at.unix_millis())
+                .bind("pending");
         }
         q.execute(&mut *conn).await?;
     }
@@ -389,7 +384,7 @@ impl Store {
 }
 
 /// An integer column, whichever width the backend returns it in.
-fn int(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
+pub(crate) fn int(r: &sqlx::any::AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
     Ok(match r.try_get::<Option<i64>, _>(col) {
         Ok(v) => v,
         Err(_) => r.try_get::<Option<i32>, _>(col)?.map(i64::from),

@@ -232,7 +232,7 @@ impl Store {
                 "SELECT t.patient_id FROM patient_name_tokens t JOIN patients p ON p.id = t.patient_id
                  WHERE t.token IN ({}) GROUP BY t.patient_id, p.created_at HAVING COUNT(*) = {}
                  ORDER BY p.created_at LIMIT {}",
-                (1..=words.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+                crate::batch::placeholders(1, words.len()),
                 words.len(),
                 limit
             );
@@ -253,7 +253,15 @@ impl Store {
 
     /// Fills in the name indexes of patients created before they existed (at start; a no-op
     /// once done). Patients whose data key was destroyed are left out: their name is gone.
-    pub async fn backfill_name_tokens(&self) -> Result<usize, StoreError> {
+    /// Each name opened for this is audited, by the system, in the same transaction.
+    pub async fn backfill_name_tokens(&self, at: Timestamp) -> Result<usize, StoreError> {
+        let rec = AuditRecord::new(
+            &portico_domain::Actor::System,
+            "patient.index_name",
+            "patient",
+            portico_domain::audit::Purpose::System,
+            &portico_domain::audit::RequestContext::default(),
+        );
         let rows = sqlx::query(
             "SELECT p.id FROM patients p JOIN patient_keys k ON k.patient_id = p.id
              WHERE NOT EXISTS (SELECT 1 FROM patient_name_tokens t WHERE t.patient_id = p.id)",
@@ -267,6 +275,7 @@ impl Store {
             if let Some(name) = name {
                 insert_name_tokens(&mut tx, self, &id.to_string(), name.expose()).await?;
             }
+            audit::insert(&mut tx, at, &rec.clone().patient(id).resource(id)).await?;
             tx.commit().await?;
         }
         Ok(rows.len())

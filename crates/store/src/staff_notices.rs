@@ -7,6 +7,7 @@ use portico_domain::audit::AuditRecord;
 use portico_domain::{StaffId, Timestamp};
 use sqlx::Row;
 
+use crate::notifications::Outcome;
 use crate::{Store, StoreError, audit};
 
 /// What a staff notice is about.
@@ -31,19 +32,6 @@ pub struct ClaimedNotice {
     pub due_at: Timestamp,
     /// This attempt's number, from 1.
     pub attempt: i64,
-}
-
-/// How a staff notice's delivery ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NoticeOutcome {
-    /// Sent.
-    Sent,
-    /// Nothing to send (no new thread, no e-mail configured, member deactivated).
-    Skipped(String),
-    /// Try again at this time.
-    Retry(Timestamp, String),
-    /// Given up.
-    Dead(String),
 }
 
 impl Store {
@@ -121,9 +109,7 @@ impl Store {
                         NoticeKind::Digest
                     },
                     due_at: Timestamp::from_unix_millis(r.try_get("due_at")?),
-                    attempt: r
-                        .try_get::<i64, _>("attempts")
-                        .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))?,
+                    attempt: crate::notifications::int(r, "attempts")?.unwrap_or(0),
                 })
             })
             .collect()
@@ -148,17 +134,13 @@ impl Store {
     }
 
     /// Records how a staff notice's delivery ended.
-    pub async fn finish_staff_notice(
-        &self,
-        id: &str,
-        outcome: &NoticeOutcome,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    pub async fn finish_staff_notice(&self, id: &str, outcome: &Outcome, now: Timestamp) -> Result<(), StoreError> {
         let (status, due, detail) = match outcome {
-            NoticeOutcome::Sent => ("sent", None, None),
-            NoticeOutcome::Skipped(why) => ("cancelled", None, Some(why.as_str())),
-            NoticeOutcome::Retry(at, why) => ("pending", Some(*at), Some(why.as_str())),
-            NoticeOutcome::Dead(why) => ("dead", None, Some(why.as_str())),
+            Outcome::Sent => ("sent", None, None),
+            Outcome::Skipped(why) => ("cancelled", None, Some(why.as_str())),
+            Outcome::Retry(at, why) => ("pending", Some(*at), Some(why.as_str())),
+            Outcome::Held(until) => ("pending", Some(*until), None),
+            Outcome::Dead(why) => ("dead", None, Some(why.as_str())),
         };
         let finished = (status != "pending").then_some(now.unix_millis());
         sqlx::query(

@@ -236,9 +236,11 @@ async fn name_search_indexes_are_filled_in_for_older_patients_and_go_with_an_era
     let mut conn = connect(&app.config.database_url).await;
     sqlx::query("DELETE FROM patient_name_tokens").execute(&mut conn).await.unwrap();
     assert!(store.find_patients("thistle", 10).await.unwrap().is_empty());
-    assert_eq!(store.backfill_name_tokens().await.unwrap(), 2);
+    assert_eq!(store.backfill_name_tokens(app.clock_now()).await.unwrap(), 2);
+    let indexed = app.audit_actions().await.iter().filter(|(a, _)| a == "patient.index_name").count();
+    assert_eq!(indexed, 2, "each name opened to index it is audited");
     assert_eq!(store.find_patients("thistle", 10).await.unwrap(), [kept.patient_id, erased.patient_id]);
-    assert_eq!(store.backfill_name_tokens().await.unwrap(), 0, "once done, nothing to do");
+    assert_eq!(store.backfill_name_tokens(app.clock_now()).await.unwrap(), 0, "once done, nothing to do");
 
     store.shred_patient_key(erased.patient_id, &read_audit(), app.clock_now()).await.unwrap();
     assert_eq!(store.find_patients("thistle", 10).await.unwrap(), [kept.patient_id]);

@@ -185,10 +185,7 @@ pub async fn finish_sign_in(
             ApiError::new(ErrorCode::InvalidCredentials, "That passkey could not sign you in.")
         }
     })?;
-    let home = match ok.kind {
-        portico_domain::session::AccountKind::Staff => crate::pages::Side::Staff.home(),
-        portico_domain::session::AccountKind::Patient => crate::pages::Side::Portal.home(),
-    };
+    let home = crate::pages::Side::of(ok.kind).home();
     let idle = state.app.settings().sessions.idle_for(ok.kind).as_secs();
     let resp = axum::Json(PasskeySignedIn { kind: ok.kind.as_str(), idle_timeout_secs: idle, home }).into_response();
     Ok(crate::api::auth::with_login_cookies(resp, &state, &ok))

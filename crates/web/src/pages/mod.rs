@@ -49,6 +49,13 @@ pub(crate) enum Side {
 }
 
 impl Side {
+    /// The side an account of `kind` works on.
+    pub(crate) fn of(kind: portico_domain::session::AccountKind) -> Side {
+        match kind {
+            portico_domain::session::AccountKind::Staff => Side::Staff,
+            portico_domain::session::AccountKind::Patient => Side::Portal,
+        }
+    }
     /// Where a signed-out visitor of this side signs in.
     pub(crate) fn sign_in(self) -> &'static str {
         match self {

@@ -112,10 +112,7 @@ async fn sign_in(
     let (status, error) = match result {
         Err(None) => (StatusCode::BAD_REQUEST, t.err_missing),
         Ok(ok) => {
-            let home = match ok.kind {
-                portico_domain::session::AccountKind::Staff => Side::Staff.home(),
-                portico_domain::session::AccountKind::Patient => Side::Portal.home(),
-            };
+            let home = Side::of(ok.kind).home();
             return Ok(crate::api::auth::with_login_cookies(see_other(home), &state, &ok));
         }
         Err(Some(LoginError::InvalidCredentials)) => (StatusCode::UNAUTHORIZED, t.err_credentials),
