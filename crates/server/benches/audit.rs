@@ -1,8 +1,9 @@
 //! Audit benchmarks (`cargo bench -p portico --bench audit`), on SQLite (`synchronous=FULL`):
 //!
 //! 1. The audit share and the notification-enqueue share of the message-send unit of work:
-//!    batches of 64 staff replies written as the group commit writes them; then without their
-//!    audit events; then as internal notes, which are the same writes without the outbox rows.
+//!    batches of 64 staff replies, spread over 256 patients' threads, written as the group
+//!    commit writes them; then without their audit events; then as internal notes, which are
+//!    the same writes without the outbox rows.
 //!    The three alternate over `ROUNDS` rounds (default 9); the median share and the range are
 //!    printed, since one round on a shared 2-core machine is noisy.
 //! 2. `portico audit verify` over a log of `EVENTS` events (default 1,000,000): building the
@@ -34,6 +35,9 @@ fn record(patient: Option<PatientId>, i: u64) -> AuditRecord {
     r
 }
 
+/// Patients (one thread each) the benchmark's sends are spread over.
+const PATIENTS: u64 = 256;
+
 #[tokio::main]
 async fn main() {
     let events: u64 = std::env::var("EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
@@ -42,19 +46,10 @@ async fn main() {
     let store = app.store().clone();
     let ctx = portico_app::cli_context();
 
-    // A patient and a thread to send into.
+    // Patients, each with a thread, to send into: a group commit's sends touch many threads and
+    // patients, so their index entries land on many pages, as they do in a clinic.
     let team = app.create_team(&Actor::System, "Bench", &ctx).await.unwrap();
     let today = SystemClock.now().utc_date().unwrap();
-    let new = NewPatient {
-        name: PersonName::parse("Bench Patient").unwrap(),
-        date_of_birth: DateOfBirth::parse("1970-01-01", today).unwrap(),
-        mrn: Mrn::parse("BENCH-AUDIT").unwrap(),
-        email: None,
-        phone: None,
-        language: Language::default(),
-    };
-    let patient = app.create_patient(&Actor::System, &new, &ctx).await.unwrap().id;
-    let facts = ThreadFacts { patient, team };
     let first = NewMessage {
         author: Party::Staff(portico_domain::StaffId::generate(SystemClock.now())),
         body: MessageBody::parse("first").unwrap(),
@@ -64,18 +59,33 @@ async fn main() {
         idempotency_key: None,
     };
     let subject = portico_domain::messaging::Subject::parse("bench").unwrap();
-    let thread: ThreadId = store
-        .open_thread(
-            facts,
-            &subject,
-            portico_domain::messaging::Category::General,
-            &first,
-            SystemClock.now(),
-            &record(Some(patient), 0),
-        )
-        .await
-        .unwrap()
-        .thread_id;
+    let mut threads: Vec<(ThreadId, PatientId)> = Vec::new();
+    for k in 0..PATIENTS {
+        let new = NewPatient {
+            name: PersonName::parse("Bench Patient").unwrap(),
+            date_of_birth: DateOfBirth::parse("1970-01-01", today).unwrap(),
+            mrn: Mrn::parse(&format!("BENCH-AUDIT-{k}")).unwrap(),
+            email: None,
+            phone: None,
+            language: Language::default(),
+        };
+        let patient = app.create_patient(&Actor::System, &new, &ctx).await.unwrap().id;
+        let facts = ThreadFacts { patient, team };
+        let thread = store
+            .open_thread(
+                facts,
+                &subject,
+                portico_domain::messaging::Category::General,
+                &first,
+                SystemClock.now(),
+                &record(Some(patient), 0),
+            )
+            .await
+            .unwrap()
+            .thread_id;
+        threads.push((thread, patient));
+    }
+    let patient = threads[0].1;
 
     // 1. Audit and notification shares of the send unit of work.
     let rounds = 300u64;
@@ -88,6 +98,7 @@ async fn main() {
                 (0..64)
                     .map(|_| {
                         key += 1;
+                        let (thread, patient) = threads[(key * 7919 % PATIENTS) as usize];
                         let msg = NewMessage {
                             body: MessageBody::parse("How is my blood pressure reading today? Benchmark message text.")
                                 .unwrap(),

@@ -107,15 +107,32 @@ pub(crate) async fn insert_many(
     events: &[(Timestamp, AuditRecord)],
 ) -> Result<(), StoreError> {
     const COLS: usize = 12;
-    for chunk in crate::batch::pow2_chunks(events, crate::batch::rows_per_statement(COLS)) {
+    let params = crate::batch::Params::of(conn);
+    for chunk in crate::batch::pow2_chunks(events, params.rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
                 purpose, outcome, source_ip, session_hash, request_id) VALUES {}",
-            crate::batch::rows(chunk.len(), COLS)
+            params.rows(chunk.len(), COLS)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (at, rec) in chunk {
             q = bind_event(q, *at, rec);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Records which patient each of these sealed events concerns (the sealer's transaction).
+/// Sorted first, so each page of the index is visited once per batch.
+pub(crate) async fn index_patients(conn: &mut AnyConnection, concern: &mut [(String, i64)]) -> Result<(), StoreError> {
+    concern.sort_unstable();
+    let params = crate::batch::Params::of(conn);
+    for chunk in crate::batch::pow2_chunks(concern, params.rows_per_statement(2)) {
+        let sql = format!("INSERT INTO audit_patient_events (patient_id, seq) VALUES {}", params.rows(chunk.len(), 2));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (patient, seq) in chunk {
+            q = q.bind(patient.as_str()).bind(*seq);
         }
         q.execute(&mut *conn).await?;
     }
@@ -151,7 +168,10 @@ pub struct AccessRow {
 
 impl Store {
     /// Audit events about a patient in `[from, to)`, oldest first, with staff names;
-    /// `staff_only` keeps accesses by staff (the patient's own view).
+    /// `staff_only` keeps accesses by staff (the patient's own view). Sealed events are found
+    /// through `audit_patient_events`, the rest by scanning the unsealed tail of the log (at
+    /// most a checkpoint interval of events). The event's own `patient_id` is checked again, so
+    /// a row planted in the index cannot show one patient another's events.
     pub async fn patient_accesses(
         &self,
         patient: portico_domain::PatientId,
@@ -160,9 +180,15 @@ impl Store {
         staff_only: bool,
     ) -> Result<Vec<AccessRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.at, e.actor_id, s.name AS actor_name, e.actor_role, e.action, e.resource_type, e.resource_id,
+            "WITH concern AS (
+                 SELECT seq FROM audit_patient_events WHERE patient_id = $1
+                 UNION ALL
+                 SELECT seq FROM audit_events
+                 WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_chain) AND patient_id = $1
+             )
+             SELECT e.seq, e.at, e.actor_id, s.name AS actor_name, e.actor_role, e.action, e.resource_type, e.resource_id,
                     e.purpose, e.outcome, e.source_ip
-             FROM audit_events e LEFT JOIN staff s ON s.id = e.actor_id
+             FROM concern c JOIN audit_events e ON e.seq = c.seq LEFT JOIN staff s ON s.id = e.actor_id
              WHERE e.patient_id = $1 AND e.at >= $2 AND e.at < $3 AND ($4 = 0 OR s.id IS NOT NULL)
              ORDER BY e.seq LIMIT 50000",
         )

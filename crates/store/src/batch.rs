@@ -30,23 +30,51 @@ pub(crate) fn pow2_chunks<T>(items: &[T], max: usize) -> Vec<&[T]> {
     out
 }
 
-/// Rows per multi-row statement for `cols` columns, a power of two. SQLite finds each bound
-/// parameter's name by walking a list, so binding a statement costs the square of its
-/// parameter count: 768 parameters spent more time there than in the insert itself. About 200
-/// keeps that negligible while still writing many rows per statement.
-pub(crate) fn rows_per_statement(cols: usize) -> usize {
-    let max = (200 / cols.max(1)).max(1);
-    1 << (usize::BITS - 1 - max.leading_zeros())
+/// How a wide statement names its parameters. SQLite finds a numbered parameter (`$7`) by
+/// walking a list of names, so binding n of them costs n²: at 768 parameters that cost more
+/// than the insert itself. Anonymous `?` parameters have no name and are bound in order, so a
+/// statement on SQLite may be much wider. PostgreSQL knows only `$n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Params {
+    /// `$1, $2, ...`: PostgreSQL, and short lists on either backend.
+    Numbered,
+    /// `?, ?, ...` (SQLite): the values must be bound in the order they appear.
+    Anonymous,
 }
 
-/// `n` placeholders from `$start`: `$3, $4, $5`.
-pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
+impl Params {
+    /// The style for the backend behind `conn`.
+    pub(crate) fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name() == "SQLite" { Self::Anonymous } else { Self::Numbered }
+    }
 
-/// `n` rows of `cols` placeholders for a multi-row `VALUES` list: `($1, $2), ($3, $4)`.
-pub(crate) fn rows(n: usize, cols: usize) -> String {
-    (0..n).map(|r| format!("({})", placeholders(r * cols + 1, cols))).collect::<Vec<_>>().join(", ")
+    /// Most parameters in one statement: numbered ones are kept near 200, where their lookup is
+    /// still negligible; SQLite accepts 32,766 anonymous ones.
+    fn max_params(self) -> usize {
+        match self {
+            Self::Numbered => 200,
+            Self::Anonymous => 2048,
+        }
+    }
+
+    /// Rows per multi-row statement for `cols` columns, a power of two.
+    pub(crate) fn rows_per_statement(self, cols: usize) -> usize {
+        let max = (self.max_params() / cols.max(1)).max(1);
+        1 << (usize::BITS - 1 - max.leading_zeros())
+    }
+
+    /// `n` placeholders from `$start`: `$3, $4, $5` (or `?, ?, ?`).
+    pub(crate) fn list(self, start: usize, n: usize) -> String {
+        match self {
+            Self::Numbered => (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+            Self::Anonymous => vec!["?"; n].join(", "),
+        }
+    }
+
+    /// `n` rows of `cols` placeholders for a multi-row `VALUES` list: `($1, $2), ($3, $4)`.
+    pub(crate) fn rows(self, n: usize, cols: usize) -> String {
+        (0..n).map(|r| format!("({})", self.list(r * cols + 1, cols))).collect::<Vec<_>>().join(", ")
+    }
 }
 
 type AuthorKey = (&'static str, String, String);
@@ -118,7 +146,7 @@ async fn earlier_messages(
         let sql = format!(
             "SELECT k.account_kind, k.account_id, k.key, m.id, m.thread_id, m.created_at
              FROM idempotency_keys k JOIN messages m ON m.id = k.message_id WHERE k.key IN ({})",
-            placeholders(1, chunk.len())
+            Params::of(conn).list(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for k in chunk {
@@ -150,7 +178,7 @@ async fn data_keys(
     for chunk in pow2_chunks(&patients, 256) {
         let sql = format!(
             "SELECT patient_id, wrapped_key, kek_id FROM patient_keys WHERE patient_id IN ({})",
-            placeholders(1, chunk.len())
+            Params::of(conn).list(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for p in chunk {
@@ -166,10 +194,11 @@ async fn data_keys(
 }
 
 async fn insert_messages(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
-    for chunk in pow2_chunks(fresh, rows_per_statement(8)) {
+    let params = Params::of(conn);
+    for chunk in pow2_chunks(fresh, params.rows_per_statement(8)) {
         let sql = format!(
             "INSERT INTO messages (id, thread_id, author_kind, author_id, body, internal, release_at, created_at) VALUES {}",
-            rows(chunk.len(), 8)
+            params.rows(chunk.len(), 8)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (job, p, sealed) in chunk {
@@ -190,10 +219,11 @@ async fn insert_messages(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, V
 
 async fn insert_keys(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
     let keyed: Vec<_> = fresh.iter().filter(|(j, _, _)| j.msg.idempotency_key.is_some()).collect();
-    for chunk in pow2_chunks(&keyed, rows_per_statement(5)) {
+    let params = Params::of(conn);
+    for chunk in pow2_chunks(&keyed, params.rows_per_statement(5)) {
         let sql = format!(
             "INSERT INTO idempotency_keys (account_kind, account_id, key, message_id, created_at) VALUES {}",
-            rows(chunk.len(), 5)
+            params.rows(chunk.len(), 5)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (job, p, _) in chunk {
@@ -217,7 +247,7 @@ async fn bump_threads(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<
         let sql = format!(
             "UPDATE threads SET last_activity_at = (SELECT MAX(m.created_at) FROM messages m WHERE m.thread_id = threads.id)
              WHERE id IN ({})",
-            placeholders(1, chunk.len())
+            Params::of(conn).list(1, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for t in chunk {
@@ -230,7 +260,7 @@ async fn bump_threads(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<
 
 #[cfg(test)]
 mod tests {
-    use super::pow2_chunks;
+    use super::{Params, pow2_chunks};
 
     #[test]
     fn chunks_are_powers_of_two_covering_everything_in_order() {
@@ -241,6 +271,16 @@ mod tests {
         let sizes: Vec<usize> = pow2_chunks(&(0..200).collect::<Vec<u32>>(), 64).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [64, 64, 64, 8]);
         assert!(pow2_chunks::<u8>(&[], 8).is_empty());
-        assert_eq!([1, 3, 5, 8, 12, 300].map(super::rows_per_statement), [128, 64, 32, 16, 16, 1]);
+        let numbered = |c| Params::Numbered.rows_per_statement(c);
+        assert_eq!([1, 3, 5, 8, 12, 300].map(numbered), [128, 64, 32, 16, 16, 1]);
+        let anonymous = |c| Params::Anonymous.rows_per_statement(c);
+        assert_eq!([1, 12, 3000].map(anonymous), [2048, 128, 1]);
+    }
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres_and_anonymous_for_sqlite() {
+        assert_eq!(Params::Numbered.rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(Params::Numbered.list(3, 3), "$3, $4, $5");
+        assert_eq!(Params::Anonymous.rows(2, 2), "(?, ?), (?, ?)");
     }
 }

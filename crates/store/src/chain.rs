@@ -275,7 +275,8 @@ async fn head(conn: &mut AnyConnection) -> Result<Option<ChainHead>, StoreError>
 
 impl Store {
     /// Links every committed event written at or before `settled_before` into the chain, in
-    /// sequence order, stopping at the first later one. One sealer at a time (SQLite's write
+    /// sequence order, stopping at the first later one, and records which patient each concerns
+    /// (`audit_patient_events`) in the same transaction. One sealer at a time (SQLite's write
     /// lock, a PostgreSQL advisory lock). The settling window lets transactions that took a
     /// sequence number commit before the sealer passes it.
     pub async fn seal_audit(&self, settled_before: Timestamp) -> Result<Option<ChainHead>, StoreError> {
@@ -289,8 +290,9 @@ impl Store {
             let sql = format!("SELECT {EVENT_COLS} FROM audit_events e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2");
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).bind(PAGE).fetch_all(&mut *tx).await?;
             let mut links = Vec::new();
+            let mut concern = Vec::new();
             for r in &rows {
-                let e = chain_event(r)?;
+                let mut e = chain_event(r)?;
                 if e.at > settled_before.unix_millis() {
                     break;
                 }
@@ -298,13 +300,16 @@ impl Store {
                 let next = ChainHead { position: position + 1, seq: e.seq, hash: link(&prev, &e) };
                 links.push(next.clone());
                 last = Some(next);
+                if let Some(patient) = e.fields[3].take() {
+                    concern.push((patient, e.seq));
+                }
             }
-            for chunk in crate::batch::pow2_chunks(&links, crate::batch::rows_per_statement(3)) {
-                let values: Vec<String> =
-                    (0..chunk.len()).map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3)).collect();
+            crate::audit::index_patients(&mut tx, &mut concern).await?;
+            let params = crate::batch::Params::of(&tx);
+            for chunk in crate::batch::pow2_chunks(&links, params.rows_per_statement(3)) {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO audit_chain (position, seq, hash) VALUES {}",
-                    values.join(", ")
+                    params.rows(chunk.len(), 3)
                 )));
                 for l in chunk {
                     q = q.bind(l.position).bind(l.seq).bind(l.hash.to_vec());

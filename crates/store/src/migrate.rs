@@ -129,6 +129,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_staff_notices.sql"),
         postgres: include_str!("../migrations/postgres/0019_staff_notices.sql"),
     },
+    Migration {
+        version: 20,
+        name: "audit_patient_index",
+        sqlite: include_str!("../migrations/sqlite/0020_audit_patient_index.sql"),
+        postgres: include_str!("../migrations/postgres/0020_audit_patient_index.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.

@@ -71,11 +71,12 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Res
         }
     }
     const COLS: usize = 10;
-    for chunk in crate::batch::pow2_chunks(&rows, crate::batch::rows_per_statement(COLS)) {
+    let params = crate::batch::Params::of(conn);
+    for chunk in crate::batch::pow2_chunks(&rows, params.rows_per_statement(COLS)) {
         let sql = format!(
             "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, due_at, created_at, status)
              VALUES {} ON CONFLICT (coalesce_key) DO NOTHING",
-            crate::batch::rows(chunk.len(), COLS)
+            params.rows(chunk.len(), COLS)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (a, channel, key) in chunk {

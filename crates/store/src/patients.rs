@@ -232,7 +232,7 @@ impl Store {
                 "SELECT t.patient_id FROM patient_name_tokens t JOIN patients p ON p.id = t.patient_id
                  WHERE t.token IN ({}) GROUP BY t.patient_id, p.created_at HAVING COUNT(*) = {}
                  ORDER BY p.created_at LIMIT {}",
-                crate::batch::placeholders(1, words.len()),
+                crate::batch::Params::Numbered.list(1, words.len()),
                 words.len(),
                 limit
             );

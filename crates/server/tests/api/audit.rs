@@ -144,6 +144,40 @@ async fn the_privacy_officer_sees_who_accessed_a_patient_and_the_patient_sees_it
 }
 
 #[tokio::test]
+async fn an_access_report_reads_the_same_before_and_after_the_log_is_sealed() {
+    let app = spawn_app().await;
+    let c = app.clinic().await;
+    let patient = app.signed_in_patient(&c.patient).await;
+    let thread = app.open_thread(&patient, c.team, "Sealed", "hello").await;
+    let doctor = app.signed_in_staff(&c.clinician).await;
+    app.get_json(&doctor, &format!("/api/v1/threads/{thread}")).await;
+    // Another patient's thread, read by the same clinician: never in this patient's report.
+    let other = app.enrolled_patient().await;
+    let other = app.signed_in_patient(&other).await;
+    let other_thread = app.open_thread(&other, c.team, "Other", "hi").await;
+    app.get_json(&doctor, &format!("/api/v1/threads/{other_thread}")).await;
+    let officer = app.create_staff(StaffRole::PrivacyOfficer, vec![]).await;
+    let officer = app.signed_in_staff(&officer).await;
+    let path = format!("/api/v1/audit/access-report?patient_id={}", c.patient.patient_id);
+    let seqs = |report: &Value| -> Vec<i64> {
+        report["accesses"].as_array().unwrap().iter().map(|a| a["seq"].as_i64().unwrap()).collect()
+    };
+    let (_, before) = app.get_json(&officer, &path).await;
+    assert!(before["accesses"].as_array().unwrap().iter().any(|a| a["action"] == "thread.read"));
+
+    // Seal the chain: sealed events are found through the patient index, later ones in the tail.
+    app.app.checkpoint_audit(&app.config.checkpoint_dir, std::time::Duration::ZERO).await.unwrap().unwrap();
+    app.get_json(&doctor, &format!("/api/v1/threads/{thread}")).await;
+    let (_, after) = app.get_json(&officer, &path).await;
+    let (before, after_seqs) = (seqs(&before), seqs(&after));
+    assert_eq!(after_seqs[..before.len()], before[..], "the sealed events are all still there, in order");
+    let reads_after =
+        after["accesses"].as_array().unwrap()[before.len()..].iter().filter(|a| a["action"] == "thread.read").count();
+    assert_eq!(reads_after, 1, "the read after sealing is there too: {after}");
+    assert!(!after.to_string().contains(&other_thread), "another patient's thread is not in this patient's report");
+}
+
+#[tokio::test]
 async fn alerts_flag_many_patients_repeated_refusals_after_hours_and_a_shared_family_name() {
     let app = crate::helpers::spawn_app_with(|c| {
         c.alert_rules.patients_per_hour = 2;

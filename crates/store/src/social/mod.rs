@@ -104,7 +104,7 @@ async fn write_inbound(
     };
     let rows: Vec<(&Prepared, Timestamp)> = jobs.iter().flat_map(|(p, _, at, _)| p.iter().map(|p| (p, *at))).collect();
     let mut inserted = HashSet::new();
-    for chunk in crate::batch::pow2_chunks(&rows, crate::batch::rows_per_statement(5)) {
+    for chunk in crate::batch::pow2_chunks(&rows, crate::batch::Params::Numbered.rows_per_statement(5)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|r| {
                 format!("(${}, ${}, ${}, ${}, ${}, 'pending')", r * 5 + 1, r * 5 + 2, r * 5 + 3, r * 5 + 4, r * 5 + 5)
@@ -428,7 +428,7 @@ async fn insert_actions(
     owed: &[(&str, ActionKind, Option<Template>)],
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    for chunk in crate::batch::pow2_chunks(owed, crate::batch::rows_per_statement(4)) {
+    for chunk in crate::batch::pow2_chunks(owed, crate::batch::Params::Numbered.rows_per_statement(4)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|r| format!("(${}, ${}, ${}, ${}, 'pending', $1, $1)", r * 4 + 2, r * 4 + 3, r * 4 + 4, r * 4 + 5))
             .collect();
