@@ -18,6 +18,8 @@ use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, Store, StoreError};
 
+mod sqlite;
+
 /// An audit event as hashed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainEvent {
@@ -247,7 +249,9 @@ const FIELD_NAMES: [&str; 11] = [
     "session_hash",
     "request_id",
 ];
-const PAGE: i64 = 20_000;
+/// Events per sealing transaction, and per read when verifying on PostgreSQL: a page's inserts are
+/// all that message sends wait for.
+const PAGE: i64 = 4_096;
 /// An arbitrary constant naming the sealer's lock on PostgreSQL.
 const PG_SEAL_LOCK: i64 = 0x0070_6f72_7469_6361;
 
@@ -273,54 +277,83 @@ async fn head(conn: &mut AnyConnection) -> Result<Option<ChainHead>, StoreError>
     .transpose()
 }
 
+/// Links `events` after `start` while they are settled; returns the new chain rows and, for
+/// each linked event about a patient, (patient id, seq).
+fn link_page(
+    start: Option<ChainHead>,
+    events: &[ChainEvent],
+    settled_before: Timestamp,
+) -> (Vec<ChainHead>, Vec<(String, i64)>) {
+    let (mut links, mut concern) = (Vec::new(), Vec::new());
+    let mut last = start;
+    for e in events.iter().take_while(|e| e.at <= settled_before.unix_millis()) {
+        let (prev, position) = last.as_ref().map_or(([0; 32], 0), |h| (h.hash, h.position));
+        let next = ChainHead { position: position + 1, seq: e.seq, hash: link(&prev, e) };
+        links.push(next.clone());
+        last = Some(next);
+        if let Some(patient) = &e.fields[3] {
+            concern.push((patient.clone(), e.seq));
+        }
+    }
+    (links, concern)
+}
+
+async fn insert_links(conn: &mut AnyConnection, links: &[ChainHead]) -> Result<(), StoreError> {
+    let params = crate::batch::Params::of(conn);
+    for chunk in crate::batch::pow2_chunks(links, params.rows_per_statement(3)) {
+        let sql = format!("INSERT INTO audit_chain (position, seq, hash) VALUES {}", params.rows(chunk.len(), 3));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for l in chunk {
+            q = q.bind(l.position).bind(l.seq).bind(l.hash.to_vec());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Links every committed event written at or before `settled_before` into the chain, in
     /// sequence order, stopping at the first later one, and records which patient each concerns
     /// (`audit_patient_events`) in the same transaction. One sealer at a time (SQLite's write
     /// lock, a PostgreSQL advisory lock). The settling window lets transactions that took a
     /// sequence number commit before the sealer passes it.
+    ///
+    /// Each page of events is read and hashed before the write lock is taken, so message sends
+    /// wait only for the inserts; events never change, and a head moved meanwhile by another
+    /// sealer sends this one back to read again.
     pub async fn seal_audit(&self, settled_before: Timestamp) -> Result<Option<ChainHead>, StoreError> {
         loop {
+            let start = head(&mut *self.pool.acquire().await?).await?;
+            let events = self.events_after(start.as_ref().map_or(0, |h| h.seq)).await?;
+            let (links, mut concern) = link_page(start.clone(), &events, settled_before);
             let mut tx = self.begin_write().await?;
             if self.backend == Backend::Postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_SEAL_LOCK).execute(&mut *tx).await?;
             }
-            let mut last = head(&mut tx).await?;
-            let after = last.as_ref().map_or(0, |h| h.seq);
-            let sql = format!("SELECT {EVENT_COLS} FROM audit_events e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).bind(PAGE).fetch_all(&mut *tx).await?;
-            let mut links = Vec::new();
-            let mut concern = Vec::new();
-            for r in &rows {
-                let mut e = chain_event(r)?;
-                if e.at > settled_before.unix_millis() {
-                    break;
-                }
-                let (prev, position) = last.as_ref().map_or(([0; 32], 0), |h| (h.hash, h.position));
-                let next = ChainHead { position: position + 1, seq: e.seq, hash: link(&prev, &e) };
-                links.push(next.clone());
-                last = Some(next);
-                if let Some(patient) = e.fields[3].take() {
-                    concern.push((patient, e.seq));
-                }
+            if head(&mut tx).await? != start {
+                continue;
             }
+            insert_links(&mut tx, &links).await?;
             crate::audit::index_patients(&mut tx, &mut concern).await?;
-            let params = crate::batch::Params::of(&tx);
-            for chunk in crate::batch::pow2_chunks(&links, params.rows_per_statement(3)) {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO audit_chain (position, seq, hash) VALUES {}",
-                    params.rows(chunk.len(), 3)
-                )));
-                for l in chunk {
-                    q = q.bind(l.position).bind(l.seq).bind(l.hash.to_vec());
-                }
-                q.execute(&mut *tx).await?;
-            }
             tx.commit().await?;
-            if links.len() < rows.len() || rows.len() < usize::try_from(PAGE).unwrap_or(usize::MAX) {
+            let last = links.last().cloned().or(start);
+            if links.len() < events.len() || events.len() < usize::try_from(PAGE).unwrap_or(usize::MAX) {
                 return Ok(last);
             }
         }
+    }
+
+    /// Up to a page of events after sequence number `after`, in order. On SQLite they are read
+    /// through rusqlite on a connection of its own, at a fraction of the async driver's cost.
+    async fn events_after(&self, after: i64) -> Result<Vec<ChainEvent>, StoreError> {
+        if let Some(path) = self.sqlite_path.clone() {
+            return tokio::task::spawn_blocking(move || sqlite::events_after(&path, after, PAGE))
+                .await
+                .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
+        }
+        let sql = format!("SELECT {EVENT_COLS} FROM audit_events e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after).bind(PAGE).fetch_all(&self.pool).await?;
+        rows.iter().map(chain_event).collect()
     }
 
     /// Walks the whole log against the chain and the given checkpoints (position, seq, hex
@@ -331,7 +364,7 @@ impl Store {
         mut progress: impl FnMut(u64, u64) + Send + 'static,
     ) -> Result<Result<Verified, Tampered>, StoreError> {
         if let Some(path) = self.sqlite_path.clone() {
-            return tokio::task::spawn_blocking(move || verify_sqlite(&path, checkpoints, progress))
+            return tokio::task::spawn_blocking(move || sqlite::verify(&path, checkpoints, progress))
                 .await
                 .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.to_string())))?;
         }
@@ -382,58 +415,6 @@ impl Store {
     pub fn sign_checkpoint(&self, message: &[u8]) -> Result<Vec<u8>, StoreError> {
         Ok(self.keys.kek.sign_checkpoint(message)?)
     }
-}
-
-/// The same walk on a read-only SQLite connection of its own: reading a million rows through
-/// rusqlite costs a fraction of what the async driver's per-value conversions do.
-fn verify_sqlite(
-    path: &std::path::Path,
-    checkpoints: Vec<(i64, i64, String)>,
-    mut progress: impl FnMut(u64, u64),
-) -> Result<Result<Verified, Tampered>, StoreError> {
-    let db = |e: rusqlite::Error| StoreError::Database(sqlx::Error::Protocol(format!("audit verify: {e}")));
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(db)?;
-    let total: i64 = conn.query_row("SELECT COUNT(*) FROM audit_events", [], |r| r.get(0)).map_err(db)?;
-    let total = u64::try_from(total).unwrap_or(0);
-    let mut verifier = Verifier::new(checkpoints);
-    let orphan: Option<i64> = conn
-        .query_row(
-            "SELECT c.seq FROM audit_chain c LEFT JOIN audit_events e ON e.seq = c.seq WHERE e.seq IS NULL ORDER BY c.seq LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .map(Some)
-        .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
-        .map_err(db)?;
-    if let Some(seq) = orphan {
-        verifier.orphan_chain_row(seq);
-    }
-    let mut stmt = conn
-        .prepare(&format!("SELECT {EVENT_COLS}, c.position, c.hash FROM audit_events e LEFT JOIN audit_chain c ON c.seq = e.seq ORDER BY e.seq"))
-        .map_err(db)?;
-    let mut rows = stmt.query([]).map_err(db)?;
-    let mut done = 0u64;
-    while let Some(r) = rows.next().map_err(db)? {
-        let mut fields: [Option<String>; 11] = Default::default();
-        for (i, slot) in fields.iter_mut().enumerate() {
-            *slot = r.get(i + 2).map_err(db)?;
-        }
-        let e = ChainEvent { seq: r.get(0).map_err(db)?, at: r.get(1).map_err(db)?, fields };
-        let stored = match r.get::<_, Option<i64>>(13).map_err(db)? {
-            Some(p) => Some((p, hash32(r.get(14).map_err(db)?)?)),
-            None => None,
-        };
-        verifier.push(&e, stored);
-        done += 1;
-        if done.is_multiple_of(50_000) {
-            progress(done, total);
-        }
-        if verifier.failed() {
-            break;
-        }
-    }
-    progress(done, total);
-    Ok(verifier.finish())
 }
 
 #[cfg(test)]
