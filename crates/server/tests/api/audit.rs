@@ -83,6 +83,30 @@ async fn an_intact_log_verifies_and_a_changed_event_is_named() {
 }
 
 #[tokio::test]
+async fn a_deleted_event_is_named() {
+    let app = spawn_app().await;
+    activity(&app).await;
+    let (_dir, config, _clock) = app.stop().await;
+    let mut db = sqlite_or_pg(&config.database_url).await;
+    let drop = if config.is_sqlite() {
+        "DROP TRIGGER audit_events_no_delete"
+    } else {
+        "DROP TRIGGER audit_events_no_update ON audit_events"
+    };
+    sqlx::query(drop).execute(&mut db).await.unwrap();
+    let target: i64 =
+        sqlx::query_scalar("SELECT seq FROM audit_events WHERE action = 'thread.read' ORDER BY seq LIMIT 1")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE seq = $1").bind(target).execute(&mut db).await.unwrap();
+    let (code, out, stderr) = verify(&config);
+    assert_eq!(code, 1, "{out} {stderr}");
+    assert_eq!(out["first_bad_seq"], target, "{out}");
+    assert!(out.to_string().contains("missing from the log"), "{out}");
+}
+
+#[tokio::test]
 async fn a_corrupted_checkpoint_is_rejected() {
     let app = spawn_app().await;
     activity(&app).await;

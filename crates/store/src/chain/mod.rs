@@ -35,26 +35,41 @@ pub struct ChainEvent {
 /// The canonical bytes of an event.
 pub fn canonical(e: &ChainEvent) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
-    out.extend_from_slice(&e.seq.to_be_bytes());
-    out.extend_from_slice(&e.at.to_be_bytes());
+    canonical_head(&mut out, e.seq, e.at);
     for f in &e.fields {
-        match f {
-            Some(s) => {
-                out.extend_from_slice(&u32::try_from(s.len()).unwrap_or(u32::MAX).to_be_bytes());
-                out.extend_from_slice(s.as_bytes());
-            }
-            None => out.extend_from_slice(&u32::MAX.to_be_bytes()),
-        }
+        canonical_field(&mut out, f.as_deref().map(str::as_bytes));
     }
     out
 }
 
+/// The canonical bytes of an event begin with its sequence number and time.
+pub(crate) fn canonical_head(out: &mut Vec<u8>, seq: i64, at: i64) {
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(&at.to_be_bytes());
+}
+
+/// Then each text field, length-prefixed (`u32::MAX` for none).
+pub(crate) fn canonical_field(out: &mut Vec<u8>, field: Option<&[u8]>) {
+    match field {
+        Some(s) => {
+            out.extend_from_slice(&u32::try_from(s.len()).unwrap_or(u32::MAX).to_be_bytes());
+            out.extend_from_slice(s);
+        }
+        None => out.extend_from_slice(&u32::MAX.to_be_bytes()),
+    }
+}
+
 /// The chain hash of `e` after `prev`.
 pub fn link(prev: &[u8; 32], e: &ChainEvent) -> [u8; 32] {
-    let mut buf = Vec::with_capacity(300);
+    link_canonical(prev, &canonical(e))
+}
+
+/// The chain hash after `prev` of the event whose canonical bytes are `canonical`.
+fn link_canonical(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
+    let mut buf = Vec::with_capacity(48 + canonical.len());
     buf.extend_from_slice(b"portico-audit/v1");
     buf.extend_from_slice(prev);
-    buf.extend_from_slice(&canonical(e));
+    buf.extend_from_slice(canonical);
     portico_crypto::sha256(&buf)
 }
 
@@ -163,9 +178,19 @@ impl Verifier {
 
     /// The next event, with its chain row (position, hash) if it has one.
     pub fn push(&mut self, e: &ChainEvent, stored: Option<(i64, [u8; 32])>) {
+        self.push_canonical(e.seq, &canonical(e), stored);
+    }
+
+    /// Chain rows matched so far.
+    pub(crate) fn sealed(&self) -> u64 {
+        self.out.sealed
+    }
+
+    /// As [`Verifier::push`], given the event's sequence number and canonical bytes.
+    pub(crate) fn push_canonical(&mut self, seq: i64, canonical: &[u8], stored: Option<(i64, [u8; 32])>) {
         self.out.events += 1;
         let Some((position, hash)) = stored else {
-            self.unsealed_from.get_or_insert(e.seq);
+            self.unsealed_from.get_or_insert(seq);
             self.out.unsealed_tail += 1;
             return;
         };
@@ -176,17 +201,17 @@ impl Verifier {
         let expected = self.position + 1;
         if position != expected {
             return self.fail(
-                e.seq,
+                seq,
                 format!(
                     "event {} sits at chain position {position}, expected {expected}: an event was deleted or moved",
-                    e.seq
+                    seq
                 ),
             );
         }
-        let computed = link(&self.prev, e);
+        let computed = link_canonical(&self.prev, canonical);
         if !portico_crypto::constant_time_eq(&computed, &hash) {
             return self
-                .fail(e.seq, format!("event {} does not match its chain hash: modified, swapped or reordered", e.seq));
+                .fail(seq, format!("event {} does not match its chain hash: modified, swapped or reordered", seq));
         }
         self.prev = computed;
         self.position = expected;
@@ -196,17 +221,18 @@ impl Verifier {
                 break;
             }
             self.checkpoints.pop_front();
-            if cp_seq != e.seq || cp_hash != portico_crypto::hex(&computed) {
+            if cp_seq != seq || cp_hash != portico_crypto::hex(&computed) {
                 let from = self.last_good_checkpoint_seq + 1;
                 return self.fail(from, format!("the log differs from the signed checkpoint at position {cp_pos}: rewritten at or after event {from}"));
             }
-            self.last_good_checkpoint_seq = e.seq;
+            self.last_good_checkpoint_seq = seq;
             self.out.checkpoints += 1;
         }
     }
 
-    /// A chain row whose event is missing.
+    /// A chain row whose event is missing: the finding reported, whatever the walk found.
     pub fn orphan_chain_row(&mut self, seq: i64) {
+        self.bad = None;
         self.fail(seq, format!("event {seq} is in the chain but missing from the log: deleted"));
     }
 
