@@ -203,15 +203,14 @@ impl Verifier {
             return self.fail(
                 seq,
                 format!(
-                    "event {} sits at chain position {position}, expected {expected}: an event was deleted or moved",
-                    seq
+                    "event {seq} sits at chain position {position}, expected {expected}: an event was deleted or moved"
                 ),
             );
         }
         let computed = link_canonical(&self.prev, canonical);
         if !portico_crypto::constant_time_eq(&computed, &hash) {
             return self
-                .fail(seq, format!("event {} does not match its chain hash: modified, swapped or reordered", seq));
+                .fail(seq, format!("event {seq} does not match its chain hash: modified, swapped or reordered"));
         }
         self.prev = computed;
         self.position = expected;
