@@ -157,7 +157,8 @@ pub async fn serve_until_signal(config: &Config, clock: Arc<dyn Clock>, demo: bo
     running.wait().await
 }
 
-/// Seals the audit log and writes a signed checkpoint at every interval until shutdown.
+/// Seals the audit log every few seconds and writes a signed checkpoint at every interval
+/// until shutdown.
 async fn checkpoint_loop(
     app: App,
     dir: std::path::PathBuf,
@@ -166,8 +167,17 @@ async fn checkpoint_loop(
 ) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Between checkpoints, events are sealed as soon as they settle: small passes often rather
+    // than a minute's worth at once, which would hold up message sends for its inserts.
+    let mut seal_ticks = tokio::time::interval(portico_app::audit::SETTLE);
+    seal_ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = seal_ticks.tick() => {
+                if let Err(e) = app.seal_audit(portico_app::audit::SETTLE).await {
+                    tracing::error!(error = %e, "audit sealing failed");
+                }
+            }
             _ = ticks.tick() => {
                 match app.checkpoint_audit(&dir, portico_app::audit::SETTLE).await {
                     Ok(Some(cp)) => tracing::info!(audit.position = cp.position, audit.seq = cp.seq, "audit checkpoint written"),

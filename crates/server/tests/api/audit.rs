@@ -189,8 +189,9 @@ async fn an_access_report_reads_the_same_before_and_after_the_log_is_sealed() {
     let (_, before) = app.get_json(&officer, &path).await;
     assert!(before["accesses"].as_array().unwrap().iter().any(|a| a["action"] == "thread.read"));
 
-    // Seal the chain: sealed events are found through the patient index, later ones in the tail.
-    app.app.checkpoint_audit(&app.config.checkpoint_dir, std::time::Duration::ZERO).await.unwrap().unwrap();
+    // Seal the chain (as the server does every few seconds): sealed events are found through
+    // the patient index, later ones in the tail.
+    app.app.seal_audit(std::time::Duration::ZERO).await.unwrap();
     app.get_json(&doctor, &format!("/api/v1/threads/{thread}")).await;
     let (_, after) = app.get_json(&officer, &path).await;
     let (before, after_seqs) = (seqs(&before), seqs(&after));
