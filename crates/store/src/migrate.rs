@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_audit_patient_index.sql"),
         postgres: include_str!("../migrations/postgres/0020_audit_patient_index.sql"),
     },
+    Migration {
+        version: 21,
+        name: "idempotency_by_key",
+        sqlite: include_str!("../migrations/sqlite/0021_idempotency_by_key.sql"),
+        postgres: include_str!("../migrations/postgres/0021_idempotency_by_key.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Portico's migration lock.
