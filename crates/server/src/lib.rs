@@ -105,7 +105,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Run
         public_url: config.public_url.clone(),
         sms_auth_token: config.notify_sms.as_ref().map(|s| s.auth_token.clone()),
     };
-    let state = AppState { app: app.clone(), config: Arc::new(web) };
+    let state = AppState { app: Arc::new(app.clone()), config: Arc::new(web) };
     let router = portico_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let checkpointer = tokio::spawn(checkpoint_loop(

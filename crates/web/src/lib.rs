@@ -57,8 +57,9 @@ impl std::fmt::Debug for WebConfig {
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The use cases.
-    pub app: App,
+    /// The use cases. Behind one `Arc`: axum clones the state for every request and extractor,
+    /// and an `App` is a dozen handles, some of which allocate when cloned.
+    pub app: std::sync::Arc<App>,
     /// HTTP settings.
     pub config: std::sync::Arc<WebConfig>,
 }
