@@ -43,6 +43,25 @@ async fn sqlite_or_pg(url: &str) -> sqlx::AnyConnection {
     <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.unwrap()
 }
 
+/// A connection to the stopped app's database with the audit table's guard `sqlite_trigger`
+/// dropped (on PostgreSQL one trigger guards both UPDATE and DELETE), and the sequence number
+/// of the first `thread.read` event.
+async fn unguarded_thread_read(config: &portico::config::Config, sqlite_trigger: &str) -> (sqlx::AnyConnection, i64) {
+    let mut db = sqlite_or_pg(&config.database_url).await;
+    let drop = if config.is_sqlite() {
+        format!("DROP TRIGGER {sqlite_trigger}")
+    } else {
+        "DROP TRIGGER audit_events_no_update ON audit_events".to_owned()
+    };
+    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut db).await.unwrap();
+    let target: i64 =
+        sqlx::query_scalar("SELECT seq FROM audit_events WHERE action = 'thread.read' ORDER BY seq LIMIT 1")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    (db, target)
+}
+
 #[tokio::test]
 async fn an_intact_log_verifies_and_a_changed_event_is_named() {
     let app = spawn_app().await;
@@ -59,18 +78,7 @@ async fn an_intact_log_verifies_and_a_changed_event_is_named() {
     assert_eq!(out["checkpoints"], 1);
 
     // Someone with database access removes the guard and edits one event.
-    let mut db = sqlite_or_pg(&config.database_url).await;
-    let drop = if config.is_sqlite() {
-        "DROP TRIGGER audit_events_no_update"
-    } else {
-        "DROP TRIGGER audit_events_no_update ON audit_events"
-    };
-    sqlx::query(drop).execute(&mut db).await.unwrap();
-    let target: i64 =
-        sqlx::query_scalar("SELECT seq FROM audit_events WHERE action = 'thread.read' ORDER BY seq LIMIT 1")
-            .fetch_one(&mut db)
-            .await
-            .unwrap();
+    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_update").await;
     sqlx::query("UPDATE audit_events SET actor_id = 'someone-else' WHERE seq = $1")
         .bind(target)
         .execute(&mut db)
@@ -87,18 +95,7 @@ async fn a_deleted_event_is_named() {
     let app = spawn_app().await;
     activity(&app).await;
     let (_dir, config, _clock) = app.stop().await;
-    let mut db = sqlite_or_pg(&config.database_url).await;
-    let drop = if config.is_sqlite() {
-        "DROP TRIGGER audit_events_no_delete"
-    } else {
-        "DROP TRIGGER audit_events_no_update ON audit_events"
-    };
-    sqlx::query(drop).execute(&mut db).await.unwrap();
-    let target: i64 =
-        sqlx::query_scalar("SELECT seq FROM audit_events WHERE action = 'thread.read' ORDER BY seq LIMIT 1")
-            .fetch_one(&mut db)
-            .await
-            .unwrap();
+    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_delete").await;
     sqlx::query("DELETE FROM audit_events WHERE seq = $1").bind(target).execute(&mut db).await.unwrap();
     let (code, out, stderr) = verify(&config);
     assert_eq!(code, 1, "{out} {stderr}");
