@@ -104,6 +104,43 @@ async fn a_deleted_event_is_named() {
 }
 
 #[tokio::test]
+async fn an_event_removed_from_the_patient_index_is_named() {
+    let app = spawn_app().await;
+    activity(&app).await;
+    let (_dir, config, _clock) = app.stop().await;
+    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_update").await;
+    let drop = if config.is_sqlite() {
+        "DROP TRIGGER audit_patient_events_no_delete"
+    } else {
+        "DROP TRIGGER audit_patient_events_no_update ON audit_patient_events"
+    };
+    sqlx::query(drop).execute(&mut db).await.unwrap();
+    // The report would no longer show this read; the log itself is untouched.
+    sqlx::query("DELETE FROM audit_patient_events WHERE seq = $1").bind(target).execute(&mut db).await.unwrap();
+    let (code, out, stderr) = verify(&config);
+    assert_eq!(code, 1, "{out} {stderr}");
+    assert_eq!(out["first_bad_seq"], target, "{out}");
+    assert!(out.to_string().contains("missing from the patient index"), "{out}");
+}
+
+#[tokio::test]
+async fn a_row_planted_in_the_patient_index_is_named() {
+    let app = spawn_app().await;
+    activity(&app).await;
+    let (_dir, config, _clock) = app.stop().await;
+    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_update").await;
+    sqlx::query("INSERT INTO audit_patient_events (patient_id, seq) VALUES ('someone-else', $1)")
+        .bind(target)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let (code, out, stderr) = verify(&config);
+    assert_eq!(code, 1, "{out} {stderr}");
+    assert_eq!(out["first_bad_seq"], target, "{out}");
+    assert!(out.to_string().contains("for a patient it does not concern"), "{out}");
+}
+
+#[tokio::test]
 async fn a_corrupted_checkpoint_is_rejected() {
     let app = spawn_app().await;
     activity(&app).await;

@@ -146,6 +146,8 @@ pub struct Verifier {
     checkpoints: std::collections::VecDeque<(i64, i64, String)>,
     last_good_checkpoint_seq: i64,
     unsealed_from: Option<i64>,
+    /// Sealed events that concern a patient: each must have its row in `audit_patient_events`.
+    about_patients: u64,
     out: Verified,
     bad: Option<Tampered>,
 }
@@ -160,6 +162,7 @@ impl Verifier {
             checkpoints: checkpoints.into(),
             last_good_checkpoint_seq: 0,
             unsealed_from: None,
+            about_patients: 0,
             out: Verified { events: 0, sealed: 0, checkpoints: 0, unsealed_tail: 0 },
             bad: None,
         }
@@ -229,6 +232,36 @@ impl Verifier {
         }
     }
 
+    /// The event just pushed, sealed, concerns a patient.
+    pub(crate) fn concerns_patient(&mut self) {
+        self.about_patients += 1;
+    }
+
+    /// Sealed events about a patient counted so far.
+    pub(crate) fn about_patients(&self) -> u64 {
+        self.about_patients
+    }
+
+    /// The patient index has a row too few (`missing`) or too many at event `seq`.
+    fn patient_index_differs(&mut self, seq: i64, missing: bool) {
+        let reason = if missing {
+            format!("event {seq} is missing from the patient index: access reports would not show it")
+        } else {
+            format!("the patient index lists event {seq} for a patient it does not concern, or before it was sealed")
+        };
+        self.fail(seq, reason);
+    }
+
+    /// The counts of the patient index and of the sealed events about patients differ: names
+    /// the first row missing, else the first planted one.
+    pub(crate) fn patient_index_finding(&mut self, missing: Option<i64>, planted: Option<i64>) {
+        match (missing, planted) {
+            (Some(seq), _) => self.patient_index_differs(seq, true),
+            (None, Some(seq)) => self.patient_index_differs(seq, false),
+            (None, None) => self.fail(0, "the patient index does not match the sealed events".to_owned()),
+        }
+    }
+
     /// A chain row whose event is missing: the finding reported, whatever the walk found.
     pub fn orphan_chain_row(&mut self, seq: i64) {
         self.bad = None;
@@ -274,6 +307,17 @@ const FIELD_NAMES: [&str; 11] = [
     "session_hash",
     "request_id",
 ];
+/// Rows of the patient index, which must be one per sealed event about a patient.
+const INDEX_ROWS: &str = "SELECT COUNT(*) FROM audit_patient_events";
+/// The first sealed event about a patient that the patient index lacks.
+const INDEX_MISSING: &str = "SELECT e.seq FROM audit_events e JOIN audit_chain c ON c.seq = e.seq
+     LEFT JOIN audit_patient_events p ON p.patient_id = e.patient_id AND p.seq = e.seq
+     WHERE e.patient_id IS NOT NULL AND p.seq IS NULL ORDER BY e.seq LIMIT 1";
+/// The first patient index row that names another patient's event, or one not sealed yet.
+const INDEX_PLANTED: &str = "SELECT p.seq FROM audit_patient_events p
+     LEFT JOIN audit_events e ON e.seq = p.seq AND e.patient_id = p.patient_id
+     WHERE e.seq IS NULL OR p.seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_chain) ORDER BY p.seq LIMIT 1";
+
 /// Events per sealing transaction, and per read when verifying on PostgreSQL: a page's inserts are
 /// all that message sends wait for.
 const PAGE: i64 = 4_096;
@@ -420,12 +464,24 @@ impl Store {
                     None => None,
                 };
                 after = e.seq;
+                let concerns = stored.is_some() && e.fields[3].is_some();
                 verifier.push(&e, stored);
+                if concerns {
+                    verifier.concerns_patient();
+                }
             }
             done += rows.len() as u64;
             progress(done, total);
             if rows.len() < usize::try_from(PAGE).unwrap_or(usize::MAX) {
                 break;
+            }
+        }
+        if !verifier.failed() {
+            let rows: i64 = sqlx::query_scalar(INDEX_ROWS).fetch_one(&mut *conn).await?;
+            if u64::try_from(rows).unwrap_or(0) != verifier.about_patients() {
+                let missing: Option<i64> = sqlx::query_scalar(INDEX_MISSING).fetch_optional(&mut *conn).await?;
+                let planted: Option<i64> = sqlx::query_scalar(INDEX_PLANTED).fetch_optional(&mut *conn).await?;
+                verifier.patient_index_finding(missing, planted);
             }
         }
         Ok(verifier.finish())

@@ -63,7 +63,11 @@ pub(super) fn verify(
             Some(p) => Some((p, hash32(r.get(14).map_err(db)?)?)),
             None => None,
         };
+        let concerns = stored.is_some() && text(r, 5)?.is_some();
         verifier.push_canonical(seq, &bytes, stored);
+        if concerns {
+            verifier.concerns_patient();
+        }
         done += 1;
         if done.is_multiple_of(50_000) {
             progress(done, total);
@@ -91,7 +95,26 @@ pub(super) fn verify(
             verifier.orphan_chain_row(seq);
         }
     }
+    if !verifier.failed() {
+        check_patient_index(&conn, &mut verifier)?;
+    }
     Ok(verifier.finish())
+}
+
+/// Holds the patient index against the sealed events the walk counted.
+fn check_patient_index(conn: &rusqlite::Connection, verifier: &mut Verifier) -> Result<(), StoreError> {
+    let rows: i64 = conn.query_row(super::INDEX_ROWS, [], |r| r.get(0)).map_err(db)?;
+    if u64::try_from(rows).unwrap_or(0) == verifier.about_patients() {
+        return Ok(());
+    }
+    let first = |sql: &str| -> Result<Option<i64>, StoreError> {
+        conn.query_row(sql, [], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
+            .map_err(db)
+    };
+    verifier.patient_index_finding(first(super::INDEX_MISSING)?, first(super::INDEX_PLANTED)?);
+    Ok(())
 }
 
 /// Column `i` of `r` as the bytes of a text, or `None` for NULL.
