@@ -169,9 +169,9 @@ pub struct AccessRow {
 impl Store {
     /// Audit events about a patient in `[from, to)`, oldest first, with staff names;
     /// `staff_only` keeps accesses by staff (the patient's own view). Sealed events are found
-    /// through `audit_patient_events`, the rest by scanning the unsealed tail of the log (at
-    /// most a checkpoint interval of events). The event's own `patient_id` is checked again, so
-    /// a row planted in the index cannot show one patient another's events.
+    /// through `audit_patient_events`, the rest by scanning the unsealed tail of the log (the
+    /// last few seconds: the server seals every 5 s). The event's own `patient_id` is checked
+    /// again, so a row planted in the index cannot show one patient another's events.
     pub async fn patient_accesses(
         &self,
         patient: portico_domain::PatientId,

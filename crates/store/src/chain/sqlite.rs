@@ -82,15 +82,10 @@ pub(super) fn verify(
     // finding comes first, as on PostgreSQL.
     let chain_rows: i64 = conn.query_row("SELECT COUNT(*) FROM audit_chain", [], |r| r.get(0)).map_err(db)?;
     if verifier.failed() || u64::try_from(chain_rows).unwrap_or(0) != verifier.sealed() {
-        let orphan: Option<i64> = conn
-            .query_row(
-                "SELECT c.seq FROM audit_chain c LEFT JOIN audit_events e ON e.seq = c.seq WHERE e.seq IS NULL ORDER BY c.seq LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .map(Some)
-            .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
-            .map_err(db)?;
+        let orphan = first_seq(
+            &conn,
+            "SELECT c.seq FROM audit_chain c LEFT JOIN audit_events e ON e.seq = c.seq WHERE e.seq IS NULL ORDER BY c.seq LIMIT 1",
+        )?;
         if let Some(seq) = orphan {
             verifier.orphan_chain_row(seq);
         }
@@ -107,14 +102,16 @@ fn check_patient_index(conn: &rusqlite::Connection, verifier: &mut Verifier) -> 
     if u64::try_from(rows).unwrap_or(0) == verifier.about_patients() {
         return Ok(());
     }
-    let first = |sql: &str| -> Result<Option<i64>, StoreError> {
-        conn.query_row(sql, [], |r| r.get(0))
-            .map(Some)
-            .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
-            .map_err(db)
-    };
-    verifier.patient_index_finding(first(super::INDEX_MISSING)?, first(super::INDEX_PLANTED)?);
+    verifier.patient_index_finding(first_seq(conn, super::INDEX_MISSING)?, first_seq(conn, super::INDEX_PLANTED)?);
     Ok(())
+}
+
+/// The sequence number `sql` selects, if it selects a row.
+fn first_seq(conn: &rusqlite::Connection, sql: &str) -> Result<Option<i64>, StoreError> {
+    conn.query_row(sql, [], |r| r.get(0))
+        .map(Some)
+        .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
+        .map_err(db)
 }
 
 /// Column `i` of `r` as the bytes of a text, or `None` for NULL.
