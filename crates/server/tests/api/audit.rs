@@ -43,23 +43,35 @@ async fn sqlite_or_pg(url: &str) -> sqlx::AnyConnection {
     <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.unwrap()
 }
 
-/// A connection to the stopped app's database with the audit table's guard `sqlite_trigger`
-/// dropped (on PostgreSQL one trigger guards both UPDATE and DELETE), and the sequence number
-/// of the first `thread.read` event.
-async fn unguarded_thread_read(config: &portico::config::Config, sqlite_trigger: &str) -> (sqlx::AnyConnection, i64) {
+/// A connection to the stopped app's database, and the sequence number of its first
+/// `thread.read` event: what the tamper tests change.
+async fn tamper_target(config: &portico::config::Config) -> (sqlx::AnyConnection, i64) {
     let mut db = sqlite_or_pg(&config.database_url).await;
-    let drop = if config.is_sqlite() {
-        format!("DROP TRIGGER {sqlite_trigger}")
-    } else {
-        "DROP TRIGGER audit_events_no_update ON audit_events".to_owned()
-    };
-    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut db).await.unwrap();
     let target: i64 =
         sqlx::query_scalar("SELECT seq FROM audit_events WHERE action = 'thread.read' ORDER BY seq LIMIT 1")
             .fetch_one(&mut db)
             .await
             .unwrap();
     (db, target)
+}
+
+/// Drops the trigger that refuses `op` ("update" or "delete") on the append-only `table`. On
+/// PostgreSQL one trigger refuses both.
+async fn drop_guard(db: &mut sqlx::AnyConnection, config: &portico::config::Config, table: &str, op: &str) {
+    let drop = if config.is_sqlite() {
+        format!("DROP TRIGGER {table}_no_{op}")
+    } else {
+        format!("DROP TRIGGER {table}_no_update ON {table}")
+    };
+    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(db).await.unwrap();
+}
+
+/// `portico audit verify` fails, naming event `seq` and saying `why`.
+fn assert_verify_names(config: &portico::config::Config, seq: i64, why: &str) {
+    let (code, out, stderr) = verify(config);
+    assert_eq!(code, 1, "{out} {stderr}");
+    assert_eq!(out["first_bad_seq"], seq, "{out}");
+    assert!(out.to_string().contains(why), "{out}");
 }
 
 #[tokio::test]
@@ -78,7 +90,8 @@ async fn an_intact_log_verifies_and_a_changed_event_is_named() {
     assert_eq!(out["checkpoints"], 1);
 
     // Someone with database access removes the guard and edits one event.
-    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_update").await;
+    let (mut db, target) = tamper_target(&config).await;
+    drop_guard(&mut db, &config, "audit_events", "update").await;
     sqlx::query("UPDATE audit_events SET actor_id = 'someone-else' WHERE seq = $1")
         .bind(target)
         .execute(&mut db)
@@ -95,12 +108,10 @@ async fn a_deleted_event_is_named() {
     let app = spawn_app().await;
     activity(&app).await;
     let (_dir, config, _clock) = app.stop().await;
-    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_delete").await;
+    let (mut db, target) = tamper_target(&config).await;
+    drop_guard(&mut db, &config, "audit_events", "delete").await;
     sqlx::query("DELETE FROM audit_events WHERE seq = $1").bind(target).execute(&mut db).await.unwrap();
-    let (code, out, stderr) = verify(&config);
-    assert_eq!(code, 1, "{out} {stderr}");
-    assert_eq!(out["first_bad_seq"], target, "{out}");
-    assert!(out.to_string().contains("missing from the log"), "{out}");
+    assert_verify_names(&config, target, "missing from the log");
 }
 
 #[tokio::test]
@@ -108,19 +119,11 @@ async fn an_event_removed_from_the_patient_index_is_named() {
     let app = spawn_app().await;
     activity(&app).await;
     let (_dir, config, _clock) = app.stop().await;
-    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_update").await;
-    let drop = if config.is_sqlite() {
-        "DROP TRIGGER audit_patient_events_no_delete"
-    } else {
-        "DROP TRIGGER audit_patient_events_no_update ON audit_patient_events"
-    };
-    sqlx::query(drop).execute(&mut db).await.unwrap();
+    let (mut db, target) = tamper_target(&config).await;
+    drop_guard(&mut db, &config, "audit_patient_events", "delete").await;
     // The report would no longer show this read; the log itself is untouched.
     sqlx::query("DELETE FROM audit_patient_events WHERE seq = $1").bind(target).execute(&mut db).await.unwrap();
-    let (code, out, stderr) = verify(&config);
-    assert_eq!(code, 1, "{out} {stderr}");
-    assert_eq!(out["first_bad_seq"], target, "{out}");
-    assert!(out.to_string().contains("missing from the patient index"), "{out}");
+    assert_verify_names(&config, target, "missing from the patient index");
 }
 
 #[tokio::test]
@@ -128,16 +131,13 @@ async fn a_row_planted_in_the_patient_index_is_named() {
     let app = spawn_app().await;
     activity(&app).await;
     let (_dir, config, _clock) = app.stop().await;
-    let (mut db, target) = unguarded_thread_read(&config, "audit_events_no_update").await;
+    let (mut db, target) = tamper_target(&config).await;
     sqlx::query("INSERT INTO audit_patient_events (patient_id, seq) VALUES ('someone-else', $1)")
         .bind(target)
         .execute(&mut db)
         .await
         .unwrap();
-    let (code, out, stderr) = verify(&config);
-    assert_eq!(code, 1, "{out} {stderr}");
-    assert_eq!(out["first_bad_seq"], target, "{out}");
-    assert!(out.to_string().contains("for a patient it does not concern"), "{out}");
+    assert_verify_names(&config, target, "for a patient it does not concern");
 }
 
 #[tokio::test]
