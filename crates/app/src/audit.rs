@@ -75,8 +75,9 @@ impl App {
     /// event must be to be sealed; zero at shutdown. Returns the new checkpoint, if any.
     pub async fn checkpoint_audit(&self, dir: &Path, settle: Duration) -> Result<Option<Checkpoint>, CheckpointError> {
         let now = self.now();
-        let cutoff = Timestamp::from_unix_millis(now.unix_millis() - i64::try_from(settle.as_millis()).unwrap_or(0));
-        let Some(head) = self.store.seal_audit(cutoff).await.map_err(Unexpected::from)? else { return Ok(None) };
+        let Some(head) = self.store.seal_audit(self.settled_before(settle)).await.map_err(Unexpected::from)? else {
+            return Ok(None);
+        };
         let public_key = self.store.audit_public_key();
         // Only the newest file: a file a minute adds up to half a million a year, which
         // `audit verify` reads, but a checkpoint pass need not. Names sort by position.
@@ -112,9 +113,13 @@ impl App {
     /// Seals committed events older than `settle` into the chain without writing a checkpoint.
     /// Run every few seconds, each pass is small, so message sends never wait long behind it.
     pub async fn seal_audit(&self, settle: Duration) -> Result<(), Unexpected> {
-        let cutoff = self.now().unix_millis() - i64::try_from(settle.as_millis()).unwrap_or(0);
-        self.store.seal_audit(Timestamp::from_unix_millis(cutoff)).await?;
+        self.store.seal_audit(self.settled_before(settle)).await?;
         Ok(())
+    }
+
+    /// Events written at or before this time are `settle` old: they may be sealed.
+    fn settled_before(&self, settle: Duration) -> Timestamp {
+        Timestamp::from_unix_millis(self.now().unix_millis() - i64::try_from(settle.as_millis()).unwrap_or(0))
     }
 
     /// Verifies every event against the chain and the checkpoints in `dir`.

@@ -395,6 +395,10 @@ impl Store {
             let start = head(&mut *self.pool.acquire().await?).await?;
             let events = self.events_after(start.as_ref().map_or(0, |h| h.seq)).await?;
             let (links, mut concern) = link_page(start.clone(), &events, settled_before);
+            if links.is_empty() {
+                // Nothing settled: the write lock is not taken (the server asks every 5 s).
+                return Ok(start);
+            }
             let mut tx = self.begin_write().await?;
             if self.backend == Backend::Postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_SEAL_LOCK).execute(&mut *tx).await?;
