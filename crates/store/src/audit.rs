@@ -5,6 +5,7 @@ use portico_domain::Timestamp;
 use portico_domain::audit::AuditRecord;
 use sqlx::{AnyConnection, Row};
 
+use crate::sink::{Sink, Stmt, Val};
 use crate::{Store, StoreError};
 
 /// Appends `rec` at time `at` on the given transaction's connection.
@@ -24,18 +25,25 @@ fn bind_event<'q>(
     at: Timestamp,
     rec: &AuditRecord,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    q.bind(at.unix_millis())
-        .bind(rec.actor_id.clone())
-        .bind(rec.actor_role.clone())
-        .bind(rec.action)
-        .bind(rec.patient_id.map(|p| p.to_string()))
-        .bind(rec.resource_type)
-        .bind(rec.resource_id.clone())
-        .bind(rec.purpose.as_str())
-        .bind(rec.outcome.as_str())
-        .bind(rec.context.source_ip.clone())
-        .bind(rec.context.session_hash.clone())
-        .bind(rec.context.request_id.clone())
+    crate::sink::bind_all(q, event_vals(at, rec).into())
+}
+
+/// An event's values in the order of the insert's columns.
+fn event_vals(at: Timestamp, rec: &AuditRecord) -> [Val; 12] {
+    [
+        at.unix_millis().into(),
+        rec.actor_id.clone().into(),
+        rec.actor_role.clone().into(),
+        rec.action.into(),
+        rec.patient_id.map(|p| p.to_string()).into(),
+        rec.resource_type.into(),
+        rec.resource_id.clone().into(),
+        rec.purpose.as_str().into(),
+        rec.outcome.as_str().into(),
+        rec.context.source_ip.clone().into(),
+        rec.context.session_hash.clone().into(),
+        rec.context.request_id.clone().into(),
+    ]
 }
 
 /// An audit event as stored.
@@ -102,23 +110,21 @@ impl Store {
 }
 
 /// Appends many events with multi-row inserts (the group-commit writer's fast path).
-pub(crate) async fn insert_many(
-    conn: &mut AnyConnection,
-    events: &[(Timestamp, AuditRecord)],
-) -> Result<(), StoreError> {
+pub(crate) async fn insert_many(conn: &mut impl Sink, events: &[(Timestamp, AuditRecord)]) -> Result<(), StoreError> {
     const COLS: usize = 12;
-    let params = crate::batch::Params::of(conn);
+    let params = conn.params();
     for chunk in crate::batch::pow2_chunks(events, params.rows_per_statement(COLS)) {
-        let sql = format!(
+        let mut q = Stmt::new(format!(
             "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
                 purpose, outcome, source_ip, session_hash, request_id) VALUES {}",
             params.rows(chunk.len(), COLS)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        ));
         for (at, rec) in chunk {
-            q = bind_event(q, *at, rec);
+            for v in event_vals(*at, rec) {
+                q.push(v);
+            }
         }
-        q.execute(&mut *conn).await?;
+        conn.execute(q).await?;
     }
     Ok(())
 }

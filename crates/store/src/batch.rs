@@ -8,12 +8,13 @@ use std::collections::HashMap;
 
 use portico_crypto::DataKey;
 use portico_domain::{MessageId, PatientId, Timestamp};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::keys::Keyring;
 use crate::messaging::{PostJob, Posted, message_audit};
 use crate::notifications::Announce;
-use crate::{StoreError, parse_id, seal_text};
+use crate::sink::{Sink, Stmt, Val};
+use crate::{StoreError, seal_text};
 
 /// Splits `items` into chunks whose lengths are powers of two (at most `max`, itself a power of
 /// two): 50 rows become 32 + 16 + 2. Multi-row statements then come in a few shapes only, all
@@ -82,7 +83,7 @@ type AuthorKey = (&'static str, String, String);
 /// Writes the batch; returns one result per job (a job may fail alone: a shredded key, an
 /// idempotency key reused for another thread). `Err` means the caller must roll back.
 pub(crate) async fn apply_posts(
-    conn: &mut AnyConnection,
+    conn: &mut impl Sink,
     keys: &Keyring,
     jobs: &[&PostJob],
     with_audit: bool,
@@ -135,39 +136,49 @@ pub(crate) async fn apply_posts(
     Ok(results)
 }
 
+/// A list statement: `sql` with `{}` replaced by one placeholder per item, each bound.
+fn in_list(conn: &impl Sink, sql: &str, items: &[String]) -> Stmt {
+    let mut q = Stmt::new(sql.replace("{}", &conn.params().list(1, items.len())));
+    for item in items {
+        q.push(item.as_str());
+    }
+    q
+}
+
 /// Messages already written under the batch's idempotency keys, by (author kind, author id, key).
-async fn earlier_messages(
-    conn: &mut AnyConnection,
-    jobs: &[&PostJob],
-) -> Result<HashMap<AuthorKey, Posted>, StoreError> {
-    let keyed: Vec<&str> = jobs.iter().filter_map(|j| j.msg.idempotency_key.as_deref()).collect();
+async fn earlier_messages(conn: &mut impl Sink, jobs: &[&PostJob]) -> Result<HashMap<AuthorKey, Posted>, StoreError> {
+    let keyed: Vec<String> = jobs.iter().filter_map(|j| j.msg.idempotency_key.clone()).collect();
     let mut found = HashMap::new();
     for chunk in pow2_chunks(&keyed, 256) {
-        let sql = format!(
+        let q = in_list(
+            conn,
             "SELECT k.account_kind, k.account_id, k.key, m.id, m.thread_id, m.created_at
              FROM idempotency_keys k JOIN messages m ON m.id = k.message_id WHERE k.key IN ({})",
-            Params::of(conn).list(1, chunk.len())
+            chunk,
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for k in chunk {
-            q = q.bind(*k);
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            let kind = if r.try_get::<String, _>("account_kind")? == "staff" { "staff" } else { "patient" };
+        for r in conn.fetch(q).await? {
+            let [kind, account, key, id, thread, created] = &r[..] else {
+                return Err(StoreError::Integrity("idempotency key row"));
+            };
+            let kind = if kind.text()? == "staff" { "staff" } else { "patient" };
             let posted = Posted {
-                thread_id: parse_id(&r, "thread_id")?,
-                message_id: parse_id(&r, "id")?,
-                created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+                thread_id: parse_val(thread)?,
+                message_id: parse_val(id)?,
+                created_at: Timestamp::from_unix_millis(created.int()?),
                 replayed: true,
             };
-            found.insert((kind, r.try_get("account_id")?, r.try_get("key")?), posted);
+            found.insert((kind, account.text()?.to_owned(), key.text()?.to_owned()), posted);
         }
     }
     Ok(found)
 }
 
+fn parse_val<T: std::str::FromStr>(v: &Val) -> Result<T, StoreError> {
+    v.text()?.parse().map_err(|_| StoreError::Integrity("malformed id"))
+}
+
 async fn data_keys(
-    conn: &mut AnyConnection,
+    conn: &mut impl Sink,
     keys: &Keyring,
     jobs: &[&PostJob],
 ) -> Result<HashMap<PatientId, DataKey>, StoreError> {
@@ -176,84 +187,74 @@ async fn data_keys(
     patients.dedup();
     let mut out = HashMap::new();
     for chunk in pow2_chunks(&patients, 256) {
-        let sql = format!(
-            "SELECT patient_id, wrapped_key, kek_id FROM patient_keys WHERE patient_id IN ({})",
-            Params::of(conn).list(1, chunk.len())
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for p in chunk {
-            q = q.bind(p.clone());
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            let patient: PatientId = parse_id(&r, "patient_id")?;
-            let key = keys.unwrap_patient(patient, r.try_get("wrapped_key")?, &r.try_get::<String, _>("kek_id")?)?;
+        let q =
+            in_list(conn, "SELECT patient_id, wrapped_key, kek_id FROM patient_keys WHERE patient_id IN ({})", chunk);
+        for r in conn.fetch(q).await? {
+            let [patient, wrapped, kek] = &r[..] else {
+                return Err(StoreError::Integrity("patient key row"));
+            };
+            let patient: PatientId = parse_val(patient)?;
+            let key = keys.unwrap_patient(patient, wrapped.blob()?.to_vec(), kek.text()?)?;
             out.insert(patient, key);
         }
     }
     Ok(out)
 }
 
-async fn insert_messages(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
-    let params = Params::of(conn);
+async fn insert_messages(conn: &mut impl Sink, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
+    let params = conn.params();
     for chunk in pow2_chunks(fresh, params.rows_per_statement(8)) {
-        let sql = format!(
+        let mut q = Stmt::new(format!(
             "INSERT INTO messages (id, thread_id, author_kind, author_id, body, internal, release_at, created_at) VALUES {}",
             params.rows(chunk.len(), 8)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        ));
         for (job, p, sealed) in chunk {
-            q = q
-                .bind(p.message_id.to_string())
-                .bind(job.thread.to_string())
-                .bind(job.msg.author.kind())
-                .bind(job.msg.author.id())
-                .bind(sealed.clone())
-                .bind(i64::from(job.msg.internal))
-                .bind(job.msg.release_at.map(Timestamp::unix_millis))
-                .bind(job.at.unix_millis());
+            q.push(p.message_id.to_string());
+            q.push(job.thread.to_string());
+            q.push(job.msg.author.kind());
+            q.push(job.msg.author.id());
+            q.push(sealed.clone());
+            q.push(i64::from(job.msg.internal));
+            q.push(job.msg.release_at.map(Timestamp::unix_millis));
+            q.push(job.at.unix_millis());
         }
-        q.execute(&mut *conn).await?;
+        conn.execute(q).await?;
     }
     Ok(())
 }
 
-async fn insert_keys(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
+async fn insert_keys(conn: &mut impl Sink, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
     let keyed: Vec<_> = fresh.iter().filter(|(j, _, _)| j.msg.idempotency_key.is_some()).collect();
-    let params = Params::of(conn);
+    let params = conn.params();
     for chunk in pow2_chunks(&keyed, params.rows_per_statement(5)) {
-        let sql = format!(
+        let mut q = Stmt::new(format!(
             "INSERT INTO idempotency_keys (account_kind, account_id, key, message_id, created_at) VALUES {}",
             params.rows(chunk.len(), 5)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        ));
         for (job, p, _) in chunk {
-            q = q
-                .bind(job.msg.author.kind())
-                .bind(job.msg.author.id())
-                .bind(job.msg.idempotency_key.clone())
-                .bind(p.message_id.to_string())
-                .bind(job.at.unix_millis());
+            q.push(job.msg.author.kind());
+            q.push(job.msg.author.id());
+            q.push(job.msg.idempotency_key.clone());
+            q.push(p.message_id.to_string());
+            q.push(job.at.unix_millis());
         }
-        q.execute(&mut *conn).await?;
+        conn.execute(q).await?;
     }
     Ok(())
 }
 
-async fn bump_threads(conn: &mut AnyConnection, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
+async fn bump_threads(conn: &mut impl Sink, fresh: &[(&PostJob, Posted, Vec<u8>)]) -> Result<(), StoreError> {
     let mut threads: Vec<String> = fresh.iter().map(|(j, _, _)| j.thread.to_string()).collect();
     threads.sort();
     threads.dedup();
     for chunk in pow2_chunks(&threads, 256) {
-        let sql = format!(
+        let q = in_list(
+            conn,
             "UPDATE threads SET last_activity_at = (SELECT MAX(m.created_at) FROM messages m WHERE m.thread_id = threads.id)
              WHERE id IN ({})",
-            Params::of(conn).list(1, chunk.len())
+            chunk,
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for t in chunk {
-            q = q.bind(t.clone());
-        }
-        q.execute(&mut *conn).await?;
+        conn.execute(q).await?;
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ mod passkeys;
 mod patients;
 mod sessions;
 pub mod settings;
+mod sink;
 pub mod social;
 mod staff;
 pub mod staff_notices;
@@ -165,8 +166,8 @@ impl Store {
             Backend::Postgres => pool.clone(),
         };
         let keys = Arc::new(Keyring::load(&pool, backend, kek, now).await?);
-        let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone());
         let sqlite_path = (backend == Backend::Sqlite).then(|| sqlite_file(&opts.url));
+        let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone(), sqlite_path.clone());
         let social_inbox = social::Inbox::start(write_pool.clone(), backend);
         let threads = live::hub();
         if backend == Backend::Postgres {
@@ -226,26 +227,42 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
     if backend != Backend::Sqlite {
         return opts;
     }
-    opts.after_connect(|conn, _meta| {
+    opts.test_before_acquire(false).after_connect(|conn, _meta| {
         Box::pin(async move {
-            // WAL lets readers proceed beside the writer; FULL syncs the WAL on every commit so
-            // an acknowledged write survives power loss. The WAL is copied back into the
-            // database every 10,000 pages (40 MB) rather than SQLite's 1,000: under load a page
-            // is then written back once for many commits that changed it (about +15 % messages
-            // per second in the load benchmark).
-            for pragma in [
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = FULL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 10000",
-                "PRAGMA secure_delete = ON",
-                "PRAGMA wal_autocheckpoint = 10000",
-            ] {
+            for pragma in SQLITE_PRAGMAS {
                 conn.execute(pragma).await?;
             }
             Ok(())
         })
     })
+}
+
+/// Every SQLite connection's settings. WAL lets readers proceed beside the writer; FULL syncs
+/// the WAL on every commit so an acknowledged write survives power loss. The WAL is copied back
+/// into the database every 10,000 pages (40 MB) rather than SQLite's 1,000: under load a page is
+/// then written back once for many commits that changed it (about +15 % messages per second in
+/// the load benchmark).
+const SQLITE_PRAGMAS: [&str; 6] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA wal_autocheckpoint = 10000",
+];
+
+/// A rusqlite connection that writes, with the same settings as the pools' connections.
+fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open(path).map_err(sink::sqlite_err)?;
+    for pragma in SQLITE_PRAGMAS {
+        // `journal_mode` answers with a row; the others with none.
+        conn.query_row(pragma, [], |_| Ok(())).or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(()),
+            e => Err(sink::sqlite_err(e)),
+        })?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Conflict`] naming `what`.

@@ -8,6 +8,7 @@ use portico_domain::{MessageId, PatientId, ThreadId, Timestamp};
 use sqlx::{AnyConnection, Row};
 
 use crate::messaging::NewMessage;
+use crate::sink::{Sink, Stmt};
 use crate::{Store, StoreError, audit};
 use portico_domain::audit::AuditRecord;
 
@@ -57,7 +58,7 @@ impl Announce {
 /// Writes the outbox rows for `items` (no commit): one per channel, unless the same thread
 /// already has one in the same window. A few multi-row statements for a whole batch: one
 /// statement per row cost as much as the rest of a send together.
-pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Result<(), StoreError> {
+pub(crate) async fn enqueue(conn: &mut impl Sink, items: &[Announce]) -> Result<(), StoreError> {
     let mut rows: Vec<(&Announce, &str, String)> = Vec::with_capacity(items.len() * CHANNELS.len());
     let mut keys = std::collections::HashSet::new();
     for a in items {
@@ -71,14 +72,13 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Res
         }
     }
     const COLS: usize = 10;
-    let params = crate::batch::Params::of(conn);
+    let params = conn.params();
     for chunk in crate::batch::pow2_chunks(&rows, params.rows_per_statement(COLS)) {
-        let sql = format!(
+        let mut q = Stmt::new(format!(
             "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, due_at, created_at, status)
              VALUES {} ON CONFLICT (coalesce_key) DO NOTHING",
             params.rows(chunk.len(), COLS)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        ));
         for (a, channel, key) in chunk {
             q = q
                 .bind(portico_domain::id::new_v7(a.at).to_string())
@@ -92,7 +92,7 @@ pub(crate) async fn enqueue(conn: &mut AnyConnection, items: &[Announce]) -> Res
                 .bind(a.at.unix_millis())
                 .bind("pending");
         }
-        q.execute(&mut *conn).await?;
+        conn.execute(q).await?;
     }
     Ok(())
 }

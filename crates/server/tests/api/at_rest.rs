@@ -20,7 +20,7 @@ fn read_audit() -> portico_domain::audit::AuditRecord {
     )
 }
 
-async fn connect(url: &str) -> sqlx::AnyConnection {
+pub(crate) async fn connect(url: &str) -> sqlx::AnyConnection {
     sqlx::any::install_default_drivers();
     <sqlx::AnyConnection as sqlx::Connection>::connect(url).await.unwrap()
 }

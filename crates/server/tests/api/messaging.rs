@@ -471,3 +471,57 @@ async fn bad_message_input_is_refused_and_writes_nothing() {
     let (_, list) = app.get_json(&patient, "/api/v1/threads").await;
     assert_eq!(list["threads"].as_array().unwrap().len(), 1);
 }
+
+/// Makes the database refuse any message written into `thread`, as a failing disk page or a
+/// broken row would for one request.
+async fn refuse_messages_in(app: &crate::helpers::TestApp, thread: &str) {
+    let mut conn = crate::at_rest::connect(&app.config.database_url).await;
+    let sql = if app.config.database_url.starts_with("sqlite") {
+        vec![format!(
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON messages WHEN NEW.thread_id = '{thread}'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )]
+    } else {
+        vec![
+            format!(
+                "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN
+                 IF NEW.thread_id = '{thread}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_one()".into(),
+        ]
+    };
+    for s in sql {
+        sqlx::query(sqlx::AssertSqlSafe(s)).execute(&mut conn).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_send_the_database_refuses_fails_alone_and_the_sends_beside_it_are_written_once() {
+    let app = spawn_app().await;
+    let c = app.clinic().await;
+    let patient = app.signed_in_patient(&c.patient).await;
+    let good = app.open_thread(&patient, c.team, "Good", "first").await;
+    let bad = app.open_thread(&patient, c.team, "Bad", "first").await;
+    refuse_messages_in(&app, &bad).await;
+
+    // Sent all at once, so the writer takes several in one transaction: the refused one makes
+    // that transaction fail, and each send is then written on its own.
+    let sends = (0..24).map(|i| {
+        let thread = if i == 12 { bad.clone() } else { good.clone() };
+        let (app, patient) = (&app, &patient);
+        async move { app.send(patient, &thread, json!({"body": format!("message {i}")})).await.status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    assert_eq!(statuses[12], 500, "the refused send fails");
+    assert!(statuses.iter().enumerate().all(|(i, s)| i == 12 || *s == 201), "{statuses:?}");
+
+    let (_, view) = app.get_json(&patient, &format!("/api/v1/threads/{good}")).await;
+    let mut got: Vec<String> = bodies(&view).into_iter().flatten().collect();
+    got.sort();
+    let mut want: Vec<String> = (0..24).filter(|i| *i != 12).map(|i| format!("message {i}")).collect();
+    want.push("first".into());
+    want.sort();
+    assert_eq!(got, want, "every other send is there exactly once");
+    let (_, view) = app.get_json(&patient, &format!("/api/v1/threads/{bad}")).await;
+    assert_eq!(bodies(&view), [Some("first".into())]);
+}
