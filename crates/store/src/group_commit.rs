@@ -1,9 +1,10 @@
 //! Group commit for message sends. On SQLite with `synchronous=FULL` every commit waits for an
 //! fsync of the WAL, and there is one writer at a time; on PostgreSQL every commit is a round
-//! trip and a WAL flush. One writer task
-//! takes every queued message send, writes them all in one transaction (each in its own
-//! savepoint, so one bad request cannot fail the others), commits once, and only then answers
-//! each request. A request is still acknowledged only after the commit that holds it.
+//! trip and a WAL flush. One writer (a thread on SQLite, a task on PostgreSQL) takes every
+//! queued message send, writes them all in one transaction with a few multi-row statements,
+//! commits once, and only then answers each request. If that transaction fails, each send is
+//! written again in a savepoint of its own, so one bad request cannot fail the others. A request
+//! is still acknowledged only after the commit that holds it.
 //!
 //! On PostgreSQL several nodes may write at once: a send whose idempotency key another node
 //! committed meanwhile fails the fast path, and in the per-job path it answers with the message
@@ -43,11 +44,24 @@ fn begin_statement(backend: Backend) -> &'static str {
 
 impl GroupCommit {
     /// Starts the writer on `pool` (on SQLite, its single write connection, and `sqlite`, the
-    /// database file its fast path opens through rusqlite).
+    /// database file the writer opens through rusqlite).
     pub(crate) fn start(pool: AnyPool, backend: Backend, keys: Arc<Keyring>, sqlite: Option<PathBuf>) -> Self {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
-        let direct = sqlite.map(|path| Direct { path, conn: None });
-        tokio::spawn(writer(pool, backend, keys, direct, rx));
+        match sqlite {
+            Some(path) => {
+                let rt = tokio::runtime::Handle::current();
+                let spawned = std::thread::Builder::new()
+                    .name("sqlite-writer".into())
+                    .spawn(move || sqlite_writer(&rt, &pool, &keys, &path, rx));
+                if let Err(e) = spawned {
+                    // Sends then fail with "pool closed" rather than the server not starting.
+                    tracing::error!(error = %e, "cannot start the SQLite writer thread");
+                }
+            }
+            None => {
+                tokio::spawn(writer(pool, begin_statement(backend), keys, rx));
+            }
+        }
         Self { queue }
     }
 
@@ -59,71 +73,93 @@ impl GroupCommit {
     }
 }
 
-async fn writer(
-    pool: AnyPool,
-    backend: Backend,
-    keys: Arc<Keyring>,
-    mut direct: Option<Direct>,
-    mut rx: mpsc::Receiver<(PostJob, Reply)>,
-) {
+/// The PostgreSQL writer: a task that writes each batch in one transaction.
+async fn writer(pool: AnyPool, begin: &'static str, keys: Arc<Keyring>, mut rx: mpsc::Receiver<(PostJob, Reply)>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let begin = begin_statement(backend);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        // On SQLite the write pool's one connection is the store's write lock: holding it keeps
-        // every other writer queued in order while the batch is written, even through rusqlite.
-        let results = match pool.acquire().await {
-            Ok(mut conn) => {
-                let (back, results) = write_batch(&mut conn, begin, &keys, direct.as_mut(), batch).await;
-                batch = back;
-                results
+        let results = async {
+            let mut conn = pool.acquire().await?;
+            if text_only(&batch) {
+                match fast_batch(&mut conn, begin, &keys, &jobs(&batch)).await {
+                    Ok(results) => return Ok(results),
+                    Err(e) => retrying(&e, batch.len()),
+                }
             }
-            Err(e) => batch.iter().map(|_| Err(StoreError::Database(sqlx::Error::Protocol(e.to_string())))).collect(),
-        };
-        for ((_, reply), result) in batch.drain(..).zip(results) {
-            let _ = reply.send(result);
+            one_by_one(&mut conn, begin, &keys, &jobs(&batch)).await
         }
+        .await;
+        answer(&mut batch, results);
     }
 }
 
-/// Writes every job in one transaction; returns the batch and one result per job, all failed if
-/// the commit itself fails (nothing of the batch is then durable, and no client is told
-/// otherwise). Text-only batches take the multi-row fast path; if that fails, or a job carries
-/// files, each job is written in its own savepoint.
-async fn write_batch(
-    conn: &mut AnyConnection,
-    begin: &'static str,
-    keys: &Arc<Keyring>,
-    direct: Option<&mut Direct>,
-    mut batch: Batch,
-) -> (Batch, Results) {
-    if batch.iter().all(|(j, _)| j.msg.attachments.is_empty()) {
-        let fast = match direct {
-            Some(direct) => {
-                let (back, fast) = direct.write(keys.clone(), batch).await;
-                batch = back;
-                fast
+/// The SQLite writer: a thread of its own that owns a rusqlite connection and writes each batch
+/// with its ten or so statements back to back. Through sqlx each statement would be a round trip
+/// to sqlx's SQLite thread, and under load each trip waits to be scheduled.
+fn sqlite_writer(
+    rt: &tokio::runtime::Handle,
+    pool: &AnyPool,
+    keys: &Keyring,
+    path: &std::path::Path,
+    mut rx: mpsc::Receiver<(PostJob, Reply)>,
+) {
+    let mut direct: Option<rusqlite::Connection> = None;
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
             }
-            None => fast_batch(conn, begin, keys, &jobs(&batch)).await,
-        };
-        match fast {
-            Ok(results) => return (batch, results),
-            Err(e) => tracing::warn!(error = %e, batch = batch.len(), "batched write failed; retrying one by one"),
         }
+        let results = rt.block_on(async {
+            // The write pool's one connection is the store's write lock: holding it keeps every
+            // other writer queued in order (rather than polling SQLite's lock) while this batch
+            // is written through rusqlite.
+            let mut lock = pool.acquire().await?;
+            if text_only(&batch) {
+                let conn = match direct.take() {
+                    Some(conn) => conn,
+                    None => crate::open_sqlite_writer(path)?,
+                };
+                let fast = write_direct(&conn, keys, &jobs(&batch));
+                direct = Some(conn);
+                match fast {
+                    Ok(results) => return Ok(results),
+                    Err(e) => retrying(&e, batch.len()),
+                }
+            }
+            one_by_one(&mut lock, "BEGIN IMMEDIATE", keys, &jobs(&batch)).await
+        });
+        answer(&mut batch, results);
     }
-    let results = match one_by_one(conn, begin, keys, &jobs(&batch)).await {
-        Ok(results) => results,
-        Err(e) => {
-            tracing::error!(error = %e, batch = batch.len(), "group commit failed");
-            batch.iter().map(|_| Err(StoreError::Database(sqlx::Error::Protocol(e.to_string())))).collect()
-        }
-    };
-    (batch, results)
+}
+
+fn text_only(batch: &Batch) -> bool {
+    batch.iter().all(|(j, _)| j.msg.attachments.is_empty())
 }
 
 fn jobs(batch: &Batch) -> Vec<&PostJob> {
     batch.iter().map(|(j, _)| j).collect()
 }
 
+fn retrying(e: &StoreError, n: usize) {
+    tracing::warn!(error = %e, batch = n, "batched write failed; retrying one by one");
+}
+
+/// Answers every job of the batch: with its own result, or all failed if the transaction itself
+/// failed (nothing of the batch is then durable, and no client is told otherwise).
+fn answer(batch: &mut Batch, results: Result<Results, StoreError>) {
+    let results = results.unwrap_or_else(|e| {
+        tracing::error!(error = %e, batch = batch.len(), "group commit failed");
+        batch.iter().map(|_| Err(StoreError::Database(sqlx::Error::Protocol(e.to_string())))).collect()
+    });
+    for ((_, reply), result) in batch.drain(..).zip(results) {
+        let _ = reply.send(result);
+    }
+}
+
+/// Text-only batches take the multi-row fast path; if that fails, or a job carries files, each
+/// job is written in its own savepoint.
 async fn fast_batch(
     conn: &mut AnyConnection,
     begin: &'static str,
@@ -136,38 +172,7 @@ async fn fast_batch(
     Ok(results)
 }
 
-/// The SQLite fast path: the same multi-row statements through a rusqlite connection of its own,
-/// on a blocking thread, so the batch's ten or so statements do not each wait to be scheduled.
-/// The connection is opened on first use and kept; it is only used while the caller holds the
-/// write pool's connection.
-struct Direct {
-    path: PathBuf,
-    conn: Option<rusqlite::Connection>,
-}
-
-impl Direct {
-    async fn write(&mut self, keys: Arc<Keyring>, batch: Batch) -> (Batch, Result<Results, StoreError>) {
-        let conn = match self.conn.take().map_or_else(|| crate::open_sqlite_writer(&self.path), Ok) {
-            Ok(conn) => conn,
-            Err(e) => return (batch, Err(e)),
-        };
-        let done = tokio::task::spawn_blocking(move || {
-            let results = write_direct(&conn, &keys, &jobs(&batch));
-            (conn, batch, results)
-        })
-        .await;
-        match done {
-            Ok((conn, batch, results)) => {
-                self.conn = Some(conn);
-                (batch, results)
-            }
-            // The batch went with the panicked thread: its replies are dropped, which its
-            // callers see as an error; nothing was committed.
-            Err(e) => (Vec::new(), Err(StoreError::Database(sqlx::Error::Protocol(e.to_string())))),
-        }
-    }
-}
-
+/// The same fast path on SQLite, through rusqlite.
 fn write_direct(conn: &rusqlite::Connection, keys: &Keyring, jobs: &[&PostJob]) -> Result<Results, StoreError> {
     let tx =
         rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).map_err(sqlite_err)?;
