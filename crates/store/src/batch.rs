@@ -152,8 +152,13 @@ async fn earlier_messages(conn: &mut impl Sink, jobs: &[&PostJob]) -> Result<Has
     for chunk in pow2_chunks(&keyed, 256) {
         let q = in_list(
             conn,
-            "SELECT k.account_kind, k.account_id, k.key, m.id, m.thread_id, m.created_at
-             FROM idempotency_keys k JOIN messages m ON m.id = k.message_id WHERE k.key IN ({})",
+            // Each message is found through its primary key, per key found. As a join,
+            // PostgreSQL without statistics yet (a new database) hashed the whole messages
+            // table for every batch.
+            "SELECT k.account_kind, k.account_id, k.key, k.message_id,
+                (SELECT m.thread_id FROM messages m WHERE m.id = k.message_id),
+                (SELECT m.created_at FROM messages m WHERE m.id = k.message_id)
+             FROM idempotency_keys k WHERE k.key IN ({})",
             chunk,
         );
         for r in conn.fetch(q).await? {

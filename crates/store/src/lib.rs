@@ -129,6 +129,8 @@ pub struct Store {
     social_inbox: social::Inbox,
     /// Thread changes for live updates (fed by `NOTIFY` on PostgreSQL).
     threads: tokio::sync::broadcast::Sender<live::ThreadChanged>,
+    /// On PostgreSQL, changes waiting to be sent with `NOTIFY`.
+    notify: Option<tokio::sync::mpsc::Sender<live::ThreadChanged>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -170,8 +172,10 @@ impl Store {
         let group = group_commit::GroupCommit::start(write_pool.clone(), backend, keys.clone(), sqlite_path.clone());
         let social_inbox = social::Inbox::start(write_pool.clone(), backend);
         let threads = live::hub();
+        let mut notify = None;
         if backend == Backend::Postgres {
             live::relay(&opts.url, threads.clone());
+            notify = Some(live::notifier(pool.clone()));
         }
         let store = Self {
             pool,
@@ -183,6 +187,7 @@ impl Store {
             notify_window_ms: opts.notify_window_ms.max(1),
             social_inbox,
             threads,
+            notify,
         };
         store.backfill_name_tokens(now).await?;
         Ok(store)

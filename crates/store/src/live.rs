@@ -6,7 +6,7 @@
 use portico_domain::{TeamId, ThreadId};
 use tokio::sync::broadcast;
 
-use crate::{Backend, Store, StoreError};
+use crate::{Store, StoreError};
 
 /// The PostgreSQL channel.
 const CHANNEL: &str = "portico_threads";
@@ -41,20 +41,54 @@ impl Store {
         self.threads.subscribe()
     }
 
-    /// Announces a change, after its commit. On PostgreSQL it goes through `NOTIFY`, which
-    /// brings it back to this node too.
+    /// Announces a change, after its commit. On PostgreSQL it goes through `NOTIFY` (queued
+    /// for the notifier, see [`notifier`]), which brings it back to this node too.
     pub async fn announce(&self, change: ThreadChanged) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Sqlite => {
-                // No receiver is not an error: nobody has an inbox open.
-                let _ = self.threads.send(change);
+        match &self.notify {
+            // A full queue drops the change, as a slow listener misses old ones: an inbox
+            // refreshes on its own schedule too.
+            Some(queue) => {
+                let _ = queue.try_send(change);
             }
-            Backend::Postgres => {
-                sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(change.encode()).execute(&self.pool).await?;
+            // No receiver is not an error: nobody has an inbox open.
+            None => {
+                let _ = self.threads.send(change);
             }
         }
         Ok(())
     }
+}
+
+/// Most changes waiting for the notifier.
+const NOTIFY_QUEUE: usize = 4096;
+
+/// On PostgreSQL: sends the queued changes, every one queued since the last statement in one
+/// `NOTIFY` statement (its own transaction), each thread once. A change per statement was a
+/// transaction, and a WAL flush, for every message sent.
+pub(crate) fn notifier(pool: sqlx::AnyPool) -> tokio::sync::mpsc::Sender<ThreadChanged> {
+    let (queue, mut rx) = tokio::sync::mpsc::channel(NOTIFY_QUEUE);
+    tokio::spawn(async move {
+        let mut changes = Vec::with_capacity(256);
+        while rx.recv_many(&mut changes, 256).await > 0 {
+            let mut payloads: Vec<String> = changes.drain(..).map(ThreadChanged::encode).collect();
+            payloads.sort_unstable();
+            payloads.dedup();
+            for chunk in crate::batch::pow2_chunks(&payloads, 128) {
+                let sql = format!(
+                    "SELECT pg_notify('{CHANNEL}', v.p) FROM (VALUES {}) AS v(p)",
+                    crate::batch::Params::Numbered.rows(chunk.len(), 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for p in chunk {
+                    q = q.bind(p.as_str());
+                }
+                if let Err(e) = q.execute(&pool).await {
+                    tracing::warn!(error = %e, changes = chunk.len(), "live updates not announced");
+                }
+            }
+        }
+    });
+    queue
 }
 
 /// On PostgreSQL: relays every node's `NOTIFY` to this node's channel until the process ends.
