@@ -34,11 +34,14 @@ pub(crate) fn pow2_chunks<T>(items: &[T], max: usize) -> Vec<&[T]> {
 /// How a wide statement names its parameters. SQLite finds a numbered parameter (`$7`) by
 /// walking a list of names, so binding n of them costs n²: at 768 parameters that cost more
 /// than the insert itself. Anonymous `?` parameters have no name and are bound in order, so a
-/// statement on SQLite may be much wider. PostgreSQL knows only `$n`.
+/// statement on SQLite may be much wider. PostgreSQL knows only `$n`, and has no such cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Params {
-    /// `$1, $2, ...`: PostgreSQL, and short lists on either backend.
+    /// `$1, $2, ...`: short lists on either backend.
     Numbered,
+    /// `$1, $2, ...` on PostgreSQL: as wide as anonymous ones on SQLite, so that a batch takes
+    /// fewer statements, each a round trip.
+    Postgres,
     /// `?, ?, ...` (SQLite): the values must be bound in the order they appear.
     Anonymous,
 }
@@ -46,15 +49,15 @@ pub(crate) enum Params {
 impl Params {
     /// The style for the backend behind `conn`.
     pub(crate) fn of(conn: &AnyConnection) -> Self {
-        if conn.backend_name() == "SQLite" { Self::Anonymous } else { Self::Numbered }
+        if conn.backend_name() == "SQLite" { Self::Anonymous } else { Self::Postgres }
     }
 
-    /// Most parameters in one statement: numbered ones are kept near 200, where their lookup is
-    /// still negligible; SQLite accepts 32,766 anonymous ones.
+    /// Most parameters in one statement: numbered ones are kept near 200, where their lookup on
+    /// SQLite is still negligible; SQLite accepts 32,766 anonymous ones, PostgreSQL 65,535.
     fn max_params(self) -> usize {
         match self {
             Self::Numbered => 200,
-            Self::Anonymous => 2048,
+            Self::Anonymous | Self::Postgres => 2048,
         }
     }
 
@@ -67,7 +70,9 @@ impl Params {
     /// `n` placeholders from `$start`: `$3, $4, $5` (or `?, ?, ?`).
     pub(crate) fn list(self, start: usize, n: usize) -> String {
         match self {
-            Self::Numbered => (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+            Self::Numbered | Self::Postgres => {
+                (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            }
             Self::Anonymous => vec!["?"; n].join(", "),
         }
     }
@@ -281,6 +286,7 @@ mod tests {
         assert_eq!([1, 3, 5, 8, 12, 300].map(numbered), [128, 64, 32, 16, 16, 1]);
         let anonymous = |c| Params::Anonymous.rows_per_statement(c);
         assert_eq!([1, 12, 3000].map(anonymous), [2048, 128, 1]);
+        assert_eq!(Params::Postgres.rows_per_statement(8), 256, "as wide as SQLite's");
     }
 
     #[test]
@@ -288,5 +294,6 @@ mod tests {
         assert_eq!(Params::Numbered.rows(2, 2), "($1, $2), ($3, $4)");
         assert_eq!(Params::Numbered.list(3, 3), "$3, $4, $5");
         assert_eq!(Params::Anonymous.rows(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(Params::Postgres.rows(2, 2), "($1, $2), ($3, $4)");
     }
 }
