@@ -206,6 +206,7 @@ impl Store {
 
     /// Closes the pools (on shutdown), waiting for connections to return.
     pub async fn close(&self) {
+        self.group.close();
         self.write_pool.close().await;
         self.pool.close().await;
     }
@@ -256,6 +257,14 @@ const SQLITE_PRAGMAS: [&str; 6] = [
     "PRAGMA wal_autocheckpoint = 10000",
 ];
 
+/// Runs a pragma through rusqlite, whether it answers with a row or not.
+fn sqlite_pragma(conn: &rusqlite::Connection, pragma: &str) -> Result<(), StoreError> {
+    conn.query_row(pragma, [], |_| Ok(())).or_else(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok(()),
+        e => Err(sink::sqlite_err(e)),
+    })
+}
+
 /// A rusqlite connection that writes, with the same settings as the pools' connections, and
 /// its statement journals in memory: a multi-row insert inside a transaction first copies every
 /// page it changes into one, and past 64 KiB SQLite spills it to a temporary file (a fifth of
@@ -263,11 +272,7 @@ const SQLITE_PRAGMAS: [&str; 6] = [
 fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open(path).map_err(sink::sqlite_err)?;
     for pragma in SQLITE_PRAGMAS.iter().chain(&["PRAGMA temp_store = MEMORY"]) {
-        // `journal_mode` answers with a row; the others with none.
-        conn.query_row(pragma, [], |_| Ok(())).or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(()),
-            e => Err(sink::sqlite_err(e)),
-        })?;
+        sqlite_pragma(&conn, pragma)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)

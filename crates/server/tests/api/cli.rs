@@ -84,10 +84,30 @@ async fn the_admin_commands_print_json_and_work_while_the_server_runs() {
     assert!(stderr.contains("already exists"), "{stderr}");
     assert!(last_json(&stdout)["error"]["message"].is_string());
 
+    // A message goes through the writer, which has connections of its own on SQLite.
+    let patient = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = serde_json::json!({"email": "pat@cli.test", "password": "patient password 1"});
+    assert_eq!(patient.post(format!("{url}/api/v1/auth/login")).json(&login).send().await.unwrap().status(), 200);
+    let open = serde_json::json!({"team_id": team, "subject": "Hello", "body": "first", "category": "general"});
+    let thread: serde_json::Value =
+        patient.post(format!("{url}/api/v1/threads")).json(&open).send().await.unwrap().json().await.unwrap();
+    let send = patient
+        .post(format!("{url}/api/v1/threads/{}/messages", thread["id"].as_str().unwrap()))
+        .json(&serde_json::json!({"body": "second"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(send.status(), 201);
+
     // SIGTERM stops the server gracefully.
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     let status = server.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    if std::env::var("TEST_DATABASE_URL").unwrap_or_default().is_empty() {
+        // Every connection closed: SQLite folded the WAL back into the database file, which
+        // alone now holds everything (a copy of it is a whole backup).
+        assert!(!dir.path().join("data/portico.db-wal").exists(), "the WAL is folded back on shutdown");
+    }
 }
 
 #[test]
