@@ -171,7 +171,7 @@ fn sqlite_writer(
                     Err(e) => retrying(&e, batch.len()),
                 }
             }
-            one_by_one(&mut write_lock, "BEGIN IMMEDIATE", keys, &jobs(&batch)).await
+            one_by_one(&mut write_lock, begin_statement(Backend::Sqlite), keys, &jobs(&batch)).await
         });
         answer(&mut batch, results);
     }
