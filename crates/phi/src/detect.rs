@@ -1,7 +1,7 @@
 //! Recognizers over the token stream, and the resolution of overlapping candidates.
 
 use crate::lexicon::{Cue, Lexicon, flag};
-use crate::token::{Kind, Summary, Tok};
+use crate::token::{self, Kind, Summary, Tok};
 use crate::{Label, Span};
 
 /// A span some recognizer proposes; `prio` decides between overlapping proposals.
@@ -238,6 +238,24 @@ pub(crate) fn resolve(cands: &mut [Cand], spans: &mut Vec<Span>) {
     }
 }
 
+/// The word's fuzzy entry (`word`), then for each of its one-letter deletions its flags and
+/// its fuzzy entry: the first health term found, and how sure.
+fn fuzzy_match(word: u32, deletions: impl Iterator<Item = (u32, u32)>) -> Option<(Label, f32)> {
+    let label = |f: u32| if f & flag::MED != 0 { Label::Medication } else { Label::Condition };
+    if word != 0 {
+        return Some((label(word), 0.65));
+    }
+    for (flags, fuzzy) in deletions {
+        if flags & (flag::MED | flag::COND) != 0 {
+            return Some((label(flags), 0.65));
+        }
+        if fuzzy != 0 {
+            return Some((label(fuzzy), 0.6));
+        }
+    }
+    None
+}
+
 fn is_word_in(s: &str, list: &[&str]) -> bool {
     list.iter().any(|w| s.eq_ignore_ascii_case(w))
 }
@@ -255,6 +273,15 @@ fn luhn(digits: &[u8]) -> bool {
         sum += v;
     }
     sum.is_multiple_of(10)
+}
+
+/// A ten-digit NPI with the "80840" prefix its check digit is computed over.
+fn npi_with_prefix(npi: &str) -> [u8; 15] {
+    let mut all = *b"808400000000000";
+    for (to, from) in all[5..].iter_mut().zip(npi.bytes()) {
+        *to = from;
+    }
+    all
 }
 
 fn parse(s: &str) -> u32 {
@@ -707,8 +734,13 @@ impl Ctx<'_> {
     }
 
     fn classify(&self, g: &[usize], seps: &[u8], plus: bool, paren: bool) -> Option<(Label, f32, u8)> {
-        let d: Vec<&str> = g.iter().map(|&k| self.s(k)).collect();
-        let lens: Vec<usize> = d.iter().map(|s| s.len()).collect();
+        // At most six groups (see `number_run`): no allocation per number.
+        let (mut d_buf, mut lens_buf) = ([""; 6], [0usize; 6]);
+        for ((d, l), &k) in d_buf.iter_mut().zip(lens_buf.iter_mut()).zip(g) {
+            *d = self.s(k);
+            *l = d.len();
+        }
+        let (d, lens) = (&d_buf[..g.len()], &lens_buf[..g.len()]);
         let total: usize = lens.iter().sum();
         let last = *g.last()?;
         let same_sep = seps[1..].windows(2).all(|w| w[0] == w[1]);
@@ -756,8 +788,11 @@ impl Ctx<'_> {
         }
         // Payment cards
         if (13..=19).contains(&total) && (g.len() == 1 || all(&|l| l == 4 || l >= 3)) && sep != b'/' && sep != b'.' {
-            let digits: Vec<u8> = d.iter().flat_map(|s| s.bytes()).collect();
-            if luhn(&digits) && (g.len() > 1 || total >= 15) {
+            let mut digits = [0u8; 19];
+            for (to, from) in digits.iter_mut().zip(d.iter().flat_map(|s| s.bytes())) {
+                *to = from;
+            }
+            if luhn(&digits[..total]) && (g.len() > 1 || total >= 15) {
                 return Some((Label::Account, 0.85, prio::CARD));
             }
         }
@@ -776,7 +811,7 @@ impl Ctx<'_> {
         if g.len() == 1 && lens[0] == 10 && first >= b'2' && !self.unit_after(last) {
             return Some((Label::Phone, 0.8, prio::PHONE));
         }
-        if g.len() == 1 && lens[0] == 10 && first == b'1' && luhn(format!("80840{}", d[0]).as_bytes()) {
+        if g.len() == 1 && lens[0] == 10 && first == b'1' && luhn(&npi_with_prefix(d[0])) {
             return Some((Label::License, 0.7, prio::PHONE)); // an NPI
         }
         if g.len() == 1 && lens[0] == 11 && first == b'1' {
@@ -1452,34 +1487,34 @@ impl Ctx<'_> {
 
     fn phrase_at(&mut self, i: usize) -> Option<(usize, Label)> {
         let lengths = self.t[i].flags >> flag::PHRASE_LENGTHS;
-        for len in (2..=flag::MAX_PHRASE).rev() {
-            if lengths & (1 << (len - 2)) == 0 {
-                continue;
+        // Bit k stands for a term of k + 2 tokens.
+        let longest = (u32::BITS - lengths.leading_zeros()) as usize + 1;
+        let mut ends = [0; flag::MAX_PHRASE + 1];
+        // Most words that start a term are not followed by its second word ("to", "a"):
+        // the first two tokens are checked alone before longer keys are built. (Lower-casing
+        // outside ASCII may split a term differently: those keys skip the check.)
+        let (a, b) = (self.t[i], *self.t.get(i + 1)?);
+        let bytes = self.text.as_bytes();
+        let gap = &bytes[a.end..b.start];
+        let len = b.end - a.start;
+        if len <= 15 && (gap.is_empty() || gap == b" ") && bytes[a.start..b.end].is_ascii() {
+            // Short and ASCII, with at most one space between: the text is its own key.
+            let ok = b.kind != Kind::Punct || b"-'/".contains(&bytes[b.start]);
+            if !ok || !self.lex.phrase_may_start_packed(token::packed_lower(bytes, a.start, len)) {
+                return None;
             }
-            let j = i + len - 1;
-            if j >= self.t.len() {
-                continue;
+        } else {
+            let two = token::phrase_key(self.text, self.t, i, 2, self.key, &mut ends);
+            if two < 2 || self.key.is_ascii() && !self.lex.phrase_may_start(self.key) {
+                return None;
             }
-            self.key.clear();
-            let mut ok = true;
-            for k in i..=j {
-                let tk = self.t[k];
-                if k > i && tk.space_before {
-                    self.key.push(b' ');
-                }
-                if tk.kind == Kind::Punct && !b"-'/".contains(&self.text.as_bytes()[tk.start]) {
-                    ok = false;
-                    break;
-                }
-                let s = &self.text[tk.start..tk.end];
-                if s.is_ascii() {
-                    self.key.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
-                } else {
-                    self.key.extend_from_slice(s.to_lowercase().as_bytes());
-                }
-            }
-            if ok && let Some(label) = self.lex.phrase(self.key) {
-                return Some((j, label));
+        }
+        let built = token::phrase_key(self.text, self.t, i, longest, self.key, &mut ends);
+        for len in (2..=built).rev() {
+            if lengths & (1 << (len - 2)) != 0
+                && let Some(label) = self.lex.phrase(&self.key[..ends[len]])
+            {
+                return Some((i + len - 1, label));
             }
         }
         None
@@ -1527,35 +1562,49 @@ impl Ctx<'_> {
 
     /// A misspelled health term: one deletion, insertion, substitution or transposition away.
     fn fuzzy(&mut self, i: usize) -> Option<(Label, f32)> {
-        let s = self.s(i);
+        let (text, tk) = (self.text, self.t[i]);
+        let s = &text[tk.start..tk.end];
         let mut buf = [0u8; 40];
         if !s.is_ascii() || s.len() > buf.len() {
             return None;
         }
-        let lower = &mut buf[..s.len()];
-        for (d, c) in lower.iter_mut().zip(s.bytes()) {
-            *d = c.to_ascii_lowercase();
-        }
-        let lower = &*lower;
-        if let Some(l) = self.lex.fuzzy(lower) {
-            return Some((l, 0.65));
-        }
-        for skip in 0..lower.len() {
-            self.key.clear();
-            self.key.extend_from_slice(&lower[..skip]);
-            self.key.extend_from_slice(&lower[skip + 1..]);
-            let f = self.lex.flags(self.key);
-            if f & flag::MED != 0 {
-                return Some((Label::Medication, 0.65));
+        let n = s.len();
+        let found = if n <= 15 {
+            // Packed keys: a deletion is two masks and a shift, no copy.
+            let key = token::packed_lower(text.as_bytes(), tk.start, n);
+            fuzzy_match(
+                self.lex.fuzzy_packed(key),
+                (0..n).map(|skip| {
+                    let d = token::without_byte(key, n, skip);
+                    (self.lex.flags_packed(d), self.lex.fuzzy_packed(d))
+                }),
+            )
+        } else {
+            let lower = &mut buf[..n];
+            for (d, c) in lower.iter_mut().zip(s.bytes()) {
+                *d = c.to_ascii_lowercase();
             }
-            if f & flag::COND != 0 {
-                return Some((Label::Condition, 0.65));
-            }
-            if let Some(l) = self.lex.fuzzy(self.key) {
-                return Some((l, 0.6));
-            }
+            let (lower, key) = (&*lower, &mut *self.key);
+            let lex = self.lex;
+            fuzzy_match(
+                lex.fuzzy(lower),
+                (0..n).map(|skip| {
+                    key.clear();
+                    key.extend_from_slice(&lower[..skip]);
+                    key.extend_from_slice(&lower[skip + 1..]);
+                    (lex.flags(key), lex.fuzzy(key))
+                }),
+            )
+        };
+        if found.is_some() {
+            return found;
         }
-        if lower.len() >= 7 && MED_SUFFIXES.iter().any(|suf| lower.ends_with(suf.as_bytes())) {
+        let lower = s.as_bytes();
+        if n >= 7
+            && MED_SUFFIXES
+                .iter()
+                .any(|suf| lower.len() >= suf.len() && lower[n - suf.len()..].eq_ignore_ascii_case(suf.as_bytes()))
+        {
             return Some((Label::Condition, 0.55));
         }
         None

@@ -1,6 +1,7 @@
 //! The word lists, loaded once into hash tables keyed by lower-cased bytes.
 
 use crate::Label;
+use crate::token::{self, Tok};
 use rustc_hash::FxHashMap;
 
 /// Bits of a word's entry.
@@ -115,11 +116,13 @@ pub(crate) struct Lexicon {
     words: WordTable,
     /// Multi-word health terms, lower case with single spaces.
     phrases: FxHashMap<Box<[u8]>, Label>,
+    /// The keys of every multi-word health term's first two tokens (see [`token::phrase_key`]).
+    phrase_starts: WordTable,
     /// Health terms that count only in upper case ("ADD", "MS").
     upper: FxHashMap<Box<[u8]>, Label>,
     /// Each one-word health term of six letters or more (five when curated), and each of its
     /// one-letter deletions.
-    fuzzy: FxHashMap<Box<[u8]>, Label>,
+    fuzzy: WordTable,
     /// Cue phrases by first word: the remaining words, and what they announce.
     cues: FxHashMap<Box<[u8]>, Vec<CuePhrase>>,
 }
@@ -831,8 +834,9 @@ impl Lexicon {
         let mut lex = Lexicon {
             words: WordTable::default(),
             phrases: FxHashMap::default(),
+            phrase_starts: WordTable::default(),
             upper: FxHashMap::default(),
-            fuzzy: FxHashMap::default(),
+            fuzzy: WordTable::default(),
             cues: FxHashMap::default(),
         };
         lex.words.short.reserve(170_000);
@@ -904,15 +908,20 @@ impl Lexicon {
             if lex.flags(term.as_bytes()) & (flag::COND | flag::MED) == 0 {
                 continue; // withdrawn by the not-health list
             }
+            let f = if label == Label::Medication { flag::MED } else { flag::COND };
             let bytes = term.as_bytes();
-            for skip in 0..bytes.len() {
-                let mut d = Vec::with_capacity(bytes.len() - 1);
+            let mut d = Vec::with_capacity(bytes.len());
+            for skip in 0..=bytes.len() {
+                d.clear();
                 d.extend_from_slice(&bytes[..skip]);
-                d.extend_from_slice(&bytes[skip + 1..]);
-                lex.fuzzy.entry(d.into_boxed_slice()).or_insert(label);
+                d.extend_from_slice(bytes.get(skip + 1..).unwrap_or_default());
+                let entry = lex.fuzzy.or_insert(&d);
+                if *entry == 0 {
+                    *entry = f; // the first term to claim a key keeps it
+                }
             }
-            lex.fuzzy.entry(term.into_bytes().into_boxed_slice()).or_insert(label);
         }
+        lex.phrase_starts = lex.phrase_starts();
         for (phrase, cue) in CUES {
             let toks: Vec<&str> = entry_tokens(phrase);
             let Some((first, rest)) = toks.split_first() else { continue };
@@ -924,6 +933,21 @@ impl Lexicon {
             list.sort_by_key(|(rest, _)| std::cmp::Reverse(rest.len())); // longest cue first
         }
         lex
+    }
+
+    /// The first two tokens of each multi-word term, keyed as the detector keys a text's: the
+    /// term is split by the same tokenizer.
+    fn phrase_starts(&self) -> WordTable {
+        let (mut toks, mut key, mut ends): (Vec<Tok>, Vec<u8>, _) = (Vec::new(), Vec::new(), [0; flag::MAX_PHRASE + 1]);
+        let mut starts = WordTable::default();
+        for term in self.phrases.keys() {
+            let Ok(term) = std::str::from_utf8(term) else { continue };
+            token::tokenize(term, self, &mut toks);
+            if token::phrase_key(term, &toks, 0, 2, &mut key, &mut ends) == 2 {
+                *starts.or_insert(&key) = 1;
+            }
+        }
+        starts
     }
 
     fn add(&mut self, word: &str, f: u32) {
@@ -975,12 +999,29 @@ impl Lexicon {
         self.phrases.get(key).copied()
     }
 
+    /// Whether a multi-word term may start with these two tokens (keyed by `token::phrase_key`).
+    pub fn phrase_may_start(&self, two: &[u8]) -> bool {
+        self.phrase_starts.get(two) != 0
+    }
+
+    /// As [`Lexicon::phrase_may_start`], given the two tokens' key packed (when it is short).
+    pub fn phrase_may_start_packed(&self, two: u128) -> bool {
+        self.phrase_starts.short.contains_key(&two)
+    }
+
     pub fn upper_term(&self, word: &[u8]) -> Option<Label> {
         self.upper.get(word).copied()
     }
 
-    pub fn fuzzy(&self, key: &[u8]) -> Option<Label> {
-        self.fuzzy.get(key).copied()
+    /// [`flag::COND`] or [`flag::MED`] when `key` is a one-word health term of five letters or
+    /// more, or one of its one-letter deletions; 0 otherwise.
+    pub fn fuzzy(&self, key: &[u8]) -> u32 {
+        self.fuzzy.get(key)
+    }
+
+    /// As [`Lexicon::fuzzy`], given a packed short key.
+    pub fn fuzzy_packed(&self, key: u128) -> u32 {
+        self.fuzzy.short.get(&key).copied().unwrap_or(0)
     }
 
     pub fn cues(&self, first: &[u8]) -> &[CuePhrase] {

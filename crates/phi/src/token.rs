@@ -59,6 +59,8 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
     let mut space = true;
     let mut sentence = true;
     let mut lower = [0u8; 48];
+    // Words of two letters or more, and those in capitals: see `shouting_is_not_capitalization`.
+    let (mut words, mut upper) = (0usize, 0usize);
     while i < b.len() {
         let c = b[i];
         if c.is_ascii_whitespace() {
@@ -71,9 +73,9 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
         }
         let start = i;
         let kind;
-        let mut ascii = true;
+        let (mut ascii, mut apostrophe) = (true, false);
         if c.is_ascii_alphabetic() {
-            (i, ascii) = word_end(text, i);
+            (i, ascii, apostrophe) = word_end(text, i);
             kind = Kind::Word;
         } else if c.is_ascii_digit() {
             while i < b.len() && b[i].is_ascii_digit() {
@@ -91,7 +93,7 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
                 continue;
             }
             if ch.is_alphabetic() {
-                (i, ascii) = word_end(text, i);
+                (i, ascii, apostrophe) = word_end(text, i);
                 kind = Kind::Word;
             } else {
                 i += ch.len_utf8();
@@ -111,33 +113,39 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
         };
         match kind {
             Kind::Word => {
-                let word = &text[start..i];
-                tok.stem_end = start + possessive_stem(word);
+                // Bytes, not `&str`, on the ASCII path: slicing a `str` checks char boundaries.
+                let (word, n) = (&b[start..i], i - start);
+                if apostrophe {
+                    tok.stem_end = start + possessive_stem(&text[start..i]);
+                }
                 tok.cap = if c < 0x80 { c.is_ascii_uppercase() } else { char_at(text, start).is_uppercase() };
                 tok.upper = tok.cap
-                    && word.len() >= 2
+                    && n >= 2
                     && if ascii {
-                        !word.bytes().any(|b| b.is_ascii_lowercase())
+                        !word.iter().any(u8::is_ascii_lowercase)
                     } else {
-                        !word.chars().any(char::is_lowercase)
+                        !text[start..i].chars().any(char::is_lowercase)
                     };
-                tok.flags = if ascii && word.len() <= 15 {
-                    lookup_packed(lex, packed_lower(b, start, word.len()), word.len(), tok.stem_end - start)
-                } else if ascii && word.len() <= lower.len() {
-                    let n = word.len();
-                    for (d, s) in lower.iter_mut().zip(word.bytes()) {
+                tok.flags = if ascii && n <= 15 {
+                    lookup_packed(lex, packed_lower(b, start, n), n, tok.stem_end - start)
+                } else if ascii && n <= lower.len() {
+                    for (d, s) in lower.iter_mut().zip(word) {
                         *d = s.to_ascii_lowercase();
                     }
                     lookup_word(lex, &lower[..n], tok.stem_end - start)
                 } else if ascii {
                     0
                 } else {
-                    let l = word.to_lowercase();
-                    let stem = l.len() - (word.len() - (tok.stem_end - start));
+                    let l = text[start..i].to_lowercase();
+                    let stem = l.len() - (n - (tok.stem_end - start));
                     lookup_word(lex, l.as_bytes(), stem)
                 };
-                if tok.flags & flag::COMMON == 0 && is_contraction(word) {
+                if apostrophe && tok.flags & flag::COMMON == 0 && is_contraction(&text[start..i]) {
                     tok.flags |= flag::COMMON; // "i'm", "don't", "we're"; not "O'Brien"
+                }
+                if n >= 2 {
+                    words += 1;
+                    upper += usize::from(tok.upper);
                 }
             }
             Kind::Punct => {
@@ -152,29 +160,58 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, out: &mut Vec<Tok>) -> Summary
         space = false;
         out.push(tok);
     }
-    shouting_is_not_capitalization(out);
+    if words >= 3 && upper * 4 >= words * 3 {
+        shouting_is_not_capitalization(out);
+    }
     summary
 }
 
-/// A text written in capitals ("MY NAME IS JOHN SMITH") says nothing by its case: its words
-/// are read as if in lower case, so that names are found the way they are in lower-case chat.
-fn shouting_is_not_capitalization(toks: &mut [Tok]) {
-    let (mut words, mut upper) = (0usize, 0usize);
-    for t in toks.iter().filter(|t| t.kind == Kind::Word && t.end - t.start >= 2) {
-        words += 1;
-        upper += usize::from(t.upper);
-    }
-    if words >= 3 && upper * 4 >= words * 3 {
-        for t in toks.iter_mut().filter(|t| t.kind == Kind::Word) {
-            t.cap = false;
-            t.upper = false;
+/// Appends to `key` the lower-cased text of tokens `i`, `i + 1`, ... (at most `max` of them),
+/// each after a space when one preceded it: the form of a multi-word health term's key. Stops
+/// before a punctuation mark other than "-", "'" or "/". `ends[n]` is the key's length after
+/// `n` tokens; returns how many tokens were added.
+pub(crate) fn phrase_key(
+    text: &str,
+    t: &[Tok],
+    i: usize,
+    max: usize,
+    key: &mut Vec<u8>,
+    ends: &mut [usize; flag::MAX_PHRASE + 1],
+) -> usize {
+    key.clear();
+    let mut n = 0;
+    for (k, tk) in t.iter().enumerate().skip(i).take(max.min(flag::MAX_PHRASE)) {
+        if tk.kind == Kind::Punct && !b"-'/".contains(&text.as_bytes()[tk.start]) {
+            break;
         }
+        if k > i && tk.space_before {
+            key.push(b' ');
+        }
+        let s = &text[tk.start..tk.end];
+        if s.is_ascii() {
+            key.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
+        } else {
+            key.extend_from_slice(s.to_lowercase().as_bytes());
+        }
+        n += 1;
+        ends[n] = key.len();
+    }
+    n
+}
+
+/// A text written in capitals ("MY NAME IS JOHN SMITH": three quarters of its words of two
+/// letters or more, and at least three) says nothing by its case: its words are read as if in
+/// lower case, so that names are found the way they are in lower-case chat.
+fn shouting_is_not_capitalization(toks: &mut [Tok]) {
+    for t in toks.iter_mut().filter(|t| t.kind == Kind::Word) {
+        t.cap = false;
+        t.upper = false;
     }
 }
 
 /// An ASCII word of up to 15 bytes (letters and apostrophes), lower-cased and packed as the
 /// lexicon's short key, without copying it byte by byte.
-fn packed_lower(b: &[u8], start: usize, n: usize) -> u128 {
+pub(crate) fn packed_lower(b: &[u8], start: usize, n: usize) -> u128 {
     let raw = match b.get(start..start + 16) {
         Some(s) => <[u8; 16]>::try_from(s).map(u128::from_le_bytes).unwrap_or(0),
         None => {
@@ -189,9 +226,31 @@ fn packed_lower(b: &[u8], start: usize, n: usize) -> u128 {
     with_len(raw | 0x2020_2020_2020_2020_2020_2020_2020_2020, n)
 }
 
+/// The packed key of an `n`-byte word without its byte at `skip`.
+pub(crate) fn without_byte(key: u128, n: usize, skip: usize) -> u128 {
+    let low = key & low_bytes(skip);
+    let high = (key & low_bytes(n)) >> (8 * (skip + 1)) << (8 * skip);
+    with_len(low | high, n - 1)
+}
+
 /// The first `n` bytes of a packed key, as the key of that shorter word.
 fn with_len(key: u128, n: usize) -> u128 {
-    (key & ((1u128 << (8 * n)) - 1)) | ((n as u128) << 120)
+    (key & low_bytes(n)) | ((n as u128) << 120)
+}
+
+/// A mask of the low `n` bytes (`n` < 16): a table, as a variable 128-bit shift is a branch
+/// and several instructions.
+fn low_bytes(n: usize) -> u128 {
+    const MASKS: [u128; 16] = {
+        let mut m = [0u128; 16];
+        let mut k = 1;
+        while k < 16 {
+            m[k] = (1u128 << (8 * k)) - 1;
+            k += 1;
+        }
+        m
+    };
+    MASKS[n & 15]
 }
 
 fn lookup_packed(lex: &Lexicon, key: u128, n: usize, stem: usize) -> u32 {
@@ -246,29 +305,32 @@ pub(crate) fn char_at(text: &str, i: usize) -> char {
     text.get(i..).and_then(|s| s.chars().next()).unwrap_or(' ')
 }
 
-/// End of the word starting at `i`, and whether it is all ASCII.
-fn word_end(text: &str, mut i: usize) -> (usize, bool) {
+/// End of the word starting at `i`, whether it is all ASCII, and whether it has an apostrophe.
+fn word_end(text: &str, mut i: usize) -> (usize, bool, bool) {
     let b = text.as_bytes();
-    let mut ascii = true;
-    while i < b.len() {
-        let c = b[i];
-        let inner_apostrophe = c == b'\'' && b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) && i > 0;
-        if c.is_ascii_alphabetic() || inner_apostrophe {
+    let (mut ascii, mut apostrophe) = (true, false);
+    loop {
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let Some(&c) = b.get(i) else { break };
+        if c == b'\'' && b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) && i > 0 {
+            apostrophe = true;
             i += 1;
         } else if c >= 0x80 {
             let ch = char_at(text, i);
-            let apostrophe = ch == '\u{2019}' && char_at(text, i + ch.len_utf8()).is_alphabetic();
-            if ch.is_alphabetic() || apostrophe || is_mark(ch) {
-                ascii = false;
-                i += ch.len_utf8();
-            } else {
+            let curly = ch == '\u{2019}' && char_at(text, i + ch.len_utf8()).is_alphabetic();
+            if !(ch.is_alphabetic() || curly || is_mark(ch)) {
                 break;
             }
+            ascii = false;
+            apostrophe |= curly;
+            i += ch.len_utf8();
         } else {
             break;
         }
     }
-    (i, ascii)
+    (i, ascii, apostrophe)
 }
 
 /// Combining marks (decomposed accents) belong to the word they follow.

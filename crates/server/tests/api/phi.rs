@@ -53,6 +53,32 @@ fn a_bad_line_is_reported_by_number_without_its_content() {
 }
 
 #[test]
+fn usual_and_unusual_lines_are_read_alike_and_invalid_json_is_refused() {
+    // The compact `{"id":..,"text":".."}` form is read without a JSON parser; every other form
+    // goes through one. Both must agree, and the fast reading must accept no invalid JSON.
+    let input = concat!(
+        "{\"id\":-5,\"text\":\"call 555-867-5309\"}\n",
+        "{ \"id\" : 6, \"text\" : \"call 555-867-5309\" }\n",
+        "{\"text\":\"call 555-867-5309\",\"id\":7}\n",
+        "{\"id\":01,\"text\":\"call 555-867-5309\"}\n",
+        "{\"id\":8,\"text\":\"call\t555-867-5309\"}\n",
+        "{\"id\":\"a\\\"b\",\"text\":\"call 555-867-5309\"}\n",
+        "{\"id\":9,\"text\":\"call 555-867-5309\"}"
+    );
+    let (code, out, err) = run(&["phi", "scan"], input);
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let ids: Vec<Value> = lines.iter().map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(-5), json!(6), json!(7), json!("a\"b"), json!(9)], "{out}");
+    for line in &lines {
+        assert_eq!(spans(line), vec![(5, 17, "PHONE".into())], "{line}");
+    }
+    // A leading zero and a raw tab are not JSON.
+    assert!(err.contains("line 4: not a") && err.contains("line 5: not a"), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+}
+
+#[test]
 fn redact_masks_or_deidentifies_a_testimonial() {
     let text = "Thank you Dr. Patel! My husband Robert Jones had a heart attack and you saved him. 555-867-5309";
     let (code, out, _) = run(&["phi", "redact"], text);
