@@ -398,7 +398,7 @@ impl Ctx<'_> {
     fn contacts(&mut self) {
         let b = self.text.as_bytes();
         for i in 0..self.t.len() {
-            let tk = self.t[i];
+            let tk = &self.t[i];
             if tk.kind == Kind::Punct && b[tk.start] == b'@' {
                 let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
                 let mut s = tk.start;
@@ -472,7 +472,7 @@ impl Ctx<'_> {
 
     /// If a cue phrase starts at token `i`, what it announces and the index of its last token.
     fn cue_at(&self, i: usize) -> Option<(Cue, usize)> {
-        let tk = self.t[i];
+        let tk = &self.t[i];
         if !tk.has(flag::CUE) {
             return None;
         }
@@ -556,6 +556,10 @@ impl Ctx<'_> {
     fn cues(&mut self) {
         let mut i = 0;
         while i < self.t.len() {
+            if !self.t[i].has(flag::CUE) {
+                i += 1; // most words
+                continue;
+            }
             let Some((cue, last)) = self.cue_at(i) else {
                 i += 1;
                 continue;
@@ -607,7 +611,7 @@ impl Ctx<'_> {
     fn cued_value(&self, v: usize, label: Label) -> Option<(usize, usize, usize)> {
         let mut k = v;
         while k < self.t.len() && k <= v + 6 {
-            let tk = self.t[k];
+            let tk = &self.t[k];
             if tk.kind == Kind::Punct
                 && b".?!;,".contains(&self.text.as_bytes()[tk.start])
                 && !(self.glued(k) && self.glued(k + 1))
@@ -862,7 +866,7 @@ impl Ctx<'_> {
     }
 
     fn age(&mut self, i: usize) {
-        let tk = self.t[i];
+        let tk = &self.t[i];
         let v = parse(self.s(i));
         if !(90..=125).contains(&v)
             || tk.len() > 3
@@ -933,7 +937,7 @@ impl Ctx<'_> {
     fn chunks(&mut self) {
         let mut i = 0;
         while i < self.t.len() {
-            let tk = self.t[i];
+            let tk = &self.t[i];
             let starts = tk.kind != Kind::Punct && (i == 0 || tk.space_before || self.t[i - 1].kind == Kind::Punct);
             // A mixed identifier has a number and something glued to it.
             let mixed = self.glued(i + 1)
@@ -974,7 +978,7 @@ impl Ctx<'_> {
 
     fn addresses(&mut self, digits: bool) {
         for i in 0..self.t.len() {
-            let tk = self.t[i];
+            let tk = &self.t[i];
             if !digits {
                 if tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
                     self.city(i);
@@ -1016,7 +1020,7 @@ impl Ctx<'_> {
         let first = k;
         let mut street = None;
         while k < self.t.len() && k < first + 6 {
-            let tk = self.t[k];
+            let tk = &self.t[k];
             match tk.kind {
                 Kind::Word => {
                     if tk.has(flag::STREET) && k > first {
@@ -1194,7 +1198,7 @@ impl Ctx<'_> {
 
     fn months(&mut self) {
         for i in 0..self.t.len() {
-            let tk = self.t[i];
+            let tk = &self.t[i];
             if tk.kind != Kind::Word || !tk.has(flag::MONTH) {
                 continue;
             }
@@ -1324,10 +1328,6 @@ impl Ctx<'_> {
         let health = tk.has(flag::COND | flag::MED);
         let place = tk.has(flag::MONTH | flag::STATE | flag::COUNTRY | flag::STREET);
         let unknown = tk.flags == 0 || tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
-        let ascii_letters = self.s(k).bytes().all(|b| b.is_ascii_alphabetic() || b >= 0x80 || b == b'\'');
-        if !ascii_letters {
-            return 0.0;
-        }
         match context {
             Some(2) => {
                 // After a title: any capitalized word, or a listed name, or an unknown word.
@@ -1409,7 +1409,7 @@ impl Ctx<'_> {
                 i += 1;
                 continue;
             }
-            let tk = self.t[i];
+            let tk = &self.t[i];
             let listed = tk.has(flag::GIVEN | flag::FAMILY);
             let unknown = tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
             let maybe = if tk.cap { listed || unknown || tk.len() == 1 } else { listed && !tk.has(flag::COMMON) };
@@ -1457,10 +1457,10 @@ impl Ctx<'_> {
                     k += 2;
                     continue;
                 }
-                if self.word_in(k, SURNAME_PARTICLES)
+                if self.t[i].cap
                     && self.t.get(k + 1).is_some_and(|t| t.cap)
+                    && self.word_in(k, SURNAME_PARTICLES)
                     && self.name_word(k + 1, None, false) > 0.0
-                    && self.t[i].cap
                 {
                     last = k + 1;
                     k += 2;
@@ -1523,7 +1523,7 @@ impl Ctx<'_> {
     fn health(&mut self) {
         let mut i = 0;
         while i < self.t.len() {
-            let tk = self.t[i];
+            let tk = &self.t[i];
             if tk.kind != Kind::Word {
                 i += 1;
                 continue;
@@ -1612,7 +1612,7 @@ impl Ctx<'_> {
 
     fn is_dose_after(&self, i: usize) -> bool {
         self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Num)
-            && self.word_in(i + 2, DOSE_UNITS)
             && self.t[i].len() >= 4
+            && self.word_in(i + 2, DOSE_UNITS)
     }
 }
