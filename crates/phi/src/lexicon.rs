@@ -942,7 +942,7 @@ impl Lexicon {
         let mut starts = WordTable::default();
         for term in self.phrases.keys() {
             let Ok(term) = std::str::from_utf8(term) else { continue };
-            token::tokenize(term, self, &mut toks);
+            token::tokenize(term, self, &mut token::WordCache::default(), &mut toks);
             if token::phrase_key(term, &toks, 0, 2, &mut key, &mut ends) == 2 {
                 *starts.or_insert(&key) = 1;
             }

@@ -160,6 +160,7 @@ pub struct Scratch {
     cands: Vec<detect::Cand>,
     key: Vec<u8>,
     spans: Vec<Span>,
+    words: token::WordCache,
 }
 
 static GLOBAL: LazyLock<Scanner> = LazyLock::new(Scanner::new);
@@ -178,12 +179,18 @@ impl Scanner {
     /// Every span of PHI in `text`: sorted, non-overlapping, on char boundaries.
     pub fn scan(&self, text: &str) -> Vec<Span> {
         let mut scratch = Scratch::default();
-        self.scan_with(text, &mut scratch).to_vec()
+        self.scan_into(text, &mut scratch).to_vec()
     }
 
-    /// As [`Scanner::scan`], reusing the caller's buffers.
+    /// As [`Scanner::scan`], reusing the caller's buffers, and a cache of the words seen that
+    /// makes scanning many texts faster.
     pub fn scan_with<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [Span] {
-        let summary = token::tokenize(text, &self.lex, &mut scratch.tokens);
+        scratch.words.enable();
+        self.scan_into(text, scratch)
+    }
+
+    fn scan_into<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [Span] {
+        let summary = token::tokenize(text, &self.lex, &mut scratch.words, &mut scratch.tokens);
         scratch.cands.clear();
         detect::run(text, &scratch.tokens, summary, &self.lex, &mut scratch.key, &mut scratch.cands);
         detect::resolve(&mut scratch.cands, &mut scratch.spans);

@@ -1,7 +1,7 @@
 //! The scanner's contract: behaviour on realistic text, hard negatives, redaction, and
 //! invariants on any input (property tests).
 
-use portico_phi::{Label, Mode, Span, corpus, redact, scan};
+use portico_phi::{Label, Mode, Scanner, Scratch, Span, corpus, redact, scan};
 use proptest::prelude::*;
 
 fn labels(text: &str) -> Vec<(String, Label)> {
@@ -159,5 +159,16 @@ proptest! {
             prop_assert!(masked.contains(&tag));
         }
         let _ = redact(&text, Mode::Testimonial);
+    }
+
+    /// A scratch kept across texts (as the CLI keeps one, with its cache of words) finds
+    /// exactly what a one-off scan finds.
+    #[test]
+    fn a_reused_scratch_finds_what_a_fresh_scan_finds(texts in proptest::collection::vec(chatty(), 1..24)) {
+        let mut scratch = Scratch::default();
+        for text in &texts {
+            let fresh = scan(text);
+            prop_assert_eq!(Scanner::global().scan_with(text, &mut scratch), fresh.as_slice());
+        }
     }
 }
