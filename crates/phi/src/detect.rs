@@ -1,6 +1,6 @@
 //! Recognizers over the token stream, and the resolution of overlapping candidates.
 
-use crate::lexicon::{Cue, Lexicon, flag};
+use crate::lexicon::{Cue, Lexicon, flag, fuzzy};
 use crate::token::{self, Kind, Summary, Tok};
 use crate::{Label, Span};
 
@@ -238,19 +238,22 @@ pub(crate) fn resolve(cands: &mut [Cand], spans: &mut Vec<Span>) {
     }
 }
 
-/// The word's fuzzy entry (`word`), then for each of its one-letter deletions its flags and
-/// its fuzzy entry: the first health term found, and how sure.
-fn fuzzy_match(word: u32, deletions: impl Iterator<Item = (u32, u32)>) -> Option<(Label, f32)> {
+/// The word's own entry in the misspelling table, then each of its one-letter deletions':
+/// the first health term found, and how sure. An exact term after a deletion is surer than a
+/// deletion of a term.
+fn fuzzy_match(word: u32, deletions: impl Iterator<Item = u32>) -> Option<(Label, f32)> {
+    const HEALTH: u32 = flag::COND | flag::MED;
     let label = |f: u32| if f & flag::MED != 0 { Label::Medication } else { Label::Condition };
-    if word != 0 {
+    if word & HEALTH != 0 {
         return Some((label(word), 0.65));
     }
-    for (flags, fuzzy) in deletions {
-        if flags & (flag::MED | flag::COND) != 0 {
-            return Some((label(flags), 0.65));
+    for entry in deletions {
+        let exact = (entry >> fuzzy::EXACT) & HEALTH;
+        if exact != 0 {
+            return Some((label(exact), 0.65));
         }
-        if fuzzy != 0 {
-            return Some((label(fuzzy), 0.6));
+        if entry & HEALTH != 0 {
+            return Some((label(entry), 0.6));
         }
     }
     None
@@ -1574,10 +1577,7 @@ impl Ctx<'_> {
             let key = token::packed_lower(text.as_bytes(), tk.start, n);
             fuzzy_match(
                 self.lex.fuzzy_packed(key),
-                (0..n).map(|skip| {
-                    let d = token::without_byte(key, n, skip);
-                    (self.lex.flags_packed(d), self.lex.fuzzy_packed(d))
-                }),
+                (0..n).map(|skip| self.lex.fuzzy_packed(token::without_byte(key, n, skip))),
             )
         } else {
             let lower = &mut buf[..n];
@@ -1592,7 +1592,7 @@ impl Ctx<'_> {
                     key.clear();
                     key.extend_from_slice(&lower[..skip]);
                     key.extend_from_slice(&lower[skip + 1..]);
-                    (lex.flags(key), lex.fuzzy(key))
+                    lex.fuzzy(key)
                 }),
             )
         };

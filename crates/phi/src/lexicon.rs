@@ -58,6 +58,14 @@ pub(crate) mod flag {
     pub const MAX_PHRASE: usize = 8;
 }
 
+/// The entries of the misspelling table: bits of a word's flags.
+pub(crate) mod fuzzy {
+    /// [`flag::COND`](super::flag::COND) or [`flag::MED`](super::flag::MED): the key is a
+    /// one-word health term of five letters or more, or one of its one-letter deletions.
+    /// The same bits shifted left by `EXACT`: the key is a one-word health term of any length.
+    pub const EXACT: u32 = 8;
+}
+
 /// What an identifier cue announces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Cue {
@@ -921,6 +929,15 @@ impl Lexicon {
                 }
             }
         }
+        // Every one-word health term, exactly: a misspelling one letter too long is found with
+        // the same lookup as one a letter short.
+        let exact = |f: u32| (f & (flag::COND | flag::MED)) << fuzzy::EXACT;
+        for (&key, &f) in lex.words.short.iter().filter(|(_, f)| exact(**f) != 0) {
+            *lex.fuzzy.short.entry(key).or_insert(0) |= exact(f);
+        }
+        for (key, &f) in lex.words.long.iter().filter(|(_, f)| exact(**f) != 0) {
+            *lex.fuzzy.long.entry(key.clone()).or_insert(0) |= exact(f);
+        }
         lex.phrase_starts = lex.phrase_starts();
         for (phrase, cue) in CUES {
             let toks: Vec<&str> = entry_tokens(phrase);
@@ -1013,8 +1030,7 @@ impl Lexicon {
         self.upper.get(word).copied()
     }
 
-    /// [`flag::COND`] or [`flag::MED`] when `key` is a one-word health term of five letters or
-    /// more, or one of its one-letter deletions; 0 otherwise.
+    /// What `key` is to the misspelling search (see [`fuzzy`]); 0 when nothing.
     pub fn fuzzy(&self, key: &[u8]) -> u32 {
         self.fuzzy.get(key)
     }
