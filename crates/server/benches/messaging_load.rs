@@ -7,7 +7,12 @@
 //! encrypted, audited and durably committed (SQLite `synchronous=FULL`, or PostgreSQL with
 //! `synchronous_commit=on` when `BENCH_DATABASE_URL` is set).
 //!
-//! Environment: `CLIENTS` (default 64), `SECONDS` (default 10), `BENCH_DATABASE_URL`.
+//! Each message carries an `Idempotency-Key`. `KEYS=ordered` (the default) sends time-ordered
+//! UUIDv7 keys, as the portal's own forms do; `KEYS=random` sends random UUIDv4 keys, as an
+//! outside client may. Random keys land all over the key index, so each costs a commit more
+//! pages (see docs/operators.md).
+//!
+//! Environment: `CLIENTS` (default 64), `SECONDS` (default 10), `KEYS`, `BENCH_DATABASE_URL`.
 #![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a benchmark program")]
 #![expect(clippy::disallowed_methods, reason = "latency is measured on the monotonic clock")]
 
@@ -24,6 +29,11 @@ use portico_domain::{Actor, Clock};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "benchmark password 1";
+
+/// A fresh idempotency key: random (UUIDv4) or time-ordered (UUIDv7, as the portal's forms).
+fn idempotency_key(random: bool) -> uuid::Uuid {
+    if random { uuid::Uuid::new_v4() } else { uuid::Uuid::now_v7() }
+}
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -51,6 +61,11 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
 async fn main() {
     let clients = env_num("CLIENTS", 64) as usize;
     let seconds = env_num("SECONDS", 10);
+    let random_keys = match std::env::var("KEYS").as_deref() {
+        Ok("random") => true,
+        Ok("ordered") | Err(_) => false,
+        Ok(other) => panic!("KEYS={other}: expected ordered or random"),
+    };
     let dir = tempfile::tempdir().unwrap();
     let db_url = std::env::var("BENCH_DATABASE_URL").ok().filter(|u| !u.is_empty());
     let mut conn = ConnArgs {
@@ -172,7 +187,7 @@ async fn main() {
                     .header(hyper::header::HOST, &host)
                     .header(hyper::header::COOKIE, &cookie)
                     .header(hyper::header::CONTENT_TYPE, "application/json")
-                    .header("Idempotency-Key", format!("c{c}-m{i}"))
+                    .header("Idempotency-Key", idempotency_key(random_keys).to_string())
                     .body(http_body_util::Full::new(bytes::Bytes::from(body.to_string())))
                     .unwrap();
                 let ok = match sender.send_request(req).await {
@@ -208,7 +223,8 @@ async fn main() {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default()
     };
     let backend = if db_url.is_some() { "postgresql" } else { "sqlite" };
-    println!("backend={backend} clients={clients} seconds={seconds}");
+    let keys = if random_keys { "random" } else { "ordered" };
+    println!("backend={backend} clients={clients} seconds={seconds} keys={keys}");
     println!("messages={} errors={errors} msgs_per_s={:.0}", all.len(), all.len() as f64 / elapsed);
     println!(
         "latency_p50_ms={:.2} latency_p99_ms={:.2} max_ms={:.2}",

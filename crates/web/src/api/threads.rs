@@ -168,7 +168,8 @@ pub async fn update_thread(
 }
 
 /// Sends a message: JSON `{"body","internal"?}` or multipart with `body` and `file` parts. An
-/// `Idempotency-Key` header makes retries safe.
+/// `Idempotency-Key` header makes retries safe (a time-ordered key such as a UUIDv7 is cheapest
+/// to store).
 #[utoipa::path(post, path = "/api/v1/threads/{id}/messages", tag = "messaging", params(("id" = String, Path)),
     responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn post_message(
