@@ -1148,14 +1148,14 @@ impl Ctx<'_> {
             return;
         }
         let state_after = self.is_p(k, b',') && self.state_at(k + 1);
-        let lead = self
-            .prev_word(i, 0)
-            .filter(|&p| self.t[p].len() <= 4)
-            .and_then(|p| Some((self.s(p), self.s(self.prev_word(p, 0)?))));
-        let after_lead = lead.is_some_and(|(w1, w0)| {
-            PLACE_LEAD.iter().any(|(a, b)| w0.eq_ignore_ascii_case(a) && w1.eq_ignore_ascii_case(b))
-        });
-        if state_after || (after_lead && !self.t[i].has(flag::STATE)) {
+        // "live in", "moved to": the first word is one the lexicon marks as a place lead.
+        let after_lead = || {
+            let p = self.prev_word(i, 0).filter(|&p| self.t[p].len() <= 4)?;
+            let q = self.prev_word(p, 0).filter(|&q| self.t[q].has(flag::PLACE_LEAD))?;
+            let (w1, w0) = (self.s(p), self.s(q));
+            Some(PLACE_LEAD.iter().any(|(a, b)| w0.eq_ignore_ascii_case(a) && w1.eq_ignore_ascii_case(b)))
+        };
+        if state_after || (!self.t[i].has(flag::STATE) && after_lead() == Some(true)) {
             let conf = if state_after { 0.8 } else { 0.6 };
             self.emit_toks(i, k - 1, Label::Address, conf, prio::CITY);
         }
