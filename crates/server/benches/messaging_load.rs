@@ -64,7 +64,10 @@ async fn main() {
     let random_keys = match std::env::var("KEYS").as_deref() {
         Ok("random") => true,
         Ok("ordered") | Err(_) => false,
-        Ok(other) => panic!("KEYS={other}: expected ordered or random"),
+        Ok(other) => {
+            eprintln!("KEYS={other}: expected ordered or random");
+            std::process::exit(2);
+        }
     };
     let dir = tempfile::tempdir().unwrap();
     let db_url = std::env::var("BENCH_DATABASE_URL").ok().filter(|u| !u.is_empty());
