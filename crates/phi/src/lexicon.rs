@@ -127,7 +127,7 @@ pub(crate) struct Lexicon {
     /// The keys of every multi-word health term's first two tokens (see [`token::phrase_key`]).
     phrase_starts: WordTable,
     /// Health terms that count only in upper case ("ADD", "MS").
-    upper: FxHashMap<Box<[u8]>, Label>,
+    upper: WordTable,
     /// Each one-word health term of six letters or more (five when curated), and each of its
     /// one-letter deletions.
     fuzzy: WordTable,
@@ -843,7 +843,7 @@ impl Lexicon {
             words: WordTable::default(),
             phrases: FxHashMap::default(),
             phrase_starts: WordTable::default(),
-            upper: FxHashMap::default(),
+            upper: WordTable::default(),
             fuzzy: WordTable::default(),
             cues: FxHashMap::default(),
         };
@@ -978,7 +978,7 @@ impl Lexicon {
         }
         let upper_only = term.chars().any(char::is_uppercase);
         if upper_only {
-            self.upper.insert(term.as_bytes().to_vec().into_boxed_slice(), label);
+            *self.upper.or_insert(term.as_bytes()) = if label == Label::Medication { flag::MED } else { flag::COND };
             return;
         }
         let f = if label == Label::Medication { flag::MED } else { flag::COND };
@@ -1027,7 +1027,11 @@ impl Lexicon {
     }
 
     pub fn upper_term(&self, word: &[u8]) -> Option<Label> {
-        self.upper.get(word).copied()
+        match self.upper.get(word) {
+            0 => None,
+            flag::MED => Some(Label::Medication),
+            _ => Some(Label::Condition),
+        }
     }
 
     /// What `key` is to the misspelling search (see [`fuzzy`]); 0 when nothing.

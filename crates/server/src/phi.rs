@@ -6,7 +6,7 @@
 //! recall and F1 of the scanner over labelled corpus files.
 
 use std::borrow::Cow;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
@@ -73,14 +73,15 @@ struct Doc<'a> {
 
 /// Streams JSON Lines; a line that is not a document is reported on stderr (by line number,
 /// never by content) and makes the exit code 1, the others are still answered.
-pub fn scan(mut input: impl Read, output: impl Write) -> std::io::Result<i32> {
+pub fn scan(mut input: impl Read, mut output: impl Write) -> std::io::Result<i32> {
     let scanner = Scanner::global();
-    let mut out = BufWriter::with_capacity(1 << 16, output);
+    // The answers to a block of lines are gathered here and written together.
+    let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
     let mut scratch = Scratch::default();
     // Lines are read in large blocks and scanned where they lie, without a copy each.
     let mut buf = vec![0u8; 1 << 20];
     let (mut filled, mut number, mut bad) = (0usize, 0usize, 0usize);
-    let mut line = |line: &[u8], out: &mut BufWriter<_>| -> std::io::Result<()> {
+    let mut line = |line: &[u8], out: &mut Vec<u8>| -> std::io::Result<()> {
         number += 1;
         let trimmed = line.trim_ascii();
         if trimmed.is_empty() {
@@ -123,10 +124,13 @@ pub fn scan(mut input: impl Read, output: impl Write) -> std::io::Result<i32> {
             }
             break;
         }
+        output.write_all(&out)?;
+        out.clear();
         buf.copy_within(start..filled, 0);
         filled -= start;
     }
-    out.flush()?;
+    output.write_all(&out)?;
+    output.flush()?;
     Ok(if bad == 0 { 0 } else { 1 })
 }
 
