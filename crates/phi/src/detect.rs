@@ -185,12 +185,14 @@ struct Ctx<'a> {
     key: &'a mut Vec<u8>,
     out: &'a mut Vec<Cand>,
     fax_cues: Vec<usize>,
+    /// The union of the words' flags (see [`Summary`]).
+    flags: u32,
 }
 
 /// Runs every recognizer over `t` (the tokens of `text`), appending candidates to `out`.
 /// Recognizers that the text's [`Summary`] shows have nothing to find are skipped.
 pub(crate) fn run(text: &str, t: &[Tok], summary: Summary, lex: &Lexicon, key: &mut Vec<u8>, out: &mut Vec<Cand>) {
-    let mut cx = Ctx { text, t, lex, key, out, fax_cues: Vec::new() };
+    let mut cx = Ctx { text, t, lex, key, out, fax_cues: Vec::new(), flags: summary.flags };
     let any = |f: u32| summary.flags & f != 0;
     if summary.address_marks {
         cx.contacts();
@@ -1416,7 +1418,7 @@ impl Ctx<'_> {
             let listed = tk.has(flag::GIVEN | flag::FAMILY);
             let unknown = tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
             let maybe = if tk.cap { listed || unknown || tk.len() == 1 } else { listed && !tk.has(flag::COMMON) };
-            if !maybe && !self.title_before(i) {
+            if !maybe && (self.flags & flag::TITLE == 0 || !self.title_before(i)) {
                 i += 1; // the common case: an everyday word
                 continue;
             }
