@@ -83,8 +83,26 @@ pub(crate) enum Cue {
 /// itself, so a lookup is one hash of two machine words and one probe, no pointer to follow.
 #[derive(Default)]
 struct WordTable {
-    short: FxHashMap<u128, u32>,
+    short: FxHashMap<Short, u32>,
     long: FxHashMap<Box<[u8]>, u32>,
+}
+
+/// A packed short key, stored as two 64-bit halves: 24-byte table entries where a `u128`'s
+/// alignment makes them 32 (the tables are megabytes, and every page of them is touched).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Short([u64; 2]);
+
+impl From<u128> for Short {
+    fn from(key: u128) -> Short {
+        Short([key as u64, (key >> 64) as u64])
+    }
+}
+
+impl std::hash::Hash for Short {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0[0]);
+        state.write_u64(self.0[1]);
+    }
 }
 
 fn pack(word: &[u8]) -> Option<u128> {
@@ -97,21 +115,21 @@ fn pack(word: &[u8]) -> Option<u128> {
 impl WordTable {
     fn get(&self, word: &[u8]) -> u32 {
         match pack(word) {
-            Some(k) => self.short.get(&k).copied().unwrap_or(0),
+            Some(k) => self.short.get(&k.into()).copied().unwrap_or(0),
             None => self.long.get(word).copied().unwrap_or(0),
         }
     }
 
     fn get_mut(&mut self, word: &[u8]) -> Option<&mut u32> {
         match pack(word) {
-            Some(k) => self.short.get_mut(&k),
+            Some(k) => self.short.get_mut(&k.into()),
             None => self.long.get_mut(word),
         }
     }
 
     fn or_insert(&mut self, word: &[u8]) -> &mut u32 {
         match pack(word) {
-            Some(k) => self.short.entry(k).or_insert(0),
+            Some(k) => self.short.entry(k.into()).or_insert(0),
             None => self.long.entry(word.to_vec().into_boxed_slice()).or_insert(0),
         }
     }
@@ -1004,7 +1022,7 @@ impl Lexicon {
 
     /// Flags of a word given as its packed short key (see `token::packed_lower`).
     pub fn flags_packed(&self, key: u128) -> u32 {
-        self.words.short.get(&key).copied().unwrap_or(0)
+        self.words.short.get(&key.into()).copied().unwrap_or(0)
     }
 
     /// Flags of a punctuation mark: only "#" means something (an identifier follows).
@@ -1023,7 +1041,7 @@ impl Lexicon {
 
     /// As [`Lexicon::phrase_may_start`], given the two tokens' key packed (when it is short).
     pub fn phrase_may_start_packed(&self, two: u128) -> bool {
-        self.phrase_starts.short.contains_key(&two)
+        self.phrase_starts.short.contains_key(&two.into())
     }
 
     pub fn upper_term(&self, word: &[u8]) -> Option<Label> {
@@ -1041,7 +1059,7 @@ impl Lexicon {
 
     /// As [`Lexicon::fuzzy`], given a packed short key.
     pub fn fuzzy_packed(&self, key: u128) -> u32 {
-        self.fuzzy.short.get(&key).copied().unwrap_or(0)
+        self.fuzzy.short.get(&key.into()).copied().unwrap_or(0)
     }
 
     pub fn cues(&self, first: &[u8]) -> &[CuePhrase] {
