@@ -79,6 +79,24 @@ fn usual_and_unusual_lines_are_read_alike_and_invalid_json_is_refused() {
 }
 
 #[test]
+fn a_line_longer_than_the_read_buffer_is_answered_whole() {
+    // Input is read in 1 MiB blocks: a 1.5 MB document spans two of them.
+    let sentence = "please call 555-867-5309 today. ";
+    let copies = 48_000;
+    let text = sentence.repeat(copies);
+    let input = format!("{}\n{}\n", json!({"id": 1, "text": text}), json!({"id": 2, "text": sentence}));
+    let (code, out, err) = run(&["phi", "scan"], &input);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let long = spans(lines[0]);
+    assert_eq!(long.len(), copies);
+    let step = sentence.len() as u64;
+    assert_eq!(long[copies - 1], (step * (copies as u64 - 1) + 12, step * (copies as u64 - 1) + 24, "PHONE".into()));
+    assert_eq!(spans(lines[1]), vec![(12, 24, "PHONE".into())]);
+}
+
+#[test]
 fn redact_masks_or_deidentifies_a_testimonial() {
     let text = "Thank you Dr. Patel! My husband Robert Jones had a heart attack and you saved him. 555-867-5309";
     let (code, out, _) = run(&["phi", "redact"], text);
