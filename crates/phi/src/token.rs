@@ -399,3 +399,23 @@ fn skip_ascii_letters(b: &[u8], mut i: usize) -> usize {
 fn is_mark(ch: char) -> bool {
     matches!(ch, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{20D0}'..='\u{20FF}')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::skip_ascii_letters;
+
+    /// The word-wide test agrees with a byte-by-byte one for every byte value at every place
+    /// of an eight-byte step, and in the tail after it.
+    #[test]
+    fn skipping_letters_eight_at_a_time_stops_where_one_at_a_time_does() {
+        for place in 0..12 {
+            for byte in 0..=255u8 {
+                let mut text = *b"abcXYZqrstuvWxyz";
+                text[place] = byte;
+                let expected = text.iter().position(|c| !c.is_ascii_alphabetic()).unwrap_or(text.len());
+                assert_eq!(skip_ascii_letters(&text, 0), expected, "byte {byte:#04x} at {place}");
+                assert_eq!(skip_ascii_letters(&text[..place + 1], 0), expected.min(place + 1), "tail, {byte:#04x}");
+            }
+        }
+    }
+}
