@@ -126,6 +126,8 @@ const AFTER_TITLE_NOT_NAME: &[&str] = &[
     "always",
 ];
 const DATE_LEAD: &[&str] = &["on", "since", "dob", "by", "until", "before", "after", "from", "born", "date"];
+/// [`Ctx::name_context`]: a relation ("my son", "wife:") comes before the name.
+const RELATION_BEFORE: u8 = 3;
 const SURNAME_PARTICLES: &[&str] = &["de", "del", "la", "van", "von", "da", "dos", "das", "di", "le", "y", "st"];
 const AMBIGUOUS_MONTHS: &[&str] = &["may", "march", "jan", "sat", "sun", "dec", "mar", "jun", "aug", "sept", "sep"];
 /// Words before a month alone that make it part of someone's history ("since April").
@@ -897,7 +899,9 @@ impl Ctx<'_> {
         if self.unit_after(b) || (self.glued(b + 1) && self.kind(b + 1) != Some(Kind::Punct)) {
             return false;
         }
-        let person = |p: usize| self.word_in(p, AGE_PERSON) || self.has(p, flag::RELATION | flag::TITLE | flag::GIVEN);
+        let person = |p: usize| {
+            self.word_in(p, AGE_PERSON) || self.has(p, flag::RELATION | flag::TITLE | flag::GIVEN) || self.in_law(p)
+        };
         let before = self.prev_word(a, 0);
         let cued = before.is_some_and(|w| {
             self.word_in(w, AGE_BEFORE)
@@ -910,6 +914,14 @@ impl Ctx<'_> {
         let at =
             before.is_some_and(|w| self.is_w(w, "at")) && self.word_in(b + 1, &["he", "she", "i", "my", "her", "his"]);
         cued || paren || at
+    }
+
+    /// "mother in law", "father-in-law": token `p` is the "law" of a relation in law.
+    fn in_law(&self, p: usize) -> bool {
+        self.is_w(p, "law")
+            && self.prev_word(p, 1).is_some_and(|q| {
+                self.is_w(q, "in") && self.prev_word(q, 1).is_some_and(|r| self.has(r, flag::RELATION))
+            })
     }
 
     /// Ages in words: "ninety-one", "ninety three years old".
@@ -1281,7 +1293,7 @@ impl Ctx<'_> {
             return Some(2);
         }
         if self.t[p].has(flag::RELATION) && between(b",") {
-            return Some(1);
+            return Some(RELATION_BEFORE);
         }
         if self.t[p].has(flag::SIGNOFF) && between(b",!.-") {
             return Some(1);
@@ -1318,6 +1330,12 @@ impl Ctx<'_> {
             && (self.t[p].cap || self.word_in(p, &["dr", "doctor", "doc", "nurse", "mr", "mrs", "dra"]))
     }
 
+    /// "my son jaxon", "my son, jaxon": a relation just before token `i`.
+    fn relation_before(&self, i: usize) -> bool {
+        let p = if self.is_p(i.wrapping_sub(1), b',') { i.wrapping_sub(2) } else { i.wrapping_sub(1) };
+        self.has(p, flag::RELATION)
+    }
+
     /// Whether token `k` can be (part of) a name, and how sure: 0 = no.
     fn name_word(&self, k: usize, context: Option<u8>, first: bool) -> f32 {
         let Some(tk) = self.t.get(k) else { return 0.0 };
@@ -1347,6 +1365,11 @@ impl Ctx<'_> {
                 }
                 if (given || family) && (!common || tk.cap) || tk.cap && unknown {
                     return 0.85;
+                }
+                // "my son jaxon": a word no list knows, right after a relation (names newer
+                // than the lists)
+                if context == Some(RELATION_BEFORE) && tk.flags == 0 && tk.len() >= 3 {
+                    return 0.7;
                 }
                 0.0
             }
@@ -1379,6 +1402,11 @@ impl Ctx<'_> {
                     if family && !given && tk.cap && !common && !tk.sentence_start && !tk.upper {
                         return 0.6;
                     }
+                    // Names the lists miss, before a date of birth: "Wanjiru Kamau, DOB ..."
+                    let unlisted = |t: &Tok| t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0;
+                    if unlisted(tk) && self.t.get(k + 1).is_some_and(unlisted) && self.dob_at(k + 2) {
+                        return 0.7;
+                    }
                     // Names the lists miss, in scripts with diacritics: "Kateřina Dvořák"
                     let foreign = |t: &Tok, s: &str| {
                         t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0 && !s.is_ascii()
@@ -1402,6 +1430,12 @@ impl Ctx<'_> {
         }
     }
 
+    /// "dob", ", DOB", "date of birth", "born" at token `k`.
+    fn dob_at(&self, k: usize) -> bool {
+        let k = if self.is_p(k, b',') { k + 1 } else { k };
+        self.word_in(k, &["dob", "born"]) || self.is_w(k, "date") && self.is_w(k + 1, "of") && self.is_w(k + 2, "birth")
+    }
+
     /// "St. Mary's": a hospital or a place, not a person.
     fn after_saint(&self, k: usize) -> bool {
         self.prev_word(k, 1).is_some_and(|p| self.t[p].len() <= 5 && self.word_in(p, &["st", "saint", "san", "santa"]))
@@ -1417,7 +1451,11 @@ impl Ctx<'_> {
             let tk = &self.t[i];
             let listed = tk.has(flag::GIVEN | flag::FAMILY);
             let unknown = tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
-            let maybe = if tk.cap { listed || unknown || tk.len() == 1 } else { listed && !tk.has(flag::COMMON) };
+            let maybe = if tk.cap {
+                listed || unknown || tk.len() == 1
+            } else {
+                listed && !tk.has(flag::COMMON) || tk.flags == 0 && self.relation_before(i)
+            };
             if !maybe && (self.flags & flag::TITLE == 0 || !self.title_before(i)) {
                 i += 1; // the common case: an everyday word
                 continue;

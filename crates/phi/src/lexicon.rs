@@ -855,6 +855,14 @@ pub(crate) fn entry_tokens(entry: &str) -> Vec<&str> {
     out
 }
 
+/// "surgery" → "surgeries": the plural of an ASCII term ending in a consonant and "y".
+fn ies_plural(term: &str) -> Option<String> {
+    let stem = term.strip_suffix('y')?;
+    let before = *stem.as_bytes().last()?;
+    (term.is_ascii() && stem.len() >= 3 && before.is_ascii_alphabetic() && !b"aeiou".contains(&before))
+        .then(|| format!("{stem}ies"))
+}
+
 impl Lexicon {
     pub fn build() -> Lexicon {
         let mut lex = Lexicon {
@@ -1009,9 +1017,23 @@ impl Lexicon {
             if term.len() >= if curated { 5 } else { 6 } && term.is_ascii() && (curated || !common) {
                 fuzzy.push((term.to_string(), label));
             }
+            // A plural in "-ies" ("surgeries", "biopsies"); one in "-s" is found when scanning.
+            if let Some(plural) = ies_plural(term)
+                && (curated || self.flags(plural.as_bytes()) & flag::COMMON == 0)
+            {
+                self.add(&plural, f);
+            }
         } else if toks.len() <= flag::MAX_PHRASE {
             self.add(toks[0], flag::PHRASE | (1 << (flag::PHRASE_LENGTHS + toks.len() as u32 - 2)));
-            self.phrases.entry(term.as_bytes().to_vec().into_boxed_slice()).or_insert(label);
+            // The term and its plural ("blood tests", "x-rays", "kidney biopsies").
+            let last = toks[toks.len() - 1];
+            let plural = ies_plural(term).or_else(|| {
+                (last.chars().all(char::is_alphabetic) && !last.ends_with('s') && last.len() >= 3)
+                    .then(|| format!("{term}s"))
+            });
+            for t in std::iter::once(term.to_string()).chain(plural) {
+                self.phrases.entry(t.into_bytes().into_boxed_slice()).or_insert(label);
+            }
         }
     }
 

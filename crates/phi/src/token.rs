@@ -179,6 +179,15 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
                     let stem = l.len() - (n - (tok.stem_end - start));
                     lookup_word(lex, l.as_bytes(), stem)
                 };
+                if tok.cap
+                    && word[n - 1] == b's'
+                    && (3..=6).contains(&n)
+                    && word[..n - 1].iter().all(u8::is_ascii_uppercase)
+                {
+                    // The plural of an abbreviation: "MRIs", "UTIs" (not cached: "mris" is not one)
+                    let stem = packed_lower(b, start, n - 1);
+                    tok.flags |= lookup_packed(lex, stem, n - 1, n - 1) & (flag::COND | flag::MED);
+                }
                 if apostrophe && tok.flags & flag::COMMON == 0 && is_contraction(&text[start..i]) {
                     tok.flags |= flag::COMMON; // "i'm", "don't", "we're"; not "O'Brien"
                 }

@@ -47,6 +47,32 @@ fn finds_health_terms_including_misspellings_and_plurals() {
 }
 
 #[test]
+fn finds_plurals_in_ies_and_plural_phrases() {
+    assert!(has("two biopsies this year", "biopsies", Label::Condition));
+    assert!(has("after all her surgeries", "surgeries", Label::Condition));
+    assert!(has("the blood tests came back", "blood tests", Label::Condition));
+    assert!(has("are my x-rays ready", "x-rays", Label::Condition));
+    assert!(has("she keeps getting UTIs", "UTIs", Label::Condition));
+    // Not every word in "-ies" is a health term.
+    assert_eq!(labels("the cookies and the puppies"), vec![]);
+}
+
+#[test]
+fn names_newer_than_the_lists_after_a_relation_and_ages_of_relations_in_law() {
+    assert!(has("my daughter khaleesi has a cough", "khaleesi", Label::Name));
+    assert!(has("my son, braxtyn, needs a form", "braxtyn", Label::Name));
+    // Only right after the relation, and not an everyday word.
+    assert!(!has("my son has a cough", "has", Label::Name));
+    assert!(!has("tell the braxtyn story", "braxtyn", Label::Name));
+    assert!(has("Tendai Moyo, DOB 4/2/81, asking for records", "Tendai Moyo", Label::Name));
+    assert!(has("Oluwaseun Adeyemi date of birth 1/5/90", "Oluwaseun Adeyemi", Label::Name));
+    assert!(!has("Riverside Orthopedics called about the form", "Riverside", Label::Name));
+    assert!(has("my father-in-law is 93 and lives alone", "93", Label::AgeOver89));
+    assert!(has("his mother in law is 96", "96", Label::AgeOver89));
+    assert!(!has("the law is 95 pages long", "95", Label::AgeOver89));
+}
+
+#[test]
 fn leaves_hard_negatives_alone() {
     for t in [
         "If this is an emergency, call 911.",
