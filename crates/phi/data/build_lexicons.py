@@ -59,6 +59,19 @@ def common_words(tmp, size=""):
     return words
 
 
+def english_words(tmp):
+    """Every entry of SCOWL size 50, lower-cased (proper nouns too), that size 35 lacks: words
+    that are spelled right, so never a misspelled health term ("resend", "elided", "africa")."""
+    small = common_words(tmp, "-small")
+    words = set()
+    with open(os.path.join(tmp, "wam/usr/share/dict/american-english"), encoding="utf-8") as f:
+        for line in f:
+            w = line.strip().lower()
+            if w and "'" not in w and w not in small:
+                words.add(w)
+    return words
+
+
 def names(tmp):
     given, family = set(), set()
     base = glob.glob(os.path.join(tmp, "x/names-*/names"))[0]
@@ -115,7 +128,16 @@ STOP_FIRST = {"a", "an", "the", "is", "to", "in", "with", "or", "and", "both", "
               "of", "on", "at", "for", "by", "without", "not", "no", "due", "other", "any"}
 
 
+def proper_nouns(tmp):
+    """SCOWL size 50's capitalized entries, lower-cased, that are not also lower-case words."""
+    with open(os.path.join(tmp, "wam/usr/share/dict/american-english"), encoding="utf-8") as f:
+        entries = [line.strip() for line in f if line.strip() and "'" not in line]
+    lower = {w for w in entries if w.islower()}
+    return {w.lower() for w in entries if w[0].isupper()} - lower
+
+
 def conditions(tmp, common):
+    proper = proper_nouns(tmp)
     path = glob.glob(os.path.join(tmp, "x/simple_icd_10_cm/data/icd10c-tabular-*.xml"))[0]
     root = ET.parse(path).getroot()
     seen = collections.Counter()
@@ -144,6 +166,8 @@ def conditions(tmp, common):
                     medical = last in HEADS or last.endswith(SUFFIXES) or last not in common
                     if len(words) == 1 and last in common and not last.endswith(SUFFIXES):
                         continue  # "fall", "care", "child": curated list decides those
+                    if len(words) == 1 and last in proper:
+                        continue  # "amelia", "carina", "africa": names and places first
                     if medical:
                         seen[p] += 1
     return set(seen)
@@ -156,6 +180,9 @@ def main():
         given, family = names(tmp)
         write("gen_common.txt", common_words(tmp, "-small"),
               "Everyday English words: SCOWL size 35 via Debian's wamerican-small (SCOWL licence)")
+        write("gen_english.txt", english_words(tmp),
+              "Correctly spelled English words and proper nouns beyond gen_common.txt: SCOWL size 50 via "
+              "Debian's wamerican (SCOWL licence)")
         write("gen_given.txt", given, "Given names: US Census 1990 via PyPI names (MIT; data public domain) "
               "and Faker person providers (MIT)")
         write("gen_family.txt", family, "Family names: US Census 1990 via PyPI names (MIT; data public domain) "

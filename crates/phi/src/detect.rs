@@ -248,6 +248,9 @@ pub(crate) fn resolve(cands: &mut [Cand], spans: &mut Vec<Span>) {
 fn fuzzy_match(word: u32, deletions: impl Iterator<Item = u32>) -> Option<(Label, f32)> {
     const HEALTH: u32 = flag::COND | flag::MED;
     let label = |f: u32| if f & flag::MED != 0 { Label::Medication } else { Label::Condition };
+    if word & fuzzy::ENGLISH != 0 {
+        return None;
+    }
     if word & HEALTH != 0 {
         return Some((label(word), 0.65));
     }

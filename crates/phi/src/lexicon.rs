@@ -64,6 +64,9 @@ pub(crate) mod fuzzy {
     /// one-word health term of five letters or more, or one of its one-letter deletions.
     /// The same bits shifted left by `EXACT`: the key is a one-word health term of any length.
     pub const EXACT: u32 = 8;
+    /// A correctly spelled English word or proper noun that is no health term ("resend",
+    /// "africa"): never read as a misspelling of one.
+    pub const ENGLISH: u32 = 1 << 16;
 }
 
 /// What an identifier cue announces.
@@ -154,6 +157,7 @@ pub(crate) struct Lexicon {
 }
 
 const COMMON: &str = include_str!("../data/gen_common.txt");
+const ENGLISH: &str = include_str!("../data/gen_english.txt");
 const GIVEN: &str = include_str!("../data/gen_given.txt");
 const FAMILY: &str = include_str!("../data/gen_family.txt");
 const GEN_CONDITIONS: &str = include_str!("../data/gen_conditions.txt");
@@ -963,6 +967,11 @@ impl Lexicon {
         }
         for (key, &f) in lex.words.long.iter().filter(|(_, f)| exact(**f) != 0) {
             *lex.fuzzy.long.entry(key.clone()).or_insert(0) |= exact(f);
+        }
+        for w in lines(ENGLISH) {
+            if lex.flags(w.as_bytes()) & (flag::COND | flag::MED) == 0 {
+                *lex.fuzzy.or_insert(w.as_bytes()) |= fuzzy::ENGLISH;
+            }
         }
         lex.phrase_starts = lex.phrase_starts();
         for (phrase, cue) in CUES {

@@ -65,6 +65,8 @@ fn names_newer_than_the_lists_after_a_relation_and_ages_of_relations_in_law() {
     assert!(!has("my son has a cough", "has", Label::Name));
     assert!(!has("tell the braxtyn story", "braxtyn", Label::Name));
     assert!(has("Tendai Moyo, DOB 4/2/81, asking for records", "Tendai Moyo", Label::Name));
+    // A given name that a medical list also has ("amelia" is a birth defect) is a name.
+    assert!(has("my daughter Amelia has a fever", "Amelia", Label::Name));
     assert!(has("Oluwaseun Adeyemi date of birth 1/5/90", "Oluwaseun Adeyemi", Label::Name));
     assert!(!has("Riverside Orthopedics called about the form", "Riverside", Label::Name));
     assert!(has("my father-in-law is 93 and lives alone", "93", Label::AgeOver89));
@@ -87,6 +89,8 @@ fn leaves_hard_negatives_alone() {
         "add sugar to taste, ms word file attached",
         "10/10 would recommend",
         "The clinic on 5th Street is closing",
+        // Spelled right, so no misspelled drug name: "resend" is one letter from one.
+        "Could you resend the link? It expired before I could open it.",
     ] {
         assert_eq!(labels(t), vec![], "{t}");
     }
