@@ -323,6 +323,15 @@ const WEEKDAYS: &[&str] = &[
     "tomorrow",
     "yesterday",
     "tonight",
+    // Spanish ("domingo" is also a name, so not here)
+    "lunes",
+    "martes",
+    "miércoles",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "sabado",
 ];
 const STATES: &[&str] = &[
     "alabama",
@@ -726,6 +735,8 @@ const CUES: &[(&str, Cue)] = &[
     ("invoice #", Cue::Id(Label::Account)),
     ("statement number", Cue::Id(Label::Account)),
     ("license number", Cue::Id(Label::License)),
+    ("license is", Cue::Id(Label::License)),
+    ("licence is", Cue::Id(Label::License)),
     ("license #", Cue::Id(Label::License)),
     ("license no", Cue::Id(Label::License)),
     ("licence number", Cue::Id(Label::License)),

@@ -29,6 +29,7 @@ fn finds_identifiers_in_messy_chat() {
     assert!(has("fax: 212-555-0199", "212-555-0199", Label::Fax));
     assert!(has("member id XJH449201877", "XJH449201877", Label::HealthPlanId));
     assert!(has("VIN 1HGCM82633A004352 for the form", "1HGCM82633A004352", Label::Vehicle));
+    assert!(has("My license is OR-55120-QX", "OR-55120-QX", Label::License));
     assert!(has("born on March 3rd, 1971", "March 3rd, 1971", Label::Date));
     assert!(has("José García nos visitó el 3 de marzo de 2020", "José García", Label::Name));
     assert!(has("see http://bit.ly/3xYz12 now", "http://bit.ly/3xYz12", Label::Url));
@@ -44,6 +45,9 @@ fn finds_health_terms_including_misspellings_and_plurals() {
     assert!(has("I take lisinopril 10mg", "lisinopril", Label::Medication));
     assert!(has("mi hija tiene fiebre", "fiebre", Label::Condition));
     assert!(has("my ADHD meds", "ADHD", Label::Condition));
+    assert!(has("did my cbc come back", "cbc", Label::Condition));
+    assert!(has("mi hija está enferma", "enferma", Label::Condition));
+    assert!(has("I can't take sulfa drugs", "sulfa", Label::Medication));
 }
 
 #[test]
@@ -93,6 +97,7 @@ fn leaves_hard_negatives_alone() {
         "The clinic on 5th Street is closing",
         // Spelled right, so no misspelled drug name: "resend" is one letter from one.
         "Could you resend the link? It expired before I could open it.",
+        "nos vemos el martes",
     ] {
         assert_eq!(labels(t), vec![], "{t}");
     }
