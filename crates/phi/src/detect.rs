@@ -156,6 +156,70 @@ const ORDINAL_WORDS: &[&str] = &[
     "twentieth",
     "thirtieth",
 ];
+/// Words before "the 18th" that make it a day of the month unless a counted noun follows.
+const ORDINAL_DAY_LEAD: &[&str] = &["on", "by", "until", "till", "before", "after", "since", "from", "through", "thru"];
+/// What an ordinal counts when it is not a day: "the 3rd floor", "the 2nd time".
+const COUNTED_BY_ORDINALS: &[&str] = &[
+    "floor",
+    "time",
+    "times",
+    "grade",
+    "day",
+    "week",
+    "month",
+    "year",
+    "place",
+    "try",
+    "attempt",
+    "round",
+    "dose",
+    "shot",
+    "visit",
+    "trimester",
+    "percentile",
+    "street",
+    "st",
+    "ave",
+    "avenue",
+    "row",
+    "level",
+    "story",
+    "period",
+    "generation",
+    "birthday",
+    "anniversary",
+    "edition",
+    "page",
+    "chapter",
+    "line",
+    "question",
+    "item",
+    "option",
+    "child",
+    "baby",
+    "kid",
+    "son",
+    "daughter",
+    "pregnancy",
+    "degree",
+    "person",
+    "one",
+    "of",
+    "door",
+    "room",
+    "box",
+    "bed",
+    "stop",
+    "exit",
+    "lane",
+    "building",
+    "wing",
+    "tower",
+    "unit",
+    "suite",
+    "booster",
+    "appointment",
+];
 /// Verbs whose object is usually a person: "tell Will", "ask Grace".
 const PERSON_VERBS: &[&str] =
     &["tell", "ask", "thank", "thanks", "call", "text", "email", "message", "remind", "let", "with"];
@@ -860,16 +924,22 @@ impl Ctx<'_> {
         if !(1..=31).contains(&parse(self.s(i))) || !self.prev_word(i, 0).is_some_and(|p| self.is_w(p, "the")) {
             return;
         }
-        let weekday =
-            self.prev_word(i, 0).and_then(|p| self.prev_word(p, 0)).is_some_and(|w| self.has(w, flag::WEEKDAY));
-        let next_ok = match self.t.get(suffix + 1) {
-            None => true,
-            Some(n) if n.kind == Kind::Punct => !self.is_p(suffix + 1, b'-'),
-            Some(_) => self.word_in(
-                suffix + 1,
-                &["at", "and", "or", "for", "if", "so", "but", "please", "instead", "then", "ok", "works", "is"],
-            ),
-        };
+        let before_the = self.prev_word(i, 0).and_then(|p| self.prev_word(p, 0));
+        let weekday = before_the.is_some_and(|w| self.has(w, flag::WEEKDAY));
+        // "on the 18th still works", but not "on the 3rd floor": after a preposition of time,
+        // any next word but one that the ordinal counts.
+        let time_lead = before_the.is_some_and(|w| self.word_in(w, ORDINAL_DAY_LEAD))
+            && self.t.get(suffix + 1).is_some_and(|n| n.kind == Kind::Word)
+            && !self.word_in(suffix + 1, COUNTED_BY_ORDINALS);
+        let next_ok = time_lead
+            || match self.t.get(suffix + 1) {
+                None => true,
+                Some(n) if n.kind == Kind::Punct => !self.is_p(suffix + 1, b'-'),
+                Some(_) => self.word_in(
+                    suffix + 1,
+                    &["at", "and", "or", "for", "if", "so", "but", "please", "instead", "then", "ok", "works", "is"],
+                ),
+            };
         if weekday || next_ok {
             self.emit_toks(i, suffix, Label::Date, 0.6, prio::MONTH_ALONE);
         }
@@ -1405,10 +1475,16 @@ impl Ctx<'_> {
                     if family && !given && tk.cap && !common && !tk.sentence_start && !tk.upper {
                         return 0.6;
                     }
-                    // Names the lists miss, before a date of birth: "Wanjiru Kamau, DOB ..."
+                    // Names the lists miss, before a date of birth ("Wanjiru Kamau, DOB ...") or
+                    // introducing the writer ("Oksana Petrenko here", "Zeynep here")
                     let unlisted = |t: &Tok| t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0;
-                    if unlisted(tk) && self.t.get(k + 1).is_some_and(unlisted) && self.dob_at(k + 2) {
-                        return 0.7;
+                    if unlisted(tk) {
+                        let two = self.t.get(k + 1).is_some_and(unlisted);
+                        if two && self.dob_at(k + 2)
+                            || tk.sentence_start && (self.is_w(k + 1, "here") || two && self.is_w(k + 2, "here"))
+                        {
+                            return 0.7;
+                        }
                     }
                     // Names the lists miss, in scripts with diacritics: "Kateřina Dvořák"
                     let foreign = |t: &Tok, s: &str| {

@@ -74,6 +74,12 @@ fn names_newer_than_the_lists_after_a_relation_and_ages_of_relations_in_law() {
     // A given name that a medical list also has ("amelia" is a birth defect) is a name.
     assert!(has("my daughter Amelia has a fever", "Amelia", Label::Name));
     assert!(has("Oluwaseun Adeyemi date of birth 1/5/90", "Oluwaseun Adeyemi", Label::Name));
+    assert!(has("Thanks for the call. Zeynep Aksoy here, about my refill", "Zeynep Aksoy", Label::Name));
+    assert!(!has("Parking here is a nightmare", "Parking", Label::Name));
+    assert!(has("can we move it to the 21st? on the 23rd works too", "23rd", Label::Date));
+    assert!(has("I'm away until the 27th so please text", "27th", Label::Date));
+    assert!(!has("the lab is on the 3rd floor", "3rd", Label::Date));
+    assert!(!has("this is the 2nd time since the 5th time I asked", "2nd", Label::Date));
     assert!(!has("Riverside Orthopedics called about the form", "Riverside", Label::Name));
     assert!(has("my father-in-law is 93 and lives alone", "93", Label::AgeOver89));
     assert!(has("his mother in law is 96", "96", Label::AgeOver89));
