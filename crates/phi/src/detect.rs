@@ -1426,7 +1426,14 @@ impl Ctx<'_> {
         let unknown = tk.flags == 0 || tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
         match context {
             Some(2) => {
-                // After a title: any capitalized word, or a listed name, or an unknown word.
+                // After a title: any capitalized word, or a listed name, or an unknown word. But
+                // after a title that is also an everyday word, in lower case, an everyday word
+                // that is no given name is not a name: "a nurse check on him" ("dr brown" is).
+                let everyday_title =
+                    self.prev_word(k, 1).is_some_and(|p| !self.t[p].cap && self.t[p].has(flag::COMMON));
+                if !tk.cap && common && !given && everyday_title {
+                    return 0.0;
+                }
                 if tk.cap || (given || family || unknown) && !self.word_in(k, AFTER_TITLE_NOT_NAME) {
                     return 0.9;
                 }

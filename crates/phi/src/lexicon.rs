@@ -705,6 +705,8 @@ const CUES: &[(&str, Cue)] = &[
     ("group number", Cue::Id(Label::HealthPlanId)),
     ("group #", Cue::Id(Label::HealthPlanId)),
     ("group no", Cue::Id(Label::HealthPlanId)),
+    ("group is", Cue::Id(Label::HealthPlanId)),
+    ("group id", Cue::Id(Label::HealthPlanId)),
     ("medicaid id", Cue::Id(Label::HealthPlanId)),
     ("medicaid number", Cue::Id(Label::HealthPlanId)),
     ("medicaid #", Cue::Id(Label::HealthPlanId)),
@@ -1045,13 +1047,18 @@ impl Lexicon {
             }
         } else if toks.len() <= flag::MAX_PHRASE {
             self.add(toks[0], flag::PHRASE | (1 << (flag::PHRASE_LENGTHS + toks.len() as u32 - 2)));
-            // The term and its plural ("blood tests", "x-rays", "kidney biopsies").
+            // The term and its plural ("blood tests", "x-rays", "kidney biopsies"), or its
+            // singular ("sleeping pill").
             let last = toks[toks.len() - 1];
-            let plural = ies_plural(term).or_else(|| {
-                (last.chars().all(char::is_alphabetic) && !last.ends_with('s') && last.len() >= 3)
-                    .then(|| format!("{term}s"))
-            });
-            for t in std::iter::once(term.to_string()).chain(plural) {
+            let other = if last.len() >= 4 && last.ends_with('s') && !last.ends_with("ss") {
+                term.strip_suffix('s').map(str::to_string)
+            } else {
+                ies_plural(term).or_else(|| {
+                    (last.chars().all(char::is_alphabetic) && !last.ends_with('s') && last.len() >= 3)
+                        .then(|| format!("{term}s"))
+                })
+            };
+            for t in std::iter::once(term.to_string()).chain(other) {
                 self.phrases.entry(t.into_bytes().into_boxed_slice()).or_insert(label);
             }
         }
