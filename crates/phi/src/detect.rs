@@ -312,9 +312,6 @@ pub(crate) fn resolve(cands: &mut [Cand], spans: &mut Vec<Span>) {
 fn fuzzy_match(word: u32, deletions: impl Iterator<Item = u32>) -> Option<(Label, f32)> {
     const HEALTH: u32 = flag::COND | flag::MED;
     let label = |f: u32| if f & flag::MED != 0 { Label::Medication } else { Label::Condition };
-    if word & fuzzy::ENGLISH != 0 {
-        return None;
-    }
     if word & HEALTH != 0 {
         return Some((label(word), 0.65));
     }
@@ -1698,7 +1695,13 @@ impl Ctx<'_> {
             return None;
         }
         let n = s.len();
-        let found = if n <= 15 {
+        let lower = &mut buf[..n];
+        for (d, c) in lower.iter_mut().zip(s.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        let found = if self.lex.is_english(lower) {
+            None // spelled right, so no misspelling
+        } else if n <= 15 {
             // Packed keys: a deletion is two masks and a shift, no copy.
             let key = token::packed_lower(text.as_bytes(), tk.start, n);
             fuzzy_match(
@@ -1706,10 +1709,6 @@ impl Ctx<'_> {
                 (0..n).map(|skip| self.lex.fuzzy_packed(token::without_byte(key, n, skip))),
             )
         } else {
-            let lower = &mut buf[..n];
-            for (d, c) in lower.iter_mut().zip(s.bytes()) {
-                *d = c.to_ascii_lowercase();
-            }
             let (lower, key) = (&*lower, &mut *self.key);
             let lex = self.lex;
             fuzzy_match(

@@ -1,6 +1,7 @@
 //! The word lists, loaded once into hash tables keyed by lower-cased bytes.
 
 use crate::Label;
+#[cfg(test)]
 use crate::token::{self, Tok};
 use rustc_hash::FxHashMap;
 
@@ -64,9 +65,6 @@ pub(crate) mod fuzzy {
     /// one-word health term of five letters or more, or one of its one-letter deletions.
     /// The same bits shifted left by `EXACT`: the key is a one-word health term of any length.
     pub const EXACT: u32 = 8;
-    /// A correctly spelled English word or proper noun that is no health term ("resend",
-    /// "africa"): never read as a misspelling of one.
-    pub const ENGLISH: u32 = 1 << 16;
 }
 
 /// What an identifier cue announces.
@@ -152,6 +150,8 @@ pub(crate) struct Lexicon {
     /// Each one-word health term of six letters or more (five when curated), and each of its
     /// one-letter deletions.
     fuzzy: WordTable,
+    /// Correctly spelled words beyond the everyday list (see [`Lexicon::is_english`]).
+    english: SortedLines,
     /// Cue phrases by first word: the remaining words, and what they announce.
     cues: FxHashMap<Box<[u8]>, Vec<CuePhrase>>,
 }
@@ -842,6 +842,61 @@ const CUES: &[(&str, Cue)] = &[
     ("código postal", Cue::Zip),
 ];
 
+/// The key of a multi-word term's first two tokens (`toks`, from [`entry_tokens`]), as
+/// `token::phrase_key` builds a text's: the term is lower case with single spaces, so it is its
+/// own key up to the end of its second token. None when a text's key would stop before that
+/// token (a mark other than "-", "'" or "/").
+fn two_token_start<'t>(term: &'t str, toks: &[&str]) -> Option<&'t str> {
+    let second = toks.get(1)?;
+    // A single character that is neither a letter nor a digit: a mark, to the tokenizer.
+    let is_stop = |t: &str| {
+        let mut chars = t.chars();
+        let mark = chars.next().is_some_and(|c| !(c.is_alphabetic() || c.is_ascii_digit())) && chars.next().is_none();
+        mark && !["-", "'", "/"].contains(&t)
+    };
+    if is_stop(toks[0]) || is_stop(second) {
+        return None;
+    }
+    let end = second.as_ptr() as usize - term.as_ptr() as usize + second.len();
+    term.get(..end)
+}
+
+/// The sorted word lines of `gen_english.txt`, its comment header skipped.
+fn english_words() -> &'static [u8] {
+    let b = ENGLISH.as_bytes();
+    let mut at = 0;
+    while b.get(at) == Some(&b'#') {
+        at = b[at..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| at + p + 1);
+    }
+    &b[at..]
+}
+
+/// A list of lines sorted by bytes, searched by halving: each line's place is noted once.
+struct SortedLines {
+    data: &'static [u8],
+    /// Start and end of each line.
+    lines: Vec<(u32, u32)>,
+}
+
+impl SortedLines {
+    fn new(data: &'static [u8]) -> SortedLines {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for (at, _) in data.iter().enumerate().filter(|&(_, &c)| c == b'\n') {
+            lines.push((start as u32, at as u32));
+            start = at + 1;
+        }
+        if start < data.len() {
+            lines.push((start as u32, data.len() as u32));
+        }
+        SortedLines { data, lines }
+    }
+
+    fn contains(&self, word: &[u8]) -> bool {
+        self.lines.binary_search_by(|&(a, b)| self.data[a as usize..b as usize].cmp(word)).is_ok()
+    }
+}
+
 fn lines(data: &str) -> impl Iterator<Item = &str> {
     data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
@@ -889,6 +944,7 @@ impl Lexicon {
             upper: WordTable::default(),
             fuzzy: WordTable::default(),
             cues: FxHashMap::default(),
+            english: SortedLines::new(english_words()),
         };
         lex.words.short.reserve(170_000);
         for (data, f) in [(COMMON, flag::COMMON), (GIVEN, flag::GIVEN), (FAMILY, flag::FAMILY)] {
@@ -981,12 +1037,6 @@ impl Lexicon {
         for (key, &f) in lex.words.long.iter().filter(|(_, f)| exact(**f) != 0) {
             *lex.fuzzy.long.entry(key.clone()).or_insert(0) |= exact(f);
         }
-        for w in lines(ENGLISH) {
-            if lex.flags(w.as_bytes()) & (flag::COND | flag::MED) == 0 {
-                *lex.fuzzy.or_insert(w.as_bytes()) |= fuzzy::ENGLISH;
-            }
-        }
-        lex.phrase_starts = lex.phrase_starts();
         for (phrase, cue) in CUES {
             let toks: Vec<&str> = entry_tokens(phrase);
             let Some((first, rest)) = toks.split_first() else { continue };
@@ -1000,9 +1050,10 @@ impl Lexicon {
         lex
     }
 
-    /// The first two tokens of each multi-word term, keyed as the detector keys a text's: the
-    /// term is split by the same tokenizer.
-    fn phrase_starts(&self) -> WordTable {
+    /// The first two tokens of each multi-word term, keyed as the detector keys a text's, the
+    /// term split by the tokenizer itself: what [`two_token_start`] must agree with.
+    #[cfg(test)]
+    fn phrase_starts_by_tokenizer(&self) -> WordTable {
         let (mut toks, mut key, mut ends): (Vec<Tok>, Vec<u8>, _) = (Vec::new(), Vec::new(), [0; flag::MAX_PHRASE + 1]);
         let mut starts = WordTable::default();
         for term in self.phrases.keys() {
@@ -1058,7 +1109,15 @@ impl Lexicon {
                         .then(|| format!("{term}s"))
                 })
             };
+            if let Some(start) = two_token_start(term, &toks) {
+                *self.phrase_starts.or_insert(start.as_bytes()) = 1;
+            }
             for t in std::iter::once(term.to_string()).chain(other) {
+                if toks.len() == 2
+                    && let Some(start) = two_token_start(&t, &entry_tokens(&t))
+                {
+                    *self.phrase_starts.or_insert(start.as_bytes()) = 1; // "pap smears"
+                }
                 self.phrases.entry(t.into_bytes().into_boxed_slice()).or_insert(label);
             }
         }
@@ -1106,6 +1165,13 @@ impl Lexicon {
         self.fuzzy.get(key)
     }
 
+    /// Whether `lower` is a correctly spelled English word or proper noun beyond the everyday
+    /// list ("resend", "africa"): never read as a misspelled health term. A binary search of
+    /// the sorted list as compiled in, cheaper to build than a table.
+    pub fn is_english(&self, lower: &[u8]) -> bool {
+        self.english.contains(lower)
+    }
+
     /// As [`Lexicon::fuzzy`], given a packed short key.
     pub fn fuzzy_packed(&self, key: u128) -> u32 {
         self.fuzzy.short.get(&key.into()).copied().unwrap_or(0)
@@ -1113,5 +1179,48 @@ impl Lexicon {
 
     pub fn cues(&self, first: &[u8]) -> &[CuePhrase] {
         self.cues.get(first).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lexicon, SortedLines, english_words};
+
+    /// The multi-word terms' two-token starts, taken from the terms' text while building, are
+    /// exactly the ones the tokenizer gives.
+    #[test]
+    fn phrase_starts_agree_with_the_tokenizer() {
+        let lex = Lexicon::build();
+        let reference = lex.phrase_starts_by_tokenizer();
+        let keys = |t: &super::WordTable| {
+            let mut short: Vec<[u64; 2]> = t.short.keys().map(|k| k.0).collect();
+            let mut long: Vec<Vec<u8>> = t.long.keys().map(|k| k.to_vec()).collect();
+            short.sort_unstable();
+            long.sort_unstable();
+            (short, long)
+        };
+        let (built, expected) = (keys(&lex.phrase_starts), keys(&reference));
+        assert!(built.0.len() + built.1.len() > 10_000);
+        assert_eq!(built, expected);
+    }
+
+    /// The binary search finds every line of the list, and nothing between or around them.
+    #[test]
+    fn the_sorted_english_list_finds_each_of_its_words_and_nothing_else() {
+        let data = english_words();
+        let list = SortedLines::new(data);
+        let words: Vec<&[u8]> = data.split(|&c| c == b'\n').filter(|w| !w.is_empty()).collect();
+        assert!(words.len() > 30_000 && words.is_sorted(), "the generated list is sorted by bytes");
+        for w in &words {
+            assert!(list.contains(w), "{}", String::from_utf8_lossy(w));
+            let mut longer = w.to_vec();
+            longer.push(b'~'); // after every letter: between this word and the next
+            assert!(!list.contains(&longer) || words.contains(&longer.as_slice()));
+        }
+        for absent in [&b""[..], b"a", b"zzzzzz", b"resen", b"metformn"] {
+            assert!(!list.contains(absent), "{}", String::from_utf8_lossy(absent));
+        }
+        let small = SortedLines::new(b"b\nd\nf");
+        assert!(small.contains(b"f") && small.contains(b"b") && !small.contains(b"e") && !small.contains(b""));
     }
 }
