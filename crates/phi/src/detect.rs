@@ -1699,9 +1699,7 @@ impl Ctx<'_> {
         for (d, c) in lower.iter_mut().zip(s.bytes()) {
             *d = c.to_ascii_lowercase();
         }
-        let found = if self.lex.is_english(lower) {
-            None // spelled right, so no misspelling
-        } else if n <= 15 {
+        let found = if n <= 15 {
             // Packed keys: a deletion is two masks and a shift, no copy.
             let key = token::packed_lower(text.as_bytes(), tk.start, n);
             fuzzy_match(
@@ -1721,7 +1719,8 @@ impl Ctx<'_> {
                 }),
             )
         };
-        if found.is_some() {
+        // A word spelled right is no misspelling (checked last: most words match nothing).
+        if found.is_some() && !self.lex.is_english(lower) {
             return found;
         }
         let lower = s.as_bytes();
