@@ -983,7 +983,12 @@ impl Ctx<'_> {
             });
         let at =
             before.is_some_and(|w| self.is_w(w, "at")) && self.word_in(b + 1, &["he", "she", "i", "my", "her", "his"]);
-        cued || paren || at
+        // Between commas after a person: "my mother, Hortensia Ruiz, ninety-four, is ..."
+        let apposition = a >= 2
+            && self.is_p(a - 1, b',')
+            && self.has(a - 2, flag::GIVEN | flag::FAMILY | flag::RELATION)
+            && (self.is_p(b + 1, b',') || self.is_p(b + 1, b'.') || b + 1 == self.t.len());
+        cued || paren || at || apposition
     }
 
     /// "mother in law", "father-in-law": token `p` is the "law" of a relation in law.
@@ -1416,6 +1421,12 @@ impl Ctx<'_> {
             flag::NOT_NAME | flag::TITLE | flag::RELATION | flag::WEEKDAY | flag::UNIT | flag::SIGNOFF | flag::YEARS;
         if tk.has(never) {
             return 0.0;
+        }
+        if tk.len() <= 4
+            && matches!(self.text.as_bytes()[tk.start], b'i' | b'I')
+            && self.word_in(k, &["i", "i'm", "i've", "i'll", "i'd", "im"])
+        {
+            return 0.0; // the writer, in capitals or not
         }
         let (given, family, common) = (tk.has(flag::GIVEN), tk.has(flag::FAMILY), tk.has(flag::COMMON));
         let health = tk.has(flag::COND | flag::MED);

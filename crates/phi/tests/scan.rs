@@ -145,6 +145,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout2.txt"),
         include_str!("../corpus/heldout3.txt"),
         include_str!("../corpus/heldout4.txt"),
+        include_str!("../corpus/heldout5.txt"),
     ] {
         let docs = corpus::parse(src).unwrap();
         let r = corpus::score(&docs, portico_phi::Scanner::global());
