@@ -1112,12 +1112,13 @@ impl Lexicon {
             if let Some(start) = two_token_start(term, &toks) {
                 *self.phrase_starts.or_insert(start.as_bytes()) = 1;
             }
+            // Only a two-token term's other form starts differently ("pap smears").
+            if let Some(other) = other.as_deref().filter(|_| toks.len() == 2)
+                && let Some(start) = two_token_start(other, &entry_tokens(other))
+            {
+                *self.phrase_starts.or_insert(start.as_bytes()) = 1;
+            }
             for t in std::iter::once(term.to_string()).chain(other) {
-                if toks.len() == 2
-                    && let Some(start) = two_token_start(&t, &entry_tokens(&t))
-                {
-                    *self.phrase_starts.or_insert(start.as_bytes()) = 1; // "pap smears"
-                }
                 self.phrases.entry(t.into_bytes().into_boxed_slice()).or_insert(label);
             }
         }
