@@ -946,7 +946,10 @@ impl Lexicon {
             cues: FxHashMap::default(),
             english: SortedLines::new(english_words()),
         };
-        lex.words.short.reserve(170_000);
+        // About the sizes they reach, so that the tables are not copied as they grow.
+        lex.words.short.reserve(160_000);
+        lex.fuzzy.short.reserve(100_000);
+        lex.phrases.reserve(20_000);
         for (data, f) in [(COMMON, flag::COMMON), (GIVEN, flag::GIVEN), (FAMILY, flag::FAMILY)] {
             for w in lines(data) {
                 lex.add(w, f);
