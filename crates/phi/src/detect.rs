@@ -1692,9 +1692,27 @@ impl Ctx<'_> {
                 self.emit_toks(i, i, label, conf, prio::HEALTH);
             } else if self.is_dose_after(i) && !tk.has(flag::COMMON) {
                 self.emit_toks(i, i, Label::Medication, 0.7, prio::HEALTH);
+            } else if tk.has(flag::COMMON) && i > 0 && self.t[i - 1].has(flag::STOPWORD) && self.health_in_context(i) {
+                self.emit_toks(i, i, Label::Condition, 0.6, prio::HEALTH);
             }
             i += 1;
         }
+    }
+
+    /// An everyday word that is a health term after a possessive ("my sugar was 42", "her
+    /// periods", "his mole") or, for "cold", after "have a" ("I have a cold"). Token `i - 1`
+    /// is a function word.
+    fn health_in_context(&self, i: usize) -> bool {
+        let tk = &self.t[i];
+        if !(4..=7).contains(&tk.len()) || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c') {
+            return false;
+        }
+        if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles"]) {
+            return self.word_in(i - 1, &["my", "his", "her", "their", "your"]);
+        }
+        self.is_w(i, "cold")
+            && self.is_w(i - 1, "a")
+            && self.prev_word(i - 1, 0).is_some_and(|q| self.word_in(q, &["have", "has", "had", "got", "caught"]))
     }
 
     /// A misspelled health term: one deletion, insertion, substitution or transposition away.

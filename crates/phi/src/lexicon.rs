@@ -592,7 +592,7 @@ const COUNTRIES: &[&str] = &[
 
 const STOPWORDS: &[&str] = &[
     "the", "a", "an", "my", "to", "on", "in", "of", "down", "up", "at", "and", "or", "for", "from", "with", "by",
-    "near", "across", "is", "was", "i", "we", "you", "it", "this", "that", "your", "our",
+    "near", "across", "is", "was", "i", "we", "you", "it", "this", "that", "your", "our", "his", "her", "their",
 ];
 const INTROS: &[&str] =
     &["i'm", "im", "its", "it's", "named", "called", "soy", "llamo", "name's", "names", "dear", "hi", "hello", "hey"];

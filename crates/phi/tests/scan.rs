@@ -48,6 +48,14 @@ fn finds_health_terms_including_misspellings_and_plurals() {
     assert!(has("did my cbc come back", "cbc", Label::Condition));
     assert!(has("mi hija está enferma", "enferma", Label::Condition));
     assert!(has("I can't take sulfa drugs", "sulfa", Label::Medication));
+    // Everyday words that are health terms in context, and only there.
+    assert!(has("my sugar was 42 this morning", "sugar", Label::Condition));
+    assert!(has("her periods have been heavy", "periods", Label::Condition));
+    assert!(has("I think I have a cold", "cold", Label::Condition));
+    assert!(has("can you look at his mole", "mole", Label::Condition));
+    for t in ["no sugar in my coffee please", "for a period of two weeks", "what a cold day", "my cold brew"] {
+        assert_eq!(labels(t), vec![], "{t}");
+    }
 }
 
 #[test]
