@@ -111,22 +111,19 @@ impl Store {
 
 /// Appends many events with multi-row inserts (the group-commit writer's fast path).
 pub(crate) async fn insert_many(conn: &mut impl Sink, events: &[(Timestamp, AuditRecord)]) -> Result<(), StoreError> {
-    const COLS: usize = 12;
-    let params = conn.params();
-    for chunk in crate::batch::pow2_chunks(events, params.rows_per_statement(COLS)) {
-        let mut q = Stmt::new(format!(
-            "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
-                purpose, outcome, source_ip, session_hash, request_id) VALUES {}",
-            params.rows(chunk.len(), COLS)
-        ));
-        for (at, rec) in chunk {
-            for v in event_vals(*at, rec) {
-                q.push(v);
-            }
+    let stmts = insert_many_stmts(conn.params(), events);
+    conn.execute_all(stmts).await
+}
+
+/// The statements of [`insert_many`].
+pub(crate) fn insert_many_stmts(params: crate::batch::Params, events: &[(Timestamp, AuditRecord)]) -> Vec<Stmt> {
+    let head = "INSERT INTO audit_events (at, actor_id, actor_role, action, patient_id, resource_type, resource_id,
+        purpose, outcome, source_ip, session_hash, request_id)";
+    crate::batch::inserts(params, head, "", 12, events, |q, (at, rec)| {
+        for v in event_vals(*at, rec) {
+            q.push(v);
         }
-        conn.execute(q).await?;
-    }
-    Ok(())
+    })
 }
 
 /// Records which patient each of these sealed events concerns (the sealer's transaction).

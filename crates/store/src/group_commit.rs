@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::keys::Keyring;
 use crate::messaging::{IDEMPOTENCY_CLASH, PostJob, Posted, apply_post, replay};
-use crate::sink::{SyncSqlite, sqlite_err};
+use crate::sink::{Sink, SyncSqlite, sqlite_err};
 use crate::{Backend, StoreError};
 
 /// The most sends written in one transaction.
@@ -75,7 +75,10 @@ impl GroupCommit {
                 }
             }
             _ => {
-                tokio::spawn(writer(pool, begin_statement(backend), keys, rx));
+                let rx = Arc::new(tokio::sync::Mutex::new(rx));
+                for _ in 0..PG_WRITERS {
+                    tokio::spawn(writer(pool.clone(), begin_statement(backend), keys.clone(), rx.clone()));
+                }
             }
         }
         Self { queue, sqlite: conns }
@@ -98,21 +101,63 @@ impl GroupCommit {
     }
 }
 
-/// The PostgreSQL writer: a task that writes each batch in one transaction.
-async fn writer(pool: AnyPool, begin: &'static str, keys: Arc<Keyring>, mut rx: mpsc::Receiver<(PostJob, Reply)>) {
+/// PostgreSQL writers. The one holding the queue takes what has queued, reads what the batch
+/// depends on and lets go of the queue only when its one writing statement is ready, so that
+/// the next writer gathers everything that arrived meanwhile into one batch. Batches stay as
+/// large as with a single writer; one's write and commit overlap the next one's reads.
+const PG_WRITERS: usize = 2;
+
+/// A writer's connection that waited this long for work is checked before its next batch.
+const PG_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+type Queue = Arc<tokio::sync::Mutex<mpsc::Receiver<(PostJob, Reply)>>>;
+
+/// A PostgreSQL writer: a task that writes each batch in one transaction. Batches of different
+/// writers may commit in either order, as those of different nodes do.
+///
+/// Each writer keeps a connection of its own, opened with the pool's options: a connection
+/// taken from the pool for every batch was checked with a round trip each time, and its
+/// prepared statements were spread over the whole pool. A connection that failed is dropped,
+/// and one that waited `PG_IDLE` for work is checked first, so that a server restart costs no
+/// batch after an idle time.
+async fn writer(pool: AnyPool, begin: &'static str, keys: Arc<Keyring>, queue: Queue) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    let mut own: Option<AnyConnection> = None;
+    let mut idle = false;
+    loop {
+        let mut turn = queue.clone().lock_owned().await;
+        match tokio::time::timeout(PG_IDLE, turn.recv_many(&mut batch, MAX_BATCH)).await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(_) => {
+                idle = true;
+                continue;
+            }
+        }
+        // A connection that fails its check is dropped; the batch opens a new one.
+        if std::mem::take(&mut idle)
+            && let Some(mut c) = own.take()
+            && c.ping().await.is_ok()
+        {
+            own = Some(c);
+        }
         let results = async {
-            let mut conn = pool.acquire().await?;
+            let conn = match &mut own {
+                Some(c) => c,
+                None => own.insert(sqlx::ConnectOptions::connect(&*pool.connect_options()).await?),
+            };
             if text_only(&batch) {
-                match fast_batch(&mut conn, begin, &keys, &jobs(&batch)).await {
+                match fast_batch(conn, &keys, &jobs(&batch), move || drop(turn)).await {
                     Ok(results) => return Ok(results),
                     Err(e) => retrying(&e, batch.len()),
                 }
             }
-            one_by_one(&mut conn, begin, &keys, &jobs(&batch)).await
+            one_by_one(conn, begin, &keys, &jobs(&batch)).await
         }
         .await;
+        if results.is_err() {
+            own = None;
+        }
         answer(&mut batch, results);
     }
 }
@@ -234,15 +279,23 @@ fn answer(batch: &mut Batch, results: Result<Results, StoreError>) {
 
 /// Text-only batches take the multi-row fast path; if that fails, or a job carries files, each
 /// job is written in its own savepoint.
+///
+/// On PostgreSQL the batch's writes are one statement, which is atomic and commits by itself:
+/// no `BEGIN` and `COMMIT` round trips. The reads before it see what is committed; a send
+/// another writer commits meanwhile under the same idempotency key makes the statement fail on
+/// the key's uniqueness, and the per-job path then answers with that send. `before_write` runs
+/// once the statement is ready: the next writer may read while this one writes and commits.
 async fn fast_batch(
     conn: &mut AnyConnection,
-    begin: &'static str,
     keys: &Keyring,
     jobs: &[&PostJob],
+    before_write: impl FnOnce(),
 ) -> Result<Results, StoreError> {
-    let mut tx = conn.begin_with(begin).await?;
-    let results = crate::batch::apply_posts(&mut tx, keys, jobs, true).await?;
-    tx.commit().await?;
+    let (results, stmts) = crate::batch::plan_posts(conn, keys, jobs, true).await?;
+    before_write();
+    if !stmts.is_empty() {
+        conn.execute(crate::sink::as_one_statement(stmts)).await?;
+    }
     Ok(results)
 }
 

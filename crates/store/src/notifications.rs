@@ -59,6 +59,12 @@ impl Announce {
 /// already has one in the same window. A few multi-row statements for a whole batch: one
 /// statement per row cost as much as the rest of a send together.
 pub(crate) async fn enqueue(conn: &mut impl Sink, items: &[Announce]) -> Result<(), StoreError> {
+    let stmts = enqueue_stmts(conn.params(), items);
+    conn.execute_all(stmts).await
+}
+
+/// The statements of [`enqueue`].
+pub(crate) fn enqueue_stmts(params: crate::batch::Params, items: &[Announce]) -> Vec<Stmt> {
     let mut rows: Vec<(&Announce, &str, String)> = Vec::with_capacity(items.len() * CHANNELS.len());
     let mut keys = std::collections::HashSet::new();
     for a in items {
@@ -71,30 +77,20 @@ pub(crate) async fn enqueue(conn: &mut impl Sink, items: &[Announce]) -> Result<
             }
         }
     }
-    const COLS: usize = 10;
-    let params = conn.params();
-    for chunk in crate::batch::pow2_chunks(&rows, params.rows_per_statement(COLS)) {
-        let mut q = Stmt::new(format!(
-            "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, due_at, created_at, status)
-             VALUES {} ON CONFLICT (coalesce_key) DO NOTHING",
-            params.rows(chunk.len(), COLS)
-        ));
-        for (a, channel, key) in chunk {
-            q = q
-                .bind(portico_domain::id::new_v7(a.at).to_string())
-                .bind(a.patient.to_string())
-                .bind(*channel)
-                .bind(a.kind)
-                .bind(a.thread.to_string())
-                .bind(a.message.to_string())
-                .bind(key.clone())
-                .bind(a.due.unix_millis())
-                .bind(a.at.unix_millis())
-                .bind("pending");
-        }
-        conn.execute(q).await?;
-    }
-    Ok(())
+    let head = "INSERT INTO notifications (id, patient_id, channel, kind, thread_id, message_id, coalesce_key, due_at, created_at, status)";
+    let tail = " ON CONFLICT (coalesce_key) DO NOTHING";
+    crate::batch::inserts(params, head, tail, 10, &rows, |q, (a, channel, key)| {
+        q.push(portico_domain::id::new_v7(a.at).to_string());
+        q.push(a.patient.to_string());
+        q.push(*channel);
+        q.push(a.kind);
+        q.push(a.thread.to_string());
+        q.push(a.message.to_string());
+        q.push(key.clone());
+        q.push(a.due.unix_millis());
+        q.push(a.at.unix_millis());
+        q.push("pending");
+    })
 }
 
 /// Writes the outbox rows of an event that is not a message (an invitation), once per

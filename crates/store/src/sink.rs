@@ -92,10 +92,10 @@ impl Stmt {
         Self { sql, vals: Vec::new() }
     }
 
-    /// Binds the next parameter.
-    pub(crate) fn bind(mut self, v: impl Into<Val>) -> Self {
-        self.vals.push(v.into());
-        self
+    /// Its text and values.
+    #[cfg(test)]
+    pub(crate) fn parts(&self) -> (&str, &[Val]) {
+        (&self.sql, &self.vals)
     }
 
     /// Binds the next parameter in place.
@@ -112,6 +112,56 @@ pub(crate) trait Sink {
     async fn execute(&mut self, stmt: Stmt) -> Result<u64, StoreError>;
     /// Runs a query; its rows, each value in column order.
     async fn fetch(&mut self, stmt: Stmt) -> Result<Vec<Vec<Val>>, StoreError>;
+    /// Runs statements that return no rows and do not depend on each other's effects, in this
+    /// order or as one statement.
+    async fn execute_all(&mut self, stmts: Vec<Stmt>) -> Result<(), StoreError> {
+        for stmt in stmts {
+            self.execute(stmt).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Statements as one PostgreSQL statement: each but the last becomes a data-modifying `WITH`
+/// query of the last, their `$n` parameters renumbered. One round trip instead of one each;
+/// they all see the database as it was before the statement, and the constraints are checked
+/// once it has run.
+pub(crate) fn as_one_statement(stmts: Vec<Stmt>) -> Stmt {
+    let mut sql = String::new();
+    let mut vals = Vec::new();
+    let last = stmts.len().saturating_sub(1);
+    for (i, stmt) in stmts.into_iter().enumerate() {
+        let body = shift_params(&stmt.sql, vals.len());
+        if i == last {
+            sql.push_str(&body);
+        } else {
+            sql.push_str(if i == 0 { "WITH " } else { ", " });
+            sql.push_str(&format!("s{i} AS ({body})"));
+            if i + 1 == last {
+                sql.push(' ');
+            }
+        }
+        vals.extend(stmt.vals);
+    }
+    Stmt { sql, vals }
+}
+
+/// `sql` with every parameter `$n` numbered `$(n + by)`.
+fn shift_params(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + sql.len() / 8);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `q` with every value of `vals` bound in order.
@@ -137,6 +187,17 @@ impl Sink for AnyConnection {
     async fn execute(&mut self, stmt: Stmt) -> Result<u64, StoreError> {
         let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(stmt.sql)), stmt.vals);
         Ok(q.execute(&mut *self).await?.rows_affected())
+    }
+
+    async fn execute_all(&mut self, stmts: Vec<Stmt>) -> Result<(), StoreError> {
+        if self.params() == Params::Postgres && stmts.len() > 1 {
+            self.execute(as_one_statement(stmts)).await?;
+            return Ok(());
+        }
+        for stmt in stmts {
+            self.execute(stmt).await?;
+        }
+        Ok(())
     }
 
     async fn fetch(&mut self, stmt: Stmt) -> Result<Vec<Vec<Val>>, StoreError> {
@@ -228,5 +289,9 @@ impl Sink for sqlx::Transaction<'_, sqlx::Any> {
 
     async fn fetch(&mut self, stmt: Stmt) -> Result<Vec<Vec<Val>>, StoreError> {
         (**self).fetch(stmt).await
+    }
+
+    async fn execute_all(&mut self, stmts: Vec<Stmt>) -> Result<(), StoreError> {
+        (**self).execute_all(stmts).await
     }
 }

@@ -359,6 +359,36 @@ async fn a_repeated_idempotency_key_returns_the_same_message_even_after_a_restar
 }
 
 #[tokio::test]
+async fn one_idempotency_key_sent_many_times_at_once_makes_one_message() {
+    let app = spawn_app().await;
+    let c = app.clinic().await;
+    let patient = app.signed_in_patient(&c.patient).await;
+    let thread = app.open_thread(&patient, c.team, "Retries", "first").await;
+    // Sent together with other messages, so that sends of this key land in different batches,
+    // which may be written at the same time (PostgreSQL's writers overlap).
+    let sends = (0..48).map(|i| {
+        let (patient, url) = (&patient, app.url(&format!("/api/v1/threads/{thread}/messages")));
+        async move {
+            let key = if i % 3 == 0 { "one-key".to_owned() } else { format!("key-{i}") };
+            let body = if i % 3 == 0 { "retried".to_owned() } else { format!("message {i}") };
+            let resp =
+                patient.post(url).header("Idempotency-Key", key).json(&json!({"body": body})).send().await.unwrap();
+            let status = resp.status().as_u16();
+            (i, status, resp.json::<Value>().await.unwrap()["id"].as_str().map(str::to_owned))
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    assert!(answers.iter().all(|(_, status, _)| *status == 201 || *status == 200), "{answers:?}");
+    let ids: std::collections::HashSet<_> =
+        answers.iter().filter(|(i, _, _)| i % 3 == 0).map(|(_, _, id)| id.clone()).collect();
+    assert_eq!(ids.len(), 1, "every send of the key answers with the same message: {ids:?}");
+    let (_, view) = app.get_json(&patient, &format!("/api/v1/threads/{thread}")).await;
+    let got = bodies(&view).into_iter().flatten().collect::<Vec<_>>();
+    assert_eq!(got.iter().filter(|b| *b == "retried").count(), 1, "never a duplicate");
+    assert_eq!(got.len(), 1 + 1 + 32, "the first message, the keyed one once, and every other send once");
+}
+
+#[tokio::test]
 async fn a_proxy_writes_in_the_childs_thread_and_is_recorded_as_the_author() {
     let app = spawn_app().await;
     let c = app.clinic().await;
