@@ -115,14 +115,14 @@ type Queue = Arc<tokio::sync::Mutex<mpsc::Receiver<(PostJob, Reply)>>>;
 /// A PostgreSQL writer: a task that writes each batch in one transaction. Batches of different
 /// writers may commit in either order, as those of different nodes do.
 ///
-/// Each writer keeps a connection of its own, opened with the pool's options: a connection
+/// Each writer keeps two connections of its own, opened with the pool's options (a connection
 /// taken from the pool for every batch was checked with a round trip each time, and its
-/// prepared statements were spread over the whole pool. A connection that failed is dropped,
-/// and one that waited `PG_IDLE` for work is checked first, so that a server restart costs no
-/// batch after an idle time.
+/// prepared statements were spread over the whole pool): the batch's two reads go out at once,
+/// one on each. Connections that failed are dropped, and those that waited `PG_IDLE` for work
+/// are checked first, so that a server restart costs no batch after an idle time.
 async fn writer(pool: AnyPool, begin: &'static str, keys: Arc<Keyring>, queue: Queue) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut own: Option<AnyConnection> = None;
+    let mut own: Option<(AnyConnection, AnyConnection)> = None;
     let mut idle = false;
     loop {
         let mut turn = queue.clone().lock_owned().await;
@@ -136,18 +136,25 @@ async fn writer(pool: AnyPool, begin: &'static str, keys: Arc<Keyring>, queue: Q
         }
         // A connection that fails its check is dropped; the batch opens a new one.
         if std::mem::take(&mut idle)
-            && let Some(mut c) = own.take()
-            && c.ping().await.is_ok()
+            && let Some((mut a, mut b)) = own.take()
+            && a.ping().await.is_ok()
+            && b.ping().await.is_ok()
         {
-            own = Some(c);
+            own = Some((a, b));
         }
         let results = async {
-            let conn = match &mut own {
-                Some(c) => c,
-                None => own.insert(sqlx::ConnectOptions::connect(&*pool.connect_options()).await?),
+            let (conn, second) = match &mut own {
+                Some((a, b)) => (a, b),
+                None => {
+                    let options = pool.connect_options();
+                    let a = sqlx::ConnectOptions::connect(&*options).await?;
+                    let b = sqlx::ConnectOptions::connect(&*options).await?;
+                    let (a, b) = own.insert((a, b));
+                    (a, b)
+                }
             };
             if text_only(&batch) {
-                match fast_batch(conn, &keys, &jobs(&batch), move || drop(turn)).await {
+                match fast_batch(conn, second, &keys, &jobs(&batch), move || drop(turn)).await {
                     Ok(results) => return Ok(results),
                     Err(e) => retrying(&e, batch.len()),
                 }
@@ -287,11 +294,12 @@ fn answer(batch: &mut Batch, results: Result<Results, StoreError>) {
 /// once the statement is ready: the next writer may read while this one writes and commits.
 async fn fast_batch(
     conn: &mut AnyConnection,
+    second: &mut AnyConnection,
     keys: &Keyring,
     jobs: &[&PostJob],
     before_write: impl FnOnce(),
 ) -> Result<Results, StoreError> {
-    let (results, stmts) = crate::batch::plan_posts(conn, keys, jobs, true).await?;
+    let (results, stmts) = crate::batch::plan_posts(conn, Some(second), keys, jobs, true).await?;
     before_write();
     if !stmts.is_empty() {
         conn.execute(crate::sink::as_one_statement(stmts)).await?;
