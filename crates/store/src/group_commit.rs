@@ -1,14 +1,15 @@
 //! Group commit for message sends. On SQLite with `synchronous=FULL` every commit waits for an
 //! fsync of the WAL, and there is one writer at a time; on PostgreSQL every commit is a round
-//! trip and a WAL flush. One writer (a thread on SQLite, a task on PostgreSQL) takes every
-//! queued message send, writes them all in one transaction with a few multi-row statements,
-//! commits once, and only then answers each request. If that transaction fails, each send is
-//! written again in a savepoint of its own, so one bad request cannot fail the others. A request
-//! is still acknowledged only after the commit that holds it.
+//! trip and a WAL flush. A writer takes every queued message send, writes them all at once with
+//! a few multi-row statements (on PostgreSQL, one statement that commits by itself), commits
+//! once, and only then answers each request. On SQLite the writer is a thread of its own; on
+//! PostgreSQL two writer tasks take turns at the queue (see [`PG_WRITERS`]). If a batch fails,
+//! each send is written again in a savepoint of its own, so one bad request cannot fail the
+//! others. A request is still acknowledged only after the commit that holds it.
 //!
-//! On PostgreSQL several nodes may write at once: a send whose idempotency key another node
-//! committed meanwhile fails the fast path, and in the per-job path it answers with the message
-//! that won.
+//! On PostgreSQL several writers, of this node or of others, may write at once: a send whose
+//! idempotency key another committed meanwhile fails the fast path, and in the per-job path it
+//! answers with the message that won.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
