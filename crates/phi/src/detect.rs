@@ -263,6 +263,9 @@ pub(crate) fn run(text: &str, t: &[Tok], summary: Summary, lex: &Lexicon, key: &
     if summary.address_marks {
         cx.contacts();
     }
+    if summary.dot_word || summary.address_marks {
+        cx.spelled_emails();
+    }
     if any(flag::CUE) {
         cx.cues();
     }
@@ -284,7 +287,97 @@ pub(crate) fn run(text: &str, t: &[Tok], summary: Summary, lex: &Lexicon, key: &
     if !cx.fax_cues.is_empty() {
         cx.apply_fax_cues();
     }
+    if cx.out.iter().any(|c| c.label == Label::OtherId) {
+        cx.name_generic_ids();
+    }
 }
+
+/// Words that, earlier in the sentence, say what kind of identifier a number with no cue of
+/// its own is ("the number on my medicare card is ...", "the glucose monitor ID is ...").
+const ID_KINDS: &[(Label, &[&str])] = &[
+    (
+        Label::HealthPlanId,
+        &[
+            "insurance",
+            "insurer",
+            "medicare",
+            "medicaid",
+            "member",
+            "policy",
+            "subscriber",
+            "plan",
+            "coverage",
+            "aetna",
+            "cigna",
+            "humana",
+            "bcbs",
+            "anthem",
+            "kaiser",
+            "tricare",
+            "unitedhealthcare",
+            "uhc",
+            "molina",
+            "ambetter",
+            "wellcare",
+            "medi-cal",
+            "chip",
+        ],
+    ),
+    (
+        Label::Device,
+        &[
+            "device",
+            "pump",
+            "pacemaker",
+            "monitor",
+            "meter",
+            "implant",
+            "defibrillator",
+            "cpap",
+            "bipap",
+            "hearing",
+            "stimulator",
+            "glucometer",
+            "cgm",
+            "dexcom",
+            "libre",
+            "omnipod",
+            "nebulizer",
+            "oximeter",
+            "wheelchair",
+            "serial",
+            "imei",
+            "udi",
+            "sensor",
+            "transmitter",
+        ],
+    ),
+    (Label::License, &["license", "licence", "dea", "npi", "certificate", "permit"]),
+    (Label::Account, &["account", "acct", "invoice", "statement", "billing", "bill", "balance"]),
+    (Label::Mrn, &["chart", "mrn", "record"]),
+    (Label::Vehicle, &["plate", "vin", "car", "vehicle", "truck"]),
+    (Label::Ssn, &["ssn", "social", "itin", "tax"]),
+];
+
+/// Cues of identifiers of no kind above: before them, the words above say nothing.
+const ID_KIND_STOPS: &[&str] = &[
+    "claim",
+    "confirmation",
+    "reference",
+    "ref",
+    "order",
+    "ticket",
+    "case",
+    "rx",
+    "prescription",
+    "employee",
+    "student",
+    "passport",
+    "username",
+    "user",
+    "tracking",
+    "booking",
+];
 
 /// Keeps the best non-overlapping candidates (priority, then length), sorted by start.
 pub(crate) fn resolve(cands: &mut [Cand], spans: &mut Vec<Span>) {
@@ -539,6 +632,95 @@ impl Ctx<'_> {
         }
     }
 
+    /// E-mail addresses spelled out so that machines miss them: "ana at gmail dot com",
+    /// "pedro(dot)alvarez(at)yahoo(dot)com", "jo [at] mail.org". The domain ends in a known
+    /// top-level domain, and "dot", a bracketed "at" or a glued "." marks it as an address.
+    fn spelled_emails(&mut self) {
+        for i in 1..self.t.len() {
+            if !self.is_w(i, "at") {
+                continue;
+            }
+            let opens =
+                |k: usize| self.kind(k) == Some(Kind::Punct) && b"([{".contains(&self.text.as_bytes()[self.t[k].start]);
+            let closes =
+                |k: usize| self.kind(k) == Some(Kind::Punct) && b")]}".contains(&self.text.as_bytes()[self.t[k].start]);
+            let bracketed = opens(i - 1) && closes(i + 1);
+            let (before, after) = if bracketed { (i.wrapping_sub(2), i + 2) } else { (i - 1, i + 1) };
+            let Some(start) = self.spelled_part(before) else { continue };
+            let Some((end, spelled_dot)) = self.spelled_domain(after) else { continue };
+            if spelled_dot || bracketed {
+                self.emit_toks(start, end, Label::Email, 0.9, prio::EMAIL);
+            }
+        }
+    }
+
+    /// A spelled-out separator at token `k`: "dot", "(dot)", "[dot]" or a glued "."; the
+    /// token after it, and whether it was spelled.
+    fn spelled_dot(&self, k: usize) -> Option<(usize, bool)> {
+        let bracket = |k: usize, set: &[u8]| {
+            self.kind(k) == Some(Kind::Punct) && set.contains(&self.text.as_bytes()[self.t[k].start])
+        };
+        if self.is_w(k, "dot") {
+            return Some((k + 1, true));
+        }
+        if bracket(k, b"([{") && self.is_w(k + 1, "dot") && bracket(k + 2, b")]}") {
+            return Some((k + 3, true));
+        }
+        (self.is_p(k, b'.') && self.glued(k) && self.glued(k + 1)).then_some((k + 1, false))
+    }
+
+    /// The local part of a spelled e-mail address ending at token `k`: words and numbers joined
+    /// by glued "._-" or by a spelled "dot". Returns its first token.
+    fn spelled_part(&self, k: usize) -> Option<usize> {
+        let part = |k: usize| self.t.get(k).is_some_and(|t| t.kind != Kind::Punct && !self.is_w(k, "dot"));
+        if !part(k) {
+            return None;
+        }
+        let mut start = k;
+        loop {
+            let glued_sep = start >= 2
+                && !self.t[start].space_before
+                && self.kind(start - 1) == Some(Kind::Punct)
+                && b"._-".contains(&self.text.as_bytes()[self.t[start - 1].start])
+                && !self.t[start - 1].space_before
+                && part(start - 2);
+            let glued_part = start >= 1 && !self.t[start].space_before && part(start - 1);
+            let spelled_sep = start >= 2 && self.is_w(start - 1, "dot") && part(start - 2);
+            if glued_part {
+                start -= 1;
+            } else if glued_sep || spelled_sep {
+                start -= 2;
+            } else if start >= 4
+                && self.is_w(start - 2, "dot")
+                && self.is_p(start - 1, b')')
+                && self.is_p(start - 3, b'(')
+                && part(start - 4)
+            {
+                start -= 4;
+            } else {
+                return Some(start);
+            }
+        }
+    }
+
+    /// The domain of a spelled e-mail address from token `k`: a name, then separators and
+    /// names up to a known top-level domain. Returns its last token and whether a separator
+    /// was spelled out.
+    fn spelled_domain(&self, k: usize) -> Option<(usize, bool)> {
+        let name = |k: usize| self.t.get(k).is_some_and(|t| t.kind != Kind::Punct);
+        if !name(k) {
+            return None;
+        }
+        let (mut last, mut spelled, mut dots) = (k, false, 0);
+        while let Some((next, s)) = self.spelled_dot(last + 1) {
+            if !name(next) || dots == 3 {
+                break;
+            }
+            (last, spelled, dots) = (next, spelled || s, dots + 1);
+        }
+        (dots > 0 && self.word_in(last, TLDS)).then_some((last, spelled))
+    }
+
     // ---- cued identifiers -------------------------------------------------------------------
 
     /// If a cue phrase starts at token `i`, what it announces and the index of its last token.
@@ -641,7 +823,10 @@ impl Ctx<'_> {
                     if let Some((v, end, digits)) = self.cued_value(v, label) {
                         let generic = label == Label::OtherId;
                         let chars = self.t[end].end - self.t[v].start;
-                        if (!generic || digits >= 3) && chars >= 3 && !self.unit_after(end) {
+                        // A generic cue takes three digits, or a code of letters and digits of
+                        // five characters or more ("confirmation code QZ7P4K")
+                        let code = digits >= 1 && chars >= 5 && (v..=end).any(|k| self.t[k].kind == Kind::Word);
+                        if (!generic || digits >= 3 || code) && chars >= 3 && !self.unit_after(end) {
                             let (conf, p) = if generic { (0.75, prio::GENERIC_ID) } else { (0.9, prio::CUED_ID) };
                             self.emit_toks(v, end, label, conf, p);
                             i = end + 1;
@@ -705,6 +890,41 @@ impl Ctx<'_> {
             k += 1;
         }
         None
+    }
+
+    /// Gives an identifier found without a cue of its kind (`OTHER_ID`) the kind that a word
+    /// earlier in its sentence names (see [`ID_KINDS`]), the nearest first.
+    fn name_generic_ids(&mut self) {
+        for c in 0..self.out.len() {
+            if self.out[c].label != Label::OtherId {
+                continue;
+            }
+            let mut k = self.t.partition_point(|t| t.start < self.out[c].start);
+            let mut kind = None;
+            for _ in 0..14 {
+                if k == 0 || self.t.get(k).is_some_and(|t| t.sentence_start) {
+                    break;
+                }
+                k -= 1;
+                let tk = &self.t[k];
+                if tk.kind == Kind::Punct && b".!?".contains(&self.text.as_bytes()[tk.start]) {
+                    break;
+                }
+                if tk.kind != Kind::Word {
+                    continue;
+                }
+                if self.word_in(k, ID_KIND_STOPS) {
+                    break;
+                }
+                kind = ID_KINDS.iter().find(|(_, words)| self.word_in(k, words)).map(|(label, _)| *label);
+                if kind.is_some() {
+                    break;
+                }
+            }
+            if let Some(label) = kind {
+                self.out[c].label = label;
+            }
+        }
     }
 
     fn apply_fax_cues(&mut self) {
@@ -894,6 +1114,12 @@ impl Ctx<'_> {
         }
         if g.len() == 2 && lens == [3, 4] && (sep == b'-' || sep == b'.') && first >= b'2' {
             return Some((Label::Phone, 0.7, prio::PHONE));
+        }
+        // Numbers dialled with a national trunk prefix, outside North America: "07700 900461",
+        // "020 7946 0958", "06 12 34 56 78"
+        let trunk = first == b'0' && d[0].as_bytes().get(1).is_some_and(|&c| c != b'0');
+        if trunk && g.len() >= 2 && (10..=11).contains(&total) && lens[0] <= 5 && same_sep && b" -.".contains(&sep) {
+            return Some((Label::Phone, 0.8, prio::PHONE));
         }
         // ZIP after a state ("Springfield, IL 62704")
         if (g.len() == 1 && lens[0] == 5) || (g.len() == 2 && lens == [5, 4] && sep == b'-') {
@@ -1307,6 +1533,9 @@ impl Ctx<'_> {
                 && (!tk.cap || self.word_in(i, AMBIGUOUS_MONTHS) && tk.sentence_start);
             if let Some(d) = self.day_at(after).filter(|_| !ambiguous_word_day) {
                 let end = self.year_at(d + 1).unwrap_or(d);
+                if end == d && self.holiday_closing(i, after) {
+                    continue;
+                }
                 self.emit_toks(i, end, Label::Date, 0.9, prio::MONTH_DATE);
                 continue;
             }
@@ -1327,6 +1556,9 @@ impl Ctx<'_> {
                 && k < i
             {
                 let end = self.year_at(m_end + 1).unwrap_or(m_end);
+                if end == m_end && self.word_in(d, &["fourth"]) && self.word_in(i, &["july", "jul"]) {
+                    continue; // the holiday
+                }
                 let start = if self.is_w(d.wrapping_sub(1), "the") { d - 1 } else { d };
                 self.emit_toks(start, end, Label::Date, 0.85, prio::MONTH_DATE);
                 continue;
@@ -1338,6 +1570,9 @@ impl Ctx<'_> {
                 && !(d > 0 && self.glued(d) && self.t[d - 1].kind != Kind::Word)
             {
                 let end = self.year_at(m_end + 1).unwrap_or(m_end);
+                if end == m_end && self.s(d) == "4" && self.word_in(i, &["july", "jul"]) && self.word_in(k, &["of"]) {
+                    continue; // "the 4th of July": the holiday
+                }
                 self.emit_toks(d, end, Label::Date, 0.9, prio::MONTH_DATE);
                 continue;
             }
@@ -1348,6 +1583,27 @@ impl Ctx<'_> {
                 self.emit_toks(i, i, Label::Date, 0.6, prio::MONTH_ALONE);
             }
         }
+    }
+
+    /// "We will be closed December 25": a public holiday of fixed date (no year), just after
+    /// "closed" or "open", is the clinic's calendar, not a date of a person's.
+    fn holiday_closing(&self, month: usize, day: usize) -> bool {
+        const HOLIDAYS: &[(&str, u32)] =
+            &[("jan", 1), ("jun", 19), ("jul", 4), ("nov", 11), ("dec", 24), ("dec", 25), ("dec", 31)];
+        let m = self.s(month);
+        let Some(m) = m.get(..3) else { return false };
+        let d = self.s(day).bytes().take_while(u8::is_ascii_digit).fold(0, |a, c| a * 10 + u32::from(c - b'0'));
+        let holiday = HOLIDAYS.iter().any(|&(hm, hd)| hd == d && m.eq_ignore_ascii_case(hm));
+        // "closed December 25 and January 1"
+        for k in (month.saturating_sub(6)..month).rev() {
+            if self.t[k].kind == Kind::Punct && b".!?".contains(&self.text.as_bytes()[self.t[k].start]) {
+                return false;
+            }
+            if self.word_in(k, &["closed", "open", "closing", "closes"]) {
+                return holiday;
+            }
+        }
+        false
     }
 
     // ---- names ------------------------------------------------------------------------------
@@ -1466,6 +1722,14 @@ impl Ctx<'_> {
                     return 0.0;
                 }
                 if first {
+                    // "born in Manila", "a clinic in Springfield": a lone listed name after "in"
+                    // or "near" is a place
+                    if self.prev_word(k, 0).is_some_and(|p| self.word_in(p, &["in", "near"]))
+                        && tk.stem_end == tk.end
+                        && !self.t.get(k + 1).is_some_and(|n| n.cap && n.kind == Kind::Word)
+                    {
+                        return 0.0;
+                    }
                     if given && !common && !tk.upper && (tk.cap || tk.len() >= 3) {
                         return if tk.cap { 0.85 } else { 0.7 };
                     }
@@ -1522,6 +1786,24 @@ impl Ctx<'_> {
                 0.0
             }
         }
+    }
+
+    /// "Kowalczyk, Agnieszka": a surname first, as forms write it, at the start of a sentence
+    /// and before a listed given name at token `i`; the surname's token.
+    fn surname_first(&self, i: usize) -> Option<usize> {
+        let s = i.checked_sub(2)?;
+        let st = &self.t[s];
+        let fits = self.t[i].cap
+            && self.t[i].has(flag::GIVEN)
+            && self.is_p(i - 1, b',')
+            && !self.t[i - 1].space_before
+            && st.kind == Kind::Word
+            && st.cap
+            && !st.upper
+            && st.len() >= 2
+            && (s == 0 || st.sentence_start)
+            && st.flags & !(flag::GIVEN | flag::FAMILY) == 0;
+        fits.then_some(s)
     }
 
     /// "dob", ", DOB", "date of birth", "born" at token `k`.
@@ -1616,6 +1898,9 @@ impl Ctx<'_> {
             let p = if context.is_some() { prio::NAME_CUED } else { prio::NAME };
             let (start, end) = (self.t[i].start, self.t[last].stem_end);
             self.emit(start, end, Label::Name, conf, p);
+            if let Some(s) = self.surname_first(i) {
+                self.emit(self.t[s].start, self.t[s].stem_end, Label::Name, 0.7, prio::NAME);
+            }
             i = last + 1;
         }
     }
