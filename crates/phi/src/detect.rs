@@ -250,7 +250,8 @@ struct Ctx<'a> {
     lex: &'a Lexicon,
     key: &'a mut Vec<u8>,
     out: &'a mut Vec<Cand>,
-    fax_cues: Vec<usize>,
+    /// Where each fax cue starts and ends.
+    fax_cues: Vec<(usize, usize)>,
     /// The union of the words' flags (see [`Summary`]).
     flags: u32,
 }
@@ -789,11 +790,16 @@ impl Ctx<'_> {
                             && self.kind(k + 1).is_some_and(|k| k != Kind::Punct)
                     }
                 };
+            // "123 45 6789": an SSN's short middle group
+            let ssn_middle = n.len() == 2
+                && self.t[end].len() == 3
+                && end == v
+                && self.t.get(k + 1).is_some_and(|m| m.kind == Kind::Num && m.len() == 4 && m.start == n.end + 1);
             let spaced_group = n.space_before
                 && n.kind == Kind::Num
                 && self.t[end].kind == Kind::Num
                 && n.start == self.t[end].end + 1
-                && n.len() >= 3;
+                && (n.len() >= 3 || ssn_middle);
             if !(joins || spaced_group) {
                 break;
             }
@@ -843,7 +849,7 @@ impl Ctx<'_> {
                         self.emit_toks(v, v, Label::Date, 0.85, prio::DOB);
                     }
                 }
-                Cue::Fax => self.fax_cues.push(self.t[last].end),
+                Cue::Fax => self.fax_cues.push((self.t[i].start, self.t[last].end)),
                 Cue::Zip => {
                     if let Some(tk) = self.t.get(v)
                         && tk.kind == Kind::Num
@@ -927,15 +933,22 @@ impl Ctx<'_> {
         }
     }
 
+    /// The phone number just after a fax cue, else one just before it ("555-0139 (fax)"), is a
+    /// fax number.
     fn apply_fax_cues(&mut self) {
-        for &at in &self.fax_cues {
-            if let Some(c) = self
+        for &(cue_start, at) in &self.fax_cues {
+            let after = self
                 .out
-                .iter_mut()
-                .filter(|c| c.label == Label::Phone && c.start >= at && c.start - at <= 40)
-                .min_by_key(|c| c.start)
-            {
-                c.label = Label::Fax;
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.label == Label::Phone && c.start >= at && c.start - at <= 40)
+                .min_by_key(|(_, c)| c.start)
+                .map(|(n, _)| n);
+            let before = || {
+                self.out.iter().position(|c| c.label == Label::Phone && c.end <= cue_start && cue_start - c.end <= 3)
+            };
+            if let Some(n) = after.or_else(before) {
+                self.out[n].label = Label::Fax;
             }
         }
     }
@@ -1064,7 +1077,8 @@ impl Ctx<'_> {
         }
         if g.len() == 2 && sep == b'/' && lens[0] <= 2 {
             let (a, b) = (parse(d[0]), parse(d[1]));
-            let lead = self.prev_word(g[0], 1).is_some_and(|p| self.word_in(p, DATE_LEAD));
+            let lead =
+                self.prev_word(g[0], 1).is_some_and(|p| self.word_in(p, DATE_LEAD) || self.has(p, flag::WEEKDAY));
             let fraction = matches!(b, 2 | 3 | 4 | 8) && a < b;
             let rating = matches!(b, 5 | 10) && a <= b;
             if lens[1] <= 2 && valid_day(a, b) && (lead || !fraction && !rating) && !self.unit_after(last) {
@@ -1143,6 +1157,24 @@ impl Ctx<'_> {
 
     /// "on Tuesday the 14th", "the 3rd at 10": a day of the month.
     fn ordinal_day(&mut self, i: usize) {
+        // "el martes 14", "Tuesday 14, at ten": a weekday and a bare day of the month, not a time
+        let bare = self.t[i].len() <= 2
+            && (1..=31).contains(&parse(self.s(i)))
+            && i > 0
+            && self.has(i - 1, flag::WEEKDAY)
+            && self.t[i].space_before
+            && !self.glued(i + 1)
+            && !self.has(i + 1, flag::UNIT)
+            && !self.is_p(i + 1, b'-')
+            && !self.is_p(i + 1, b':')
+            && !self.word_in(
+                i + 1,
+                &["am", "pm", "o'clock", "oclock", "h", "hrs", "to", "till", "until", "thru", "through"],
+            );
+        if bare {
+            self.emit_toks(i - 1, i, Label::Date, 0.6, prio::MONTH_ALONE);
+            return;
+        }
         let Some(suffix) = (self.glued(i + 1) && self.word_in(i + 1, ORDINALS)).then_some(i + 1) else { return };
         if !(1..=31).contains(&parse(self.s(i))) || !self.prev_word(i, 0).is_some_and(|p| self.is_w(p, "the")) {
             return;
@@ -1195,10 +1227,19 @@ impl Ctx<'_> {
         if self.unit_after(b) || (self.glued(b + 1) && self.kind(b + 1) != Some(Kind::Punct)) {
             return false;
         }
-        let person = |p: usize| {
-            self.word_in(p, AGE_PERSON) || self.has(p, flag::RELATION | flag::TITLE | flag::GIVEN) || self.in_law(p)
+        // A capitalized word no list knows is a name too: "my grandmother Consolata is 96"
+        let unlisted_name = |p: usize| {
+            let t = &self.t[p];
+            t.cap && !t.upper && !t.sentence_start && t.flags & !(flag::GIVEN | flag::FAMILY) == 0
         };
-        let before = self.prev_word(a, 0);
+        let person = |p: usize| {
+            self.word_in(p, AGE_PERSON)
+                || self.has(p, flag::RELATION | flag::TITLE | flag::GIVEN)
+                || self.in_law(p)
+                || unlisted_name(p)
+        };
+        // "age: 97"
+        let before = self.prev_word(a, usize::from(a > 0 && self.is_p(a - 1, b':')));
         let cued = before.is_some_and(|w| {
             self.word_in(w, AGE_BEFORE)
                 || (self.word_in(w, &["is", "am", "was"]) && self.prev_word(w, 0).is_some_and(person))
@@ -1374,6 +1415,12 @@ impl Ctx<'_> {
         if self.is_p(end + 1, b'.') && self.glued(end + 1) {
             end += 1;
         }
+        // "Pennsylvania Ave NW"
+        if self.t.get(end + 1).is_some_and(|t| t.upper || t.len() == 1)
+            && self.word_in(end + 1, &["n", "s", "e", "w", "ne", "nw", "se", "sw"])
+        {
+            end += 1;
+        }
         // Unit: ", Apt 4B", "#12", "suite 200"
         let mut k = end + 1;
         if self.is_p(k, b',') {
@@ -1428,6 +1475,26 @@ impl Ctx<'_> {
                 s += 1;
             }
             if self.state_at(s) {
+                return k - 1;
+            }
+        }
+        // ", Springfield" ending the address with no state: capitalized words no everyday
+        // list knows, then the end of the sentence or a ZIP code
+        if self.is_p(end + 1, b',') {
+            let mut k = city_start;
+            while k < city_start + 2
+                && self.t.get(k).is_some_and(|t| {
+                    t.kind == Kind::Word
+                        && t.cap
+                        && !t.upper
+                        && !t.has(flag::COMMON | flag::NOT_NAME | flag::SIGNOFF | flag::MONTH | flag::WEEKDAY)
+                })
+            {
+                k += 1;
+            }
+            // ... and then anything but one more capitalized word
+            let ends = self.t.get(k).is_none_or(|t| t.sentence_start || t.kind != Kind::Word || !t.cap);
+            if k > city_start && ends {
                 return k - 1;
             }
         }
@@ -1520,6 +1587,10 @@ impl Ctx<'_> {
             if tk.kind != Kind::Word || !tk.has(flag::MONTH) {
                 continue;
             }
+            if let Some((start, end)) = self.dashed_month_date(i) {
+                self.emit_toks(start, end, Label::Date, 0.9, prio::MONTH_DATE);
+                continue;
+            }
             let mut m_end = i;
             if self.is_p(i + 1, b'.') && self.glued(i + 1) && tk.len() <= 4 {
                 m_end = i + 1;
@@ -1583,6 +1654,23 @@ impl Ctx<'_> {
                 self.emit_toks(i, i, Label::Date, 0.6, prio::MONTH_ALONE);
             }
         }
+    }
+
+    /// "14-Mar-1971", "14-MAR-71", "Mar-14-1971": a month name between a day and a year,
+    /// or before both, joined by dashes. Returns the first and last tokens.
+    fn dashed_month_date(&self, i: usize) -> Option<(usize, usize)> {
+        let joined = |k: usize| self.is_p(k, b'-') && self.glued(k) && self.glued(k + 1);
+        let day = |k: usize| {
+            self.t.get(k).is_some_and(|t| t.kind == Kind::Num && t.len() <= 2 && (1..=31).contains(&parse(self.s(k))))
+        };
+        let year = |k: usize| {
+            self.t.get(k).is_some_and(|t| t.kind == Kind::Num && valid_year(self.s(k)))
+                && !(self.glued(k + 1) && (self.kind(k + 1) != Some(Kind::Punct) || self.glued(k + 2)))
+        };
+        if i >= 2 && joined(i - 1) && day(i - 2) && joined(i + 1) && year(i + 2) {
+            return Some((i - 2, i + 2));
+        }
+        (joined(i + 1) && day(i + 2) && joined(i + 3) && year(i + 4)).then_some((i, i + 4))
     }
 
     /// "We will be closed December 25": a public holiday of fixed date (no year), just after
@@ -1788,6 +1876,71 @@ impl Ctx<'_> {
         }
     }
 
+    /// A name ending at token `last` names a place of care, a school or a church: up to two
+    /// more capitalized words, then a capitalized word such as "Hospital" or "Clinic". A
+    /// possessive ("Dr. Jordan's Clinic") is still a person's name.
+    fn institution_after(&self, last: usize) -> bool {
+        const PLACES: &[&str] = &[
+            "hospital",
+            "hospitals",
+            "clinic",
+            "clinics",
+            "center",
+            "centre",
+            "associates",
+            "pharmacy",
+            "pediatrics",
+            "dentistry",
+            "orthopedics",
+            "cardiology",
+            "dermatology",
+            "practice",
+            "labs",
+            "laboratory",
+            "institute",
+            "university",
+            "college",
+            "school",
+            "academy",
+            "church",
+            "foundation",
+            "hospice",
+            "rehab",
+            "rehabilitation",
+            "physicians",
+            "specialists",
+            "wellness",
+            "medicine",
+            "imaging",
+            "radiology",
+        ];
+        // These only with another capitalized word after them: "Medical Center", "High School"
+        const BEFORE_PLACE: &[&str] = &[
+            "medical",
+            "health",
+            "urgent",
+            "dental",
+            "surgical",
+            "high",
+            "middle",
+            "elementary",
+            "county",
+            "regional",
+            "community",
+            "memorial",
+            "family",
+        ];
+        if self.t[last].stem_end < self.t[last].end {
+            return false;
+        }
+        let cap_word = |k: usize| self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.cap);
+        (last + 1..last + 4).any(|k| {
+            cap_word(k)
+                && (last + 1..k).all(cap_word)
+                && (self.word_in(k, PLACES) || self.word_in(k, BEFORE_PLACE) && cap_word(k + 1))
+        })
+    }
+
     /// "Kowalczyk, Agnieszka": a surname first, as forms write it, at the start of a sentence
     /// and before a listed given name at token `i`; the surname's token.
     fn surname_first(&self, i: usize) -> Option<usize> {
@@ -1895,6 +2048,10 @@ impl Ctx<'_> {
                 k += 1;
                 surnames += 1;
             }
+            if self.institution_after(last) {
+                i = last + 1; // "Mercy General Hospital", "Austin Regional Clinic"
+                continue;
+            }
             let p = if context.is_some() { prio::NAME_CUED } else { prio::NAME };
             let (start, end) = (self.t[i].start, self.t[last].stem_end);
             self.emit(start, end, Label::Name, conf, p);
@@ -1962,10 +2119,10 @@ impl Ctx<'_> {
                 i += 2;
                 continue;
             }
-            let found = if tk.has(flag::COND) {
-                Some((Label::Condition, 0.85))
-            } else if tk.has(flag::MED) {
+            let found = if tk.has(flag::MED) {
                 Some((Label::Medication, 0.9))
+            } else if tk.has(flag::COND) {
+                Some((Label::Condition, 0.85))
             } else if tk.upper && tk.len() <= 5 {
                 self.lex.upper_term(self.s(i).as_bytes()).map(|l| (l, 0.8))
             } else if tk.flags & !(flag::FAMILY) == 0 && tk.len() >= 5 {

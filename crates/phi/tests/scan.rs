@@ -117,6 +117,15 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("Kowalczyk, Agnieszka - results?", "Kowalczyk", Label::Name));
     assert!(!has("I was born in Manila and moved here at 20", "Manila", Label::Name));
     assert!(has("I was with Maria in the waiting room", "Maria", Label::Name));
+    // Dates, ages and SSNs in the forms of intake sheets
+    assert!(has("DOB: 02-Sep-1948, MRN 55120934", "02-Sep-1948", Label::Date));
+    assert!(has("Patient age: 99", "99", Label::AgeOver89));
+    assert!(has("my grandmother Consolata is 96", "96", Label::AgeOver89));
+    assert!(has("SSN: 123 45 6789", "123 45 6789", Label::Ssn));
+    assert!(has("nos vemos el martes 14 a las 3", "martes 14", Label::Date));
+    assert!(has("send it to Dr. Ostrowski at (248) 555-0139 (fax)", "(248) 555-0139", Label::Fax));
+    // A street's quadrant and a city with no state belong to the address
+    assert!(has("we moved to 410 K Street SE, Alexandria last month", "410 K Street SE, Alexandria", Label::Address));
 }
 
 #[test]
@@ -139,6 +148,8 @@ fn leaves_hard_negatives_alone() {
         "nos vemos el martes",
         "We will be closed December 25 and January 1.",
         "Will you be open on the 4th of July?",
+        "Thanks to everyone at Mercy General Hospital and Austin Regional Clinic!",
+        "Sunday 10 to 2 is when the pharmacy is open",
     ] {
         assert_eq!(labels(t), vec![], "{t}");
     }
