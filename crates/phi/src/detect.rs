@@ -1941,6 +1941,30 @@ impl Ctx<'_> {
         })
     }
 
+    /// "Nguyen Thi Mai", "Oluwaseun Adeyemi": a name found at token `i` may start earlier, with
+    /// up to two capitalized words that no list knows or that are family names (family name
+    /// first, or a given name the lists lack). Returns the first token of the name.
+    fn family_name_before(&self, i: usize) -> usize {
+        let never = flag::NOT_NAME | flag::TITLE | flag::RELATION | flag::WEEKDAY | flag::MONTH | flag::SIGNOFF;
+        let mut first = i;
+        while first > 0 && first + 2 > i {
+            let p = &self.t[first - 1];
+            let fits = p.kind == Kind::Word
+                && p.cap
+                && !p.upper
+                && p.len() >= 2
+                && p.flags & !(flag::GIVEN | flag::FAMILY) == 0
+                && !p.has(never)
+                && p.stem_end == p.end
+                && self.t[first].start == p.end + 1;
+            if !fits {
+                break;
+            }
+            first -= 1;
+        }
+        first
+    }
+
     /// "Kowalczyk, Agnieszka": a surname first, as forms write it, at the start of a sentence
     /// and before a listed given name at token `i`; the surname's token.
     fn surname_first(&self, i: usize) -> Option<usize> {
@@ -2039,6 +2063,20 @@ impl Ctx<'_> {
                     surnames += 1;
                     continue;
                 }
+                // "Mohammed Al-Farsi", "Layla El-Amin": a hyphenated surname in capitals
+                if surnames == 0
+                    && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.cap)
+                    && self.is_p(k + 1, b'-')
+                    && self.glued(k + 1)
+                    && self.glued(k + 2)
+                    && self.t.get(k + 2).is_some_and(|t| t.kind == Kind::Word && t.cap && !t.upper)
+                    && self.name_word(k + 2, None, false) > 0.0
+                {
+                    last = k + 2;
+                    k += 3;
+                    surnames += 1;
+                    continue;
+                }
                 let lower_ok = !self.t[i].cap || context.is_some();
                 let next_ok = self.t.get(k).is_some_and(|t| t.cap || lower_ok) && self.name_word(k, None, false) > 0.0;
                 if !next_ok || self.t[k].sentence_start {
@@ -2053,7 +2091,8 @@ impl Ctx<'_> {
                 continue;
             }
             let p = if context.is_some() { prio::NAME_CUED } else { prio::NAME };
-            let (start, end) = (self.t[i].start, self.t[last].stem_end);
+            let first = self.family_name_before(i);
+            let (start, end) = (self.t[first].start, self.t[last].stem_end);
             self.emit(start, end, Label::Name, conf, p);
             if let Some(s) = self.surname_first(i) {
                 self.emit(self.t[s].start, self.t[s].stem_end, Label::Name, 0.7, prio::NAME);
@@ -2119,6 +2158,13 @@ impl Ctx<'_> {
                 i += 2;
                 continue;
             }
+            if tk.has(flag::ORGAN)
+                && let Some((a, b)) = self.body_complaint(i)
+            {
+                self.emit_toks(a, b, Label::Condition, 0.7, prio::HEALTH);
+                i = b + 1;
+                continue;
+            }
             let found = if tk.has(flag::MED) {
                 Some((Label::Medication, 0.9))
             } else if tk.has(flag::COND) {
@@ -2139,6 +2185,140 @@ impl Ctx<'_> {
             }
             i += 1;
         }
+    }
+
+    /// A complaint about a body part at token `i`, in everyday words: "my gums bleed", "my
+    /// ankle is twisted", "my eyes are red and crusty", "I broke my toe", "had my gallbladder
+    /// removed". The body part follows a possessive; returns the complaint's first and last
+    /// tokens.
+    fn body_complaint(&self, i: usize) -> Option<(usize, usize)> {
+        const INJURED: &[&str] = &[
+            "broke",
+            "broken",
+            "sprained",
+            "twisted",
+            "hurt",
+            "injured",
+            "fractured",
+            "dislocated",
+            "pulled",
+            "tore",
+            "torn",
+            "banged",
+            "jammed",
+            "bruised",
+            "stubbed",
+            "strained",
+            "burned",
+            "burnt",
+            "cut",
+            "smashed",
+        ];
+        const LINKS: &[&str] = &[
+            "is", "are", "was", "were", "feels", "feel", "felt", "keeps", "kept", "looks", "look", "got", "gets",
+            "getting", "been", "has", "have", "still", "really", "so", "very", "kinda", "super", "all", "a", "bit",
+            "little", "kind", "of", "and", "just", "always", "won't", "wont", "keep",
+        ];
+        const COMPLAINTS: &[&str] = &[
+            "hurts",
+            "hurt",
+            "hurting",
+            "aches",
+            "ache",
+            "aching",
+            "achy",
+            "bleeds",
+            "bleed",
+            "bleeding",
+            "burns",
+            "burning",
+            "itches",
+            "itch",
+            "itching",
+            "itchy",
+            "swells",
+            "swelling",
+            "swollen",
+            "cramps",
+            "cramp",
+            "cramping",
+            "races",
+            "racing",
+            "pounds",
+            "pounding",
+            "throbs",
+            "throbbing",
+            "tingles",
+            "tingling",
+            "numb",
+            "twitches",
+            "twitching",
+            "spins",
+            "spinning",
+            "clicks",
+            "clicking",
+            "pops",
+            "popping",
+            "locks",
+            "locking",
+            "twisted",
+            "puffy",
+            "red",
+            "crusty",
+            "sore",
+            "stiff",
+            "weak",
+            "bruised",
+            "infected",
+            "painful",
+            "tender",
+            "irritated",
+            "inflamed",
+            "blurry",
+            "broken",
+            "sprained",
+            "removed",
+            "killing",
+            "bothering",
+            "flaring",
+            "cracked",
+            "peeling",
+            "oozing",
+            "discolored",
+            "shaking",
+            "trembling",
+            "stop",
+            "stops",
+        ];
+        let possessive = |k: usize| self.word_in(k, &["my", "his", "her", "their", "your", "our"]);
+        let p = self.prev_word(i, 0)?;
+        let p = if self.word_in(p, &["left", "right", "big", "little", "lower", "upper"]) {
+            self.prev_word(p, 0)?
+        } else {
+            p
+        };
+        if !possessive(p) {
+            return None;
+        }
+        // "I broke my toe"
+        if let Some(v) = self.prev_word(p, 0)
+            && self.word_in(v, INJURED)
+        {
+            return Some((v, i));
+        }
+        // "my gums bleed", "my ankle is twisted", "my gallbladder removed"
+        let mut k = i + 1;
+        while k < i + 5 && self.word_in(k, LINKS) {
+            k += 1;
+        }
+        if !self.word_in(k, COMPLAINTS) {
+            return None;
+        }
+        // "my eyes are red and crusty"
+        while self.is_w(k + 1, "and") && self.word_in(k + 2, COMPLAINTS) {
+            k += 2;
+        }
+        Some((i, k))
     }
 
     /// An everyday word that is a health term after a possessive ("my sugar was 42", "her

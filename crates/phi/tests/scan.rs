@@ -59,6 +59,16 @@ fn finds_health_terms_including_misspellings_and_plurals() {
 }
 
 #[test]
+fn finds_complaints_about_a_body_part_in_everyday_words() {
+    assert!(has("my gums bleed when I brush", "gums bleed", Label::Condition));
+    assert!(has("I think I broke my toe", "broke my toe", Label::Condition));
+    assert!(has("my eyes are red and crusty", "eyes are red and crusty", Label::Condition));
+    assert!(has("I had my gallbladder removed last year", "gallbladder removed", Label::Condition));
+    assert_eq!(labels("my heart goes out to you"), vec![]);
+    assert_eq!(labels("my hands are full today"), vec![]);
+}
+
+#[test]
 fn finds_plurals_in_ies_and_plural_phrases() {
     assert!(has("two biopsies this year", "biopsies", Label::Condition));
     assert!(has("after all her surgeries", "surgeries", Label::Condition));
