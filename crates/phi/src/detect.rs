@@ -1336,10 +1336,14 @@ impl Ctx<'_> {
     // ---- addresses ----------------------------------------------------------------------------
 
     fn addresses(&mut self, digits: bool) {
+        // A city needs a state after it or a place lead before it ("live in"); a street
+        // address, a street suffix.
+        let cities = self.flags & (flag::STATE | flag::PLACE_LEAD) != 0;
+        let streets = self.flags & flag::STREET != 0;
         for i in 0..self.t.len() {
             let tk = &self.t[i];
             if !digits {
-                if tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
+                if cities && tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
                     self.city(i);
                 }
                 continue;
@@ -1359,10 +1363,10 @@ impl Ctx<'_> {
                     self.emit_toks(s, end, Label::Address, 0.9, prio::ADDRESS);
                 }
             }
-            if tk.kind == Kind::Num && tk.len() <= 6 && (tk.space_before || i == 0) {
+            if streets && tk.kind == Kind::Num && tk.len() <= 6 && (tk.space_before || i == 0) {
                 self.street(i);
             }
-            if tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
+            if cities && tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
                 self.city(i);
             }
         }
