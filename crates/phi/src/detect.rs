@@ -320,8 +320,9 @@ const ID_KINDS: &[(Label, &[&str])] = &[
             "molina",
             "ambetter",
             "wellcare",
-            "medi-cal",
             "chip",
+            "seguro",
+            "aseguranza",
         ],
     ),
     (
@@ -1414,6 +1415,19 @@ impl Ctx<'_> {
             }
             k += 1;
         }
+        // "1420 Calle Olivo", "88 Avenida de la Paz": the street's kind before its name
+        let prefix = ["calle", "avenida", "camino", "paseo", "carretera", "callejon", "callejón", "rue"];
+        if street.is_none() && self.word_in(first, &prefix) {
+            let mut k = first + 1;
+            while k < first + 5
+                && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && (t.cap || self.word_in(k, SURNAME_PARTICLES)))
+            {
+                k += 1;
+            }
+            if k > first + 1 && self.t[k - 1].cap {
+                street = Some(k - 1);
+            }
+        }
         let Some(st) = street else { return };
         let mut end = st;
         if self.is_p(end + 1, b'.') && self.glued(end + 1) {
@@ -1960,7 +1974,9 @@ impl Ctx<'_> {
                 && p.flags & !(flag::GIVEN | flag::FAMILY) == 0
                 && !p.has(never)
                 && p.stem_end == p.end
-                && self.t[first].start == p.end + 1;
+                && self.t[first].start == p.end + 1
+                && self.text.as_bytes()[p.end] == b' '
+                && !self.t[first].sentence_start;
             if !fits {
                 break;
             }
@@ -2017,6 +2033,16 @@ impl Ctx<'_> {
                 i += 1; // the common case: an everyday word
                 continue;
             }
+            // "Medi-Cal", "X-Ray": the second half of a hyphenated word whose first half is no name
+            if i >= 2
+                && self.is_p(i - 1, b'-')
+                && !self.t[i].space_before
+                && !self.t[i - 1].space_before
+                && self.t[i - 2].kind == Kind::Word
+            {
+                i += 1;
+                continue;
+            }
             let context = self.name_context(i);
             // Initials before a surname: "J.R. Whitaker", "J. Smith"
             if self.t[i].cap && self.t[i].len() == 1 && self.is_p(i + 1, b'.') {
@@ -2069,7 +2095,7 @@ impl Ctx<'_> {
                 }
                 // "Mohammed Al-Farsi", "Layla El-Amin": a hyphenated surname in capitals
                 if surnames == 0
-                    && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.cap)
+                    && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.cap && !t.sentence_start)
                     && self.is_p(k + 1, b'-')
                     && self.glued(k + 1)
                     && self.glued(k + 2)
@@ -2090,7 +2116,15 @@ impl Ctx<'_> {
                 k += 1;
                 surnames += 1;
             }
-            if self.institution_after(last) {
+            // "Tri-Care", "Tele-Health": the first half of a hyphenated everyday word
+            let hyphen_word = self.is_p(last + 1, b'-')
+                && !self.t[last + 1].space_before
+                && self.glued(last + 2)
+                && self
+                    .t
+                    .get(last + 2)
+                    .is_some_and(|t| t.kind == Kind::Word && t.has(flag::COMMON) && !t.has(flag::GIVEN));
+            if hyphen_word || self.institution_after(last) {
                 i = last + 1; // "Mercy General Hospital", "Austin Regional Clinic"
                 continue;
             }

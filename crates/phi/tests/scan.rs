@@ -134,6 +134,12 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("SSN: 123 45 6789", "123 45 6789", Label::Ssn));
     assert!(has("nos vemos el martes 14 a las 3", "martes 14", Label::Date));
     assert!(has("send it to Dr. Ostrowski at (248) 555-0139 (fax)", "(248) 555-0139", Label::Fax));
+    // A name never runs on over a line break; a hyphenated everyday word is no name
+    let t = "Billy-Bob Thornton\nMary-Kate Olsen";
+    let names: Vec<_> = labels(t).into_iter().filter(|(_, l)| *l == Label::Name).map(|(s, _)| s).collect();
+    assert_eq!(names, ["Billy-Bob Thornton", "Mary-Kate Olsen"]);
+    assert_eq!(labels("is Tri-Care accepted here?"), vec![]);
+    assert!(has("vivo en 1420 Calle Olivo, San Diego, CA 92101", "1420 Calle Olivo, San Diego", Label::Address));
     // A street's quadrant and a city with no state belong to the address
     assert!(has("we moved to 410 K Street SE, Alexandria last month", "410 K Street SE, Alexandria", Label::Address));
 }
