@@ -1863,6 +1863,9 @@ impl Ctx<'_> {
                     // Names the lists miss, before a date of birth ("Wanjiru Kamau, DOB ...") or
                     // introducing the writer ("Oksana Petrenko here", "Zeynep here")
                     let unlisted = |t: &Tok| t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0;
+                    if unlisted(tk) && self.praised_person(k) {
+                        return 0.7;
+                    }
                     if unlisted(tk) {
                         let two = self.t.get(k + 1).is_some_and(unlisted);
                         if two && self.dob_at(k + 2)
@@ -2001,6 +2004,36 @@ impl Ctx<'_> {
             && (s == 0 || st.sentence_start)
             && st.flags & !(flag::GIVEN | flag::FAMILY) == 0;
         fits.then_some(s)
+    }
+
+    /// A word that the sentence goes on to praise or thank as a person, in the way of
+    /// testimonials: "Thandiwe was amazing", "Oyelaran explained everything".
+    fn praised_person(&self, k: usize) -> bool {
+        const DEEDS: &[&str] =
+            &["helped", "explained", "listened", "treated", "answered", "calmed", "reassured", "walked", "took"];
+        const PRAISE: &[&str] = &[
+            "amazing",
+            "great",
+            "wonderful",
+            "awesome",
+            "fantastic",
+            "excellent",
+            "incredible",
+            "kind",
+            "patient",
+            "helpful",
+            "so",
+            "very",
+            "super",
+            "the",
+            "a",
+            "an",
+            "caring",
+            "gentle",
+            "sweet",
+            "professional",
+        ];
+        self.word_in(k + 1, DEEDS) || self.word_in(k + 1, &["was", "is"]) && self.word_in(k + 2, PRAISE)
     }
 
     /// "dob", ", DOB", "date of birth", "born" at token `k`.
@@ -2216,12 +2249,48 @@ impl Ctx<'_> {
             };
             if let Some((label, conf)) = found {
                 self.emit_toks(i, i, label, conf, prio::HEALTH);
+                if label == Label::Condition && tk.len() >= 7 {
+                    self.allergens(i);
+                }
             } else if self.is_dose_after(i) && !tk.has(flag::COMMON) {
                 self.emit_toks(i, i, Label::Medication, 0.7, prio::HEALTH);
             } else if tk.has(flag::COMMON) && i > 0 && self.t[i - 1].has(flag::STOPWORD) && self.health_in_context(i) {
                 self.emit_toks(i, i, Label::Condition, 0.6, prio::HEALTH);
             }
             i += 1;
+        }
+    }
+
+    /// What someone is allergic to, after "allergic to", "allergy to" or "allergies:" at token
+    /// `i`: a list of single words ("penicillin, latex and shellfish"); each one that is no
+    /// drug or condition of its own is a condition (an allergen).
+    fn allergens(&mut self, i: usize) {
+        if !self.word_in(i, &["allergic", "allergy", "allergies", "alergia", "alergias", "alérgico", "alérgica"]) {
+            return;
+        }
+        let Some(mut k) =
+            [i + 1].into_iter().find(|&k| self.word_in(k, &["to", "a"]) || self.is_p(k, b':')).map(|k| k + 1)
+        else {
+            return;
+        };
+        for _ in 0..6 {
+            let Some(tk) = self.t.get(k).copied() else { return };
+            let aside =
+                ["please", "pls", "thanks", "thank", "thx", "so", "but", "which", "that", "because", "since", "just"];
+            if tk.kind != Kind::Word || tk.has(flag::STOPWORD) || tk.len() < 3 || self.word_in(k, &aside) {
+                return;
+            }
+            if !tk.has(flag::COND | flag::MED) {
+                self.emit_toks(k, k, Label::Condition, 0.6, prio::HEALTH);
+            }
+            let sep = self.is_p(k + 1, b',') || self.is_p(k + 1, b'/') || self.is_p(k + 1, b'&');
+            k += if sep && self.word_in(k + 2, &["and", "or", "y"]) {
+                3
+            } else if sep || self.word_in(k + 1, &["and", "or", "y"]) {
+                2
+            } else {
+                return;
+            };
         }
     }
 

@@ -64,6 +64,8 @@ fn finds_complaints_about_a_body_part_in_everyday_words() {
     assert!(has("I think I broke my toe", "broke my toe", Label::Condition));
     assert!(has("my eyes are red and crusty", "eyes are red and crusty", Label::Condition));
     assert!(has("I had my gallbladder removed last year", "gallbladder removed", Label::Condition));
+    assert!(has("allergic to codeine and latex, please note it", "latex", Label::Condition));
+    assert!(!has("allergic to codeine and latex, please note it", "please", Label::Condition));
     assert_eq!(labels("my heart goes out to you"), vec![]);
     assert_eq!(labels("my hands are full today"), vec![]);
 }
@@ -126,6 +128,8 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     // A surname first, as forms write it; a given name that is a place
     assert!(has("Kowalczyk, Agnieszka - results?", "Kowalczyk", Label::Name));
     assert!(!has("I was born in Manila and moved here at 20", "Manila", Label::Name));
+    assert!(has("Thandiwe was amazing with my anxiety", "Thandiwe", Label::Name));
+    assert_eq!(labels("Parking was amazing, easy to find a spot"), vec![]);
     assert!(has("I was with Maria in the waiting room", "Maria", Label::Name));
     // Dates, ages and SSNs in the forms of intake sheets
     assert!(has("DOB: 02-Sep-1948, MRN 55120934", "02-Sep-1948", Label::Date));
@@ -207,6 +211,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout5.txt"),
         include_str!("../corpus/heldout6.txt"),
         include_str!("../corpus/heldout7.txt"),
+        include_str!("../corpus/heldout8.txt"),
     ] {
         let docs = corpus::parse(src).unwrap();
         let r = corpus::score(&docs, portico_phi::Scanner::global());
