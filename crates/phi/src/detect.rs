@@ -2058,7 +2058,9 @@ impl Ctx<'_> {
             let listed = tk.has(flag::GIVEN | flag::FAMILY);
             let unknown = tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
             let maybe = if tk.cap {
-                listed || unknown || tk.len() == 1
+                // One capital letter starts a name only as an initial ("J. Smith"); "I" and "A"
+                // start sentences.
+                listed || unknown || tk.len() == 1 && self.is_p(i + 1, b'.')
             } else {
                 listed && !tk.has(flag::COMMON) || tk.flags == 0 && self.relation_before(i)
             };
