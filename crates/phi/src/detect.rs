@@ -1249,8 +1249,12 @@ impl Ctx<'_> {
             && (a.saturating_sub(6)..a).rev().find(|&k| self.is_p(k, b'(')).is_some_and(|open| {
                 (open + 1..a).all(|k| self.t[k].kind != Kind::Num) && self.prev_word(open, 0).is_some_and(person)
             });
-        let at =
-            before.is_some_and(|w| self.is_w(w, "at")) && self.word_in(b + 1, &["he", "she", "i", "my", "her", "his"]);
+        // "at 97 he ...", "passed away at 96"
+        let at = before.is_some_and(|w| {
+            self.is_w(w, "at")
+                && (self.word_in(b + 1, &["he", "she", "i", "my", "her", "his"])
+                    || self.prev_word(w, 0).is_some_and(|d| self.word_in(d, &["away", "died", "passed", "death"])))
+        });
         // Between commas after a person: "my mother, Hortensia Ruiz, ninety-four, is ..."
         let apposition = a >= 2
             && self.is_p(a - 1, b',')
@@ -1629,7 +1633,14 @@ impl Ctx<'_> {
                 continue;
             }
             if let Some(y) = self.year_at(m_end + 1) {
-                self.emit_toks(i, y, Label::Date, 0.85, prio::MONTH_DATE);
+                // "10 June 2024": a day before the month
+                let day_before = i > 0
+                    && self.t[i - 1].kind == Kind::Num
+                    && self.t[i - 1].len() <= 2
+                    && (1..=31).contains(&parse(self.s(i - 1)))
+                    && self.t[i].space_before;
+                let start = if day_before { i - 1 } else { i };
+                self.emit_toks(start, y, Label::Date, 0.85, prio::MONTH_DATE);
                 continue;
             }
             // "3rd of March 1971", "3 de marzo de 2020", "the 14 March"

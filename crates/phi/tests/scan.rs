@@ -134,6 +134,9 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     // Dates, ages and SSNs in the forms of intake sheets
     assert!(has("DOB: 02-Sep-1948, MRN 55120934", "02-Sep-1948", Label::Date));
     assert!(has("Patient age: 99", "99", Label::AgeOver89));
+    assert!(has("Grandma Rose passed away at 96", "96", Label::AgeOver89));
+    assert!(!has("we got there at 95 mph", "95", Label::AgeOver89));
+    assert!(has("seen on 10 June 2024", "10 June 2024", Label::Date));
     assert!(has("my grandmother Consolata is 96", "96", Label::AgeOver89));
     assert!(has("SSN: 123 45 6789", "123 45 6789", Label::Ssn));
     assert!(has("nos vemos el martes 14 a las 3", "martes 14", Label::Date));
