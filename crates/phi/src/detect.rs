@@ -1850,7 +1850,13 @@ impl Ctx<'_> {
                     if given && !common && !tk.upper && (tk.cap || tk.len() >= 3) {
                         return if tk.cap { 0.85 } else { 0.7 };
                     }
-                    if given && tk.cap && !tk.upper && self.name_word(k + 1, None, false) > 0.0 && self.t[k + 1].cap {
+                    if given
+                        && tk.cap
+                        && !tk.upper
+                        && self.name_word(k + 1, None, false) > 0.0
+                        && self.t[k + 1].cap
+                        && self.t[k + 1].len() >= 2
+                    {
                         return 0.75;
                     }
                     // "Mark and I", "Hope and Faith", "tell Will thanks"

@@ -173,6 +173,9 @@ fn leaves_hard_negatives_alone() {
         "Will you be open on the 4th of July?",
         "Thanks to everyone at Mercy General Hospital and Austin Regional Clinic!",
         "Sunday 10 to 2 is when the pharmacy is open",
+        "Lot B, 2nd floor",
+        "Text HELP to 12345 for help",
+        "Exit 23 off I-95",
     ] {
         assert_eq!(labels(t), vec![], "{t}");
     }
