@@ -1115,6 +1115,17 @@ impl Ctx<'_> {
         if phone_seps && lens == [3, 3, 4] && first >= b'2' && (sep != b' ' || same_sep || paren) {
             return Some((Label::Phone, 0.95, prio::PHONE));
         }
+        // "(555)1234567"
+        if paren && lens == [3, 7] && first >= b'2' {
+            return Some((Label::Phone, 0.9, prio::PHONE));
+        }
+        // "call 555 1234": seven digits in two groups after a word for calling
+        if g.len() == 2 && lens == [3, 4] && sep == b' ' && first >= b'2' {
+            let calling = ["call", "text", "phone", "cell", "tel", "ph", "mobile", "number", "reach", "dial"];
+            if self.prev_word(g[0], 1).is_some_and(|p| self.word_in(p, &calling)) {
+                return Some((Label::Phone, 0.7, prio::PHONE));
+            }
+        }
         if phone_seps && lens == [1, 3, 3, 4] && d[0] == "1" {
             return Some((Label::Phone, 0.95, prio::PHONE));
         }
@@ -1145,6 +1156,19 @@ impl Ctx<'_> {
             }) {
                 return Some((Label::Zip, 0.9, prio::NUMERIC));
             }
+        }
+        // "I'm in 02139": five digits after "in" or "near", and nothing after them in the sentence
+        if g.len() == 1
+            && lens[0] == 5
+            && self.prev_word(g[0], 0).is_some_and(|p| self.word_in(p, &["in", "near"]))
+            && self.t.get(last + 1).is_none_or(|n| {
+                n.sentence_start
+                    || n.kind == Kind::Punct && !self.glued(last + 2)
+                    || n.has(flag::STOPWORD)
+                    || self.word_in(last + 1, &["until", "till", "since", "now", "but"])
+            })
+        {
+            return Some((Label::Zip, 0.6, prio::NUMERIC));
         }
         // Long bare numbers
         if g.len() == 1 && lens[0] >= 7 && !self.unit_after(last) {
@@ -1551,7 +1575,17 @@ impl Ctx<'_> {
         if k == i {
             return;
         }
-        let state_after = self.is_p(k, b',') && self.state_at(k + 1);
+        // "Springfield, IL"; "Boston MA" with no comma only before a ZIP code or the end of the
+        // sentence
+        let bare_state = self.t.get(k).is_some_and(|t| t.upper && t.len() == 2)
+            && self.state_at(k)
+            && self.t.get(k + 1).is_none_or(|n| {
+                n.sentence_start
+                    || n.kind == Kind::Num && n.len() == 5
+                    || self.is_p(k + 1, b'.')
+                    || self.is_p(k + 1, b',')
+            });
+        let state_after = self.is_p(k, b',') && self.state_at(k + 1) || bare_state;
         // "live in", "moved to": the first word is one the lexicon marks as a place lead.
         let after_lead = || {
             let p = self.prev_word(i, 0).filter(|&p| self.t[p].len() <= 4)?;
@@ -2186,6 +2220,21 @@ impl Ctx<'_> {
             self.emit(start, end, Label::Name, conf, p);
             if let Some(s) = self.surname_first(i) {
                 self.emit(self.t[s].start, self.t[s].stem_end, Label::Name, 0.7, prio::NAME);
+            }
+            // "Name: SMITH, JOHN": after a name a form announces, a given name after a comma
+            if context.is_some()
+                && self.is_p(last + 1, b',')
+                && self
+                    .t
+                    .get(last + 2)
+                    .is_some_and(|t| t.cap && t.has(flag::GIVEN) && (!t.has(flag::COMMON) || t.upper))
+            {
+                let g = last + 2;
+                let initial = self.t.get(g + 1).is_some_and(|t| t.kind == Kind::Word && t.len() == 1 && t.cap);
+                let end = if initial { g + 1 } else { g };
+                self.emit_toks(g, end, Label::Name, 0.7, prio::NAME_CUED);
+                i = end + 1;
+                continue;
             }
             i = last + 1;
         }

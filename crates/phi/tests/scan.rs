@@ -147,6 +147,13 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert_eq!(names, ["Billy-Bob Thornton", "Mary-Kate Olsen"]);
     assert_eq!(labels("is Tri-Care accepted here?"), vec![]);
     assert!(has("vivo en 1420 Calle Olivo, San Diego, CA 92101", "1420 Calle Olivo, San Diego", Label::Address));
+    // Terse forms: a surname first in capitals, a phone with no separator, a bare state code
+    assert!(has("Patient: DOE, JANE A", "JANE", Label::Name));
+    assert!(has("call me at (916)5550143", "(916)5550143", Label::Phone));
+    assert!(has("call 555 1234 after six", "555 1234", Label::Phone));
+    assert!(has("we just moved to Raleigh NC 27601", "Raleigh", Label::Address));
+    assert!(has("I'm in 02139 until May", "02139", Label::Zip));
+    assert!(!has("we walked in 10000 steps today", "10000", Label::Zip));
     // A street's quadrant and a city with no state belong to the address
     assert!(has("we moved to 410 K Street SE, Alexandria last month", "410 K Street SE, Alexandria", Label::Address));
 }
