@@ -361,6 +361,23 @@ const ID_KINDS: &[(Label, &[&str])] = &[
     (Label::Ssn, &["ssn", "social", "itin", "tax"]),
 ];
 
+/// What `word` says of an identifier later in its sentence: `Some(Some(label))` its kind (see
+/// [`ID_KINDS`]), `Some(None)` that it is of no such kind (see [`ID_KIND_STOPS`]), `None`
+/// nothing. One hash lookup, for identifiers are looked back from over a dozen words each.
+fn id_kind(word: &str) -> Option<Option<Label>> {
+    static TABLE: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, Option<Label>>> =
+        std::sync::LazyLock::new(|| {
+            let kinds = ID_KINDS.iter().flat_map(|(label, words)| words.iter().map(|w| (*w, Some(*label))));
+            ID_KIND_STOPS.iter().map(|w| (*w, None)).chain(kinds).collect()
+        });
+    let mut buf = [0u8; 24];
+    let lower = buf.get_mut(..word.len())?;
+    for (d, c) in lower.iter_mut().zip(word.bytes()) {
+        *d = c.to_ascii_lowercase();
+    }
+    TABLE.get(std::str::from_utf8(lower).ok()?).copied()
+}
+
 /// Cues of identifiers of no kind above: before them, the words above say nothing.
 const ID_KIND_STOPS: &[&str] = &[
     "claim",
@@ -639,7 +656,7 @@ impl Ctx<'_> {
     /// top-level domain, and "dot", a bracketed "at" or a glued "." marks it as an address.
     fn spelled_emails(&mut self) {
         for i in 1..self.t.len() {
-            if !self.is_w(i, "at") {
+            if self.t[i].len() != 2 || !self.is_w(i, "at") {
                 continue;
             }
             let opens =
@@ -920,12 +937,13 @@ impl Ctx<'_> {
                 if tk.kind != Kind::Word {
                     continue;
                 }
-                if self.word_in(k, ID_KIND_STOPS) {
-                    break;
-                }
-                kind = ID_KINDS.iter().find(|(_, words)| self.word_in(k, words)).map(|(label, _)| *label);
-                if kind.is_some() {
-                    break;
+                match id_kind(self.s(k)) {
+                    None => {}
+                    Some(None) => break, // a cue of another kind
+                    Some(found) => {
+                        kind = found;
+                        break;
+                    }
                 }
             }
             if let Some(label) = kind {
