@@ -1135,6 +1135,9 @@ impl Lexicon {
                 self.add(&plural, f);
             }
         } else if toks.len() <= flag::MAX_PHRASE {
+            if !curated && matches!(toks[0], "to" | "the" | "and" | "or" | "of" | "in" | "for" | "with" | "on" | "at") {
+                return; // a fragment of a longer name ("to immediately re-void"), and a check at every "to"
+            }
             self.add(toks[0], flag::PHRASE | (1 << (flag::PHRASE_LENGTHS + toks.len() as u32 - 2)));
             // The term and its plural ("blood tests", "x-rays", "kidney biopsies"), or its
             // singular ("sleeping pill").
