@@ -1135,8 +1135,15 @@ impl Lexicon {
                 self.add(&plural, f);
             }
         } else if toks.len() <= flag::MAX_PHRASE {
-            if !curated && matches!(toks[0], "to" | "the" | "and" | "or" | "of" | "in" | "for" | "with" | "on" | "at") {
-                return; // a fragment of a longer name ("to immediately re-void"), and a check at every "to"
+            // A generated term that starts with a short everyday word joined by a hyphen
+            // ("call-fleming syndrome", "all-trans-retinol") or with a function word ("to
+            // immediately re-void") would cost a look-up at every "call", "all" or "to" of every
+            // text, for terms nobody writes in a message; their last words are found alone.
+            let everyday = toks[0].len() <= 4 && self.flags(toks[0].as_bytes()) & flag::COMMON != 0;
+            let function_word =
+                matches!(toks[0], "to" | "the" | "and" | "or" | "of" | "in" | "for" | "with" | "on" | "at");
+            if !curated && (function_word || everyday && toks[1] == "-") {
+                return;
             }
             self.add(toks[0], flag::PHRASE | (1 << (flag::PHRASE_LENGTHS + toks.len() as u32 - 2)));
             // The term and its plural ("blood tests", "x-rays", "kidney biopsies"), or its
