@@ -252,6 +252,8 @@ struct Ctx<'a> {
     out: &'a mut Vec<Cand>,
     /// Where each fax cue starts and ends.
     fax_cues: Vec<(usize, usize)>,
+    /// The word "dot" was seen (see [`Ctx::spelled_emails`]).
+    spelled_dot: bool,
     /// The union of the words' flags (see [`Summary`]).
     flags: u32,
 }
@@ -259,16 +261,16 @@ struct Ctx<'a> {
 /// Runs every recognizer over `t` (the tokens of `text`), appending candidates to `out`.
 /// Recognizers that the text's [`Summary`] shows have nothing to find are skipped.
 pub(crate) fn run(text: &str, t: &[Tok], summary: Summary, lex: &Lexicon, key: &mut Vec<u8>, out: &mut Vec<Cand>) {
-    let mut cx = Ctx { text, t, lex, key, out, fax_cues: Vec::new(), flags: summary.flags };
+    let mut cx = Ctx { text, t, lex, key, out, fax_cues: Vec::new(), spelled_dot: false, flags: summary.flags };
     let any = |f: u32| summary.flags & f != 0;
     if summary.address_marks {
         cx.contacts();
     }
-    if summary.dot_word || summary.address_marks {
-        cx.spelled_emails();
-    }
     if any(flag::CUE) {
         cx.cues();
+    }
+    if summary.address_marks || cx.spelled_dot {
+        cx.spelled_emails();
     }
     if summary.digits {
         cx.numbers();
@@ -868,6 +870,7 @@ impl Ctx<'_> {
                     }
                 }
                 Cue::Fax => self.fax_cues.push((self.t[i].start, self.t[last].end)),
+                Cue::SpelledDot => self.spelled_dot = true,
                 Cue::Zip => {
                     if let Some(tk) = self.t.get(v)
                         && tk.kind == Kind::Num

@@ -78,6 +78,8 @@ pub(crate) enum Cue {
     Fax,
     /// A ZIP code follows.
     Zip,
+    /// "dot": an e-mail address may be spelled out around it ("ana at gmail dot com").
+    SpelledDot,
 }
 
 /// Lower-cased word → flags. Words of up to 15 bytes (nearly all) are packed into the key
@@ -870,6 +872,7 @@ const CUES: &[(&str, Cue)] = &[
     ("fax #", Cue::Fax),
     ("fax no", Cue::Fax),
     ("faxed", Cue::Fax),
+    ("dot", Cue::SpelledDot),
     ("zip", Cue::Zip),
     ("zip code", Cue::Zip),
     ("zipcode", Cue::Zip),

@@ -48,12 +48,8 @@ pub(crate) struct Summary {
     pub digits: bool,
     /// "@", or "." or ":" between two non-blank characters: maybe an e-mail or web address.
     pub address_marks: bool,
-    /// The word "dot": maybe an e-mail address spelled out ("ana at gmail dot com").
-    pub dot_word: bool,
 }
 
-/// The packed key of "dot" (see [`packed_lower`]).
-const DOT: u128 = (b'd' as u128) | (b'o' as u128) << 8 | (b't' as u128) << 16 | 3 << 120;
 
 /// The flags of the short words looked up last, by packed key, in a small direct-mapped table.
 /// Chat is mostly a few hundred everyday words: this table stays in the processor's nearest
@@ -171,7 +167,6 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
                 tok.flags = if ascii && n <= 15 {
                     // The flags are a function of the word alone: its stem is part of its key.
                     let (key, stem) = (packed_lower(b, start, n), tok.stem_end - start);
-                    summary.dot_word |= key == DOT;
                     cache.get_or(key, || lookup_packed(lex, key, n, stem))
                 } else if ascii && n <= lower.len() {
                     for (d, s) in lower.iter_mut().zip(word) {
