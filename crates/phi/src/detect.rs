@@ -992,6 +992,7 @@ impl Ctx<'_> {
             let next = self.number_run(i);
             self.age(i);
             self.ordinal_day(i);
+            self.fever(i);
             i = next.max(i + 1);
         }
     }
@@ -1243,6 +1244,30 @@ impl Ctx<'_> {
             };
         if weekday || next_ok {
             self.emit_toks(i, suffix, Label::Date, 0.6, prio::MONTH_ALONE);
+        }
+    }
+
+    /// "a temp of 101", "temperature was 39.5": a raised temperature is a symptom (a fever).
+    fn fever(&mut self, i: usize) {
+        let v = parse(self.s(i));
+        if !(99..=106).contains(&v) && !(38..=42).contains(&v) || self.t[i].len() > 3 {
+            return;
+        }
+        let mut p = i;
+        for _ in 0..2 {
+            match self.prev_word(p, 1) {
+                Some(w) if self.word_in(w, &["of", "is", "was", "at", "de", "hit", "reached", "around"]) => p = w,
+                _ => break,
+            }
+        }
+        if let Some(w) = self.prev_word(p, 1).filter(|&w| self.word_in(w, &["temp", "temperature", "fever", "fiebre"]))
+        {
+            let end = if self.is_p(i + 1, b'.') && self.glued(i + 1) && self.kind(i + 2) == Some(Kind::Num) {
+                i + 2
+            } else {
+                i
+            };
+            self.emit_toks(w, end, Label::Condition, 0.7, prio::HEALTH);
         }
     }
 

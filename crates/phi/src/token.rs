@@ -50,7 +50,6 @@ pub(crate) struct Summary {
     pub address_marks: bool,
 }
 
-
 /// The flags of the short words looked up last, by packed key, in a small direct-mapped table.
 /// Chat is mostly a few hundred everyday words: this table stays in the processor's nearest
 /// cache, where their entries in the lexicon's, spread over megabytes, do not (about 5 % of a

@@ -66,6 +66,8 @@ fn finds_complaints_about_a_body_part_in_everyday_words() {
     assert!(has("I had my gallbladder removed last year", "gallbladder removed", Label::Condition));
     assert!(has("allergic to codeine and latex, please note it", "latex", Label::Condition));
     assert!(!has("allergic to codeine and latex, please note it", "please", Label::Condition));
+    assert!(has("she has a temp of 101", "temp of 101", Label::Condition));
+    assert_eq!(labels("the temp of the room is 72"), vec![]);
     assert_eq!(labels("my heart goes out to you"), vec![]);
     assert_eq!(labels("my hands are full today"), vec![]);
 }
