@@ -804,6 +804,8 @@ const CUES: &[(&str, Cue)] = &[
     ("vin #", Cue::Id(Label::Vehicle)),
     ("vehicle identification number", Cue::Id(Label::Vehicle)),
     ("tag number", Cue::Id(Label::Vehicle)),
+    ("tag #", Cue::Id(Label::Vehicle)),
+    ("tag no", Cue::Id(Label::Vehicle)),
     ("serial number", Cue::Id(Label::Device)),
     ("serial #", Cue::Id(Label::Device)),
     ("serial no", Cue::Id(Label::Device)),

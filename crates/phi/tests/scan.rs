@@ -122,6 +122,7 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("mon portable: 06 12 34 56 78", "06 12 34 56 78", Label::Phone));
     // A code of letters and digits after a generic cue
     assert!(has("confirmation code QZ7P4K", "QZ7P4K", Label::OtherId));
+    assert!(has("tag # ZXR 4471", "ZXR 4471", Label::Vehicle));
     // An identifier takes its kind from a word earlier in its sentence
     assert!(has("bring your medicare card, the number is 1EG4-TE5-MK73", "1EG4-TE5-MK73", Label::HealthPlanId));
     assert!(has("the glucose monitor ID on the back is G7-2QK93MF", "G7-2QK93MF", Label::Device));
