@@ -57,6 +57,10 @@ const NAME_INTRO_TWO: &[(&str, &str)] = &[
     ("it", "is"),
     ("is", "with"),
     ("saw", "dr"),
+    ("last", "name"),
+    ("first", "name"),
+    ("full", "name"),
+    ("maiden", "name"),
 ];
 /// Lower-case words that follow a title without being a name ("the doctor said").
 const AFTER_TITLE_NOT_NAME: &[&str] = &[
@@ -362,6 +366,19 @@ const ID_KINDS: &[(Label, &[&str])] = &[
     (Label::Vehicle, &["plate", "vin", "car", "vehicle", "truck"]),
     (Label::Ssn, &["ssn", "social", "itin", "tax"]),
 ];
+
+/// A word no list knows that has the ending of a family name in one of the languages of the
+/// clinics' patients: "Wojciekowski", "Kovalenko", "Hovhannisyan", "Popescu", "Papadopoulos".
+fn surname_shape(word: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "ski", "ska", "cki", "wicz", "czyk", "enko", "chuk", "yan", "ian", "escu", "poulos", "akis", "idis", "sson",
+        "dottir", "ovic", "evic", "ovich", "evich", "shvili", "adze", "oglu",
+    ];
+    word.len() >= 6 && word.is_ascii() && {
+        let lower = word.to_ascii_lowercase();
+        ENDINGS.iter().any(|e| lower.ends_with(e))
+    }
+}
 
 /// What `word` says of an identifier later in its sentence: `Some(Some(label))` its kind (see
 /// [`ID_KINDS`]), `Some(None)` that it is of no such kind (see [`ID_KIND_STOPS`]), `None`
@@ -1901,7 +1918,8 @@ impl Ctx<'_> {
                 0.0
             }
             Some(_) if first => {
-                if health || place && !tk.cap {
+                // "my husband's VA claim": an abbreviation in capitals is no name
+                if health || place && !tk.cap || context == Some(RELATION_BEFORE) && tk.upper && tk.len() <= 3 {
                     return 0.0;
                 }
                 if (given || family) && (!common || tk.cap) || tk.cap && unknown {
@@ -1960,7 +1978,7 @@ impl Ctx<'_> {
                     // Names the lists miss, before a date of birth ("Wanjiru Kamau, DOB ...") or
                     // introducing the writer ("Oksana Petrenko here", "Zeynep here")
                     let unlisted = |t: &Tok| t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0;
-                    if unlisted(tk) && self.praised_person(k) {
+                    if unlisted(tk) && (self.praised_person(k) || surname_shape(self.s(k))) {
                         return 0.7;
                     }
                     if unlisted(tk) {
@@ -2031,6 +2049,9 @@ impl Ctx<'_> {
             "medicine",
             "imaging",
             "radiology",
+            "inn",
+            "hotel",
+            "motel",
         ];
         // These only with another capitalized word after them: "Medical Center", "High School"
         const BEFORE_PLACE: &[&str] = &[
@@ -2173,6 +2194,19 @@ impl Ctx<'_> {
                 && self.t[i - 2].kind == Kind::Word
             {
                 i += 1;
+                continue;
+            }
+            // "KAPOOR, ANJALI": a surname and a listed given name, in capitals, as records print them
+            if tk.upper
+                && tk.len() >= 3
+                && tk.flags & !(flag::GIVEN | flag::FAMILY) == 0
+                && self.is_p(i + 1, b',')
+                && self.t.get(i + 2).is_some_and(|g| g.upper && g.has(flag::GIVEN) && g.space_before)
+            {
+                let initial = self.t.get(i + 3).is_some_and(|t| t.kind == Kind::Word && t.len() == 1 && t.cap);
+                let end = if initial { i + 3 } else { i + 2 };
+                self.emit_toks(i, end, Label::Name, 0.75, prio::NAME);
+                i = end + 1;
                 continue;
             }
             let context = self.name_context(i);

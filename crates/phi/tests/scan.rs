@@ -132,6 +132,11 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("Kowalczyk, Agnieszka - results?", "Kowalczyk", Label::Name));
     assert!(!has("I was born in Manila and moved here at 20", "Manila", Label::Name));
     assert!(has("Thandiwe was amazing with my anxiety", "Thandiwe", Label::Name));
+    assert!(has("not Wojciekowski, please fix it", "Wojciekowski", Label::Name));
+    assert!(has("reminder for KAPOOR, ANJALI on 11/21", "KAPOOR, ANJALI", Label::Name));
+    assert!(has("DOB 7-4-88, last name Achterberg", "Achterberg", Label::Name));
+    assert!(!has("My husband's VA claim number is C-39920117", "VA", Label::Name));
+    assert!(!has("we're at the Hampton Inn on 5th St", "Hampton", Label::Name));
     assert_eq!(labels("Parking was amazing, easy to find a spot"), vec![]);
     assert!(has("I was with Maria in the waiting room", "Maria", Label::Name));
     // Dates, ages and SSNs in the forms of intake sheets
@@ -220,20 +225,22 @@ fn held_out_corpus_meets_the_targets() {
 /// they guard those fixes against regressions rather than measure generalization.
 #[test]
 fn later_held_out_sets_keep_their_fixes() {
-    for src in [
-        include_str!("../corpus/heldout2.txt"),
-        include_str!("../corpus/heldout3.txt"),
-        include_str!("../corpus/heldout4.txt"),
-        include_str!("../corpus/heldout5.txt"),
-        include_str!("../corpus/heldout6.txt"),
-        include_str!("../corpus/heldout7.txt"),
-        include_str!("../corpus/heldout8.txt"),
+    // The ninth still misses everyday words used as health terms ("confused", "cast").
+    for (src, health_recall) in [
+        (include_str!("../corpus/heldout2.txt"), 0.93),
+        (include_str!("../corpus/heldout3.txt"), 0.93),
+        (include_str!("../corpus/heldout4.txt"), 0.93),
+        (include_str!("../corpus/heldout5.txt"), 0.93),
+        (include_str!("../corpus/heldout6.txt"), 0.93),
+        (include_str!("../corpus/heldout7.txt"), 0.93),
+        (include_str!("../corpus/heldout8.txt"), 0.93),
+        (include_str!("../corpus/heldout9.txt"), 0.85),
     ] {
         let docs = corpus::parse(src).unwrap();
         let r = corpus::score(&docs, portico_phi::Scanner::global());
         let (id, health) = (r.identifiers, r.health);
         assert!(id.recall() >= 0.96 && id.precision() >= 0.95, "identifiers:\n{}", r.table());
-        assert!(health.recall() >= 0.93 && health.precision() >= 0.95, "health terms:\n{}", r.table());
+        assert!(health.recall() >= health_recall && health.precision() >= 0.95, "health terms:\n{}", r.table());
     }
 }
 
