@@ -374,10 +374,8 @@ fn surname_shape(word: &str) -> bool {
         "ski", "ska", "cki", "wicz", "czyk", "enko", "chuk", "yan", "ian", "escu", "poulos", "akis", "idis", "sson",
         "dottir", "ovic", "evic", "ovich", "evich", "shvili", "adze", "oglu",
     ];
-    word.len() >= 6 && word.is_ascii() && {
-        let lower = word.to_ascii_lowercase();
-        ENDINGS.iter().any(|e| lower.ends_with(e))
-    }
+    let b = word.as_bytes();
+    b.len() >= 6 && ENDINGS.iter().any(|e| b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
 }
 
 /// What `word` says of an identifier later in its sentence: `Some(Some(label))` its kind (see
