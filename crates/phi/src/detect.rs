@@ -676,11 +676,7 @@ impl Ctx<'_> {
             if self.t[i].len() != 2 || !self.is_w(i, "at") {
                 continue;
             }
-            let opens =
-                |k: usize| self.kind(k) == Some(Kind::Punct) && b"([{".contains(&self.text.as_bytes()[self.t[k].start]);
-            let closes =
-                |k: usize| self.kind(k) == Some(Kind::Punct) && b")]}".contains(&self.text.as_bytes()[self.t[k].start]);
-            let bracketed = opens(i - 1) && closes(i + 1);
+            let bracketed = self.punct_in(i - 1, b"([{") && self.punct_in(i + 1, b")]}");
             let (before, after) = if bracketed { (i.wrapping_sub(2), i + 2) } else { (i - 1, i + 1) };
             let Some(start) = self.spelled_part(before) else { continue };
             let Some((end, spelled_dot)) = self.spelled_domain(after) else { continue };
@@ -690,16 +686,18 @@ impl Ctx<'_> {
         }
     }
 
+    /// Token `k` is one of the punctuation marks in `set`.
+    fn punct_in(&self, k: usize, set: &[u8]) -> bool {
+        self.kind(k) == Some(Kind::Punct) && set.contains(&self.text.as_bytes()[self.t[k].start])
+    }
+
     /// A spelled-out separator at token `k`: "dot", "(dot)", "[dot]" or a glued "."; the
     /// token after it, and whether it was spelled.
     fn spelled_dot(&self, k: usize) -> Option<(usize, bool)> {
-        let bracket = |k: usize, set: &[u8]| {
-            self.kind(k) == Some(Kind::Punct) && set.contains(&self.text.as_bytes()[self.t[k].start])
-        };
         if self.is_w(k, "dot") {
             return Some((k + 1, true));
         }
-        if bracket(k, b"([{") && self.is_w(k + 1, "dot") && bracket(k + 2, b")]}") {
+        if self.punct_in(k, b"([{") && self.is_w(k + 1, "dot") && self.punct_in(k + 2, b")]}") {
             return Some((k + 3, true));
         }
         (self.is_p(k, b'.') && self.glued(k) && self.glued(k + 1)).then_some((k + 1, false))
@@ -716,8 +714,7 @@ impl Ctx<'_> {
         loop {
             let glued_sep = start >= 2
                 && !self.t[start].space_before
-                && self.kind(start - 1) == Some(Kind::Punct)
-                && b"._-".contains(&self.text.as_bytes()[self.t[start - 1].start])
+                && self.punct_in(start - 1, b"._-")
                 && !self.t[start - 1].space_before
                 && part(start - 2);
             let glued_part = start >= 1 && !self.t[start].space_before && part(start - 1);
@@ -728,8 +725,8 @@ impl Ctx<'_> {
                 start -= 2;
             } else if start >= 4
                 && self.is_w(start - 2, "dot")
-                && self.is_p(start - 1, b')')
-                && self.is_p(start - 3, b'(')
+                && self.punct_in(start - 1, b")]}")
+                && self.punct_in(start - 3, b"([{")
                 && part(start - 4)
             {
                 start -= 4;
@@ -1585,8 +1582,8 @@ impl Ctx<'_> {
                 return k - 1;
             }
         }
-        // ", Springfield" ending the address with no state: capitalized words no everyday
-        // list knows, then the end of the sentence or a ZIP code
+        // ", Springfield" ending the address with no state: one or two capitalized words no
+        // everyday list knows
         if self.is_p(end + 1, b',') {
             let mut k = city_start;
             while k < city_start + 2
