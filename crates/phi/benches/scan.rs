@@ -1,4 +1,4 @@
-//! Scanner throughput on chat-like text (the labelled corpora, markup removed).
+//! Scanner throughput on chat-like text (the held-out corpora, markup removed).
 
 #![expect(missing_docs, reason = "criterion_group! generates an undocumented function")]
 
@@ -7,7 +7,7 @@ use portico_phi::{Scanner, Scratch};
 use std::hint::black_box;
 
 fn texts() -> Vec<String> {
-    [include_str!("../corpus/dev.txt"), include_str!("../corpus/heldout.txt")]
+    portico_phi::corpus::BENCH_SETS
         .iter()
         .flat_map(|src| portico_phi::corpus::parse(src).unwrap_or_default())
         .map(|d| d.text)
