@@ -2556,6 +2556,15 @@ impl Ctx<'_> {
         {
             return Some((v, i));
         }
+        // "had my tonsils out", "getting her appendix taken out"
+        if let Some(v) = self.prev_word(p, 0)
+            && self.word_in(v, &["had", "have", "has", "having", "got", "get", "gets", "getting"])
+        {
+            let k = if self.is_w(i + 1, "taken") { i + 2 } else { i + 1 };
+            if self.is_w(k, "out") {
+                return Some((i, k));
+            }
+        }
         // "my gums bleed", "my ankle is twisted", "my gallbladder removed"
         let mut k = i + 1;
         while k < i + 5 && self.word_in(k, LINKS) {

@@ -678,6 +678,7 @@ const ORGANS: &[&str] = &[
     "gallbladder",
     "appendix",
     "tonsils",
+    "adenoids",
     "uterus",
     "ovary",
     "ovaries",
