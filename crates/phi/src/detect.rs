@@ -817,7 +817,7 @@ impl Ctx<'_> {
                 && match n.kind {
                     Kind::Word | Kind::Num => true,
                     Kind::Punct => {
-                        b"-/".contains(&self.text.as_bytes()[n.start])
+                        b"-/_".contains(&self.text.as_bytes()[n.start])
                             && self.glued(k + 1)
                             && self.kind(k + 1).is_some_and(|k| k != Kind::Punct)
                     }
@@ -1647,7 +1647,11 @@ impl Ctx<'_> {
         // "live in", "moved to": the first word is one the lexicon marks as a place lead.
         let after_lead = || {
             let p = self.prev_word(i, 0).filter(|&p| self.t[p].len() <= 4)?;
-            let q = self.prev_word(p, 0).filter(|&q| self.t[q].has(flag::PLACE_LEAD))?;
+            let mut q = self.prev_word(p, 0)?;
+            if self.word_in(q, &["out", "over", "up", "down"]) {
+                q = self.prev_word(q, 0)?; // "we live out in Millbrook"
+            }
+            let q = Some(q).filter(|&q| self.t[q].has(flag::PLACE_LEAD))?;
             let (w1, w0) = (self.s(p), self.s(q));
             Some(PLACE_LEAD.iter().any(|(a, b)| w0.eq_ignore_ascii_case(a) && w1.eq_ignore_ascii_case(b)))
         };
@@ -1976,6 +1980,16 @@ impl Ctx<'_> {
                     if unlisted(tk) && (self.praised_person(k) || surname_shape(self.s(k))) {
                         return 0.7;
                     }
+                    // "Jimin Park", "Hyun-woo Song": a given name the lists lack before a family
+                    // name that is also an everyday word
+                    if unlisted(tk)
+                        && !tk.sentence_start
+                        && self.t.get(k + 1).is_some_and(|n| {
+                            n.kind == Kind::Word && n.cap && !n.upper && n.has(flag::FAMILY) && n.space_before
+                        })
+                    {
+                        return 0.65;
+                    }
                     if unlisted(tk) {
                         let two = self.t.get(k + 1).is_some_and(unlisted);
                         if two && self.dob_at(k + 2)
@@ -2005,6 +2019,26 @@ impl Ctx<'_> {
                 0.0
             }
         }
+    }
+
+    /// Capitalized words `first..=last` after "at", "in", "near" or "from", the last a word that
+    /// ends the names of places ("at Lincoln Park", "in Forest Hills"): a place, not a person.
+    fn named_place(&self, first: usize, last: usize) -> bool {
+        const ENDS: &[&str] = &[
+            "park", "hill", "hills", "heights", "square", "plaza", "gardens", "beach", "valley", "springs", "falls",
+            "creek", "ridge", "village", "mall", "lake", "lakes", "harbor", "point", "grove",
+        ];
+        last > first
+            && self.t[last].cap
+            && self.word_in(last, ENDS)
+            && self.prev_word(first, 0).is_some_and(|p| self.word_in(p, &["at", "in", "near", "from"]))
+    }
+
+    /// "Jackson, MS 39201": a name ending at token `last` before a state and a ZIP code is a
+    /// city's ("Sarah Jackson, MD" is not: no ZIP code follows).
+    fn city_before_state(&self, last: usize) -> bool {
+        let state = if self.is_p(last + 1, b',') { last + 2 } else { last + 1 };
+        self.state_at(state) && self.t.get(state + 1).is_some_and(|z| z.kind == Kind::Num && z.len() == 5)
     }
 
     /// A name ending at token `last` names a place of care, a school or a church: up to two
@@ -2285,8 +2319,11 @@ impl Ctx<'_> {
                     .t
                     .get(last + 2)
                     .is_some_and(|t| t.kind == Kind::Word && t.has(flag::COMMON) && !t.has(flag::GIVEN));
-            if hyphen_word || self.institution_after(last) {
-                i = last + 1; // "Mercy General Hospital", "Austin Regional Clinic"
+            if hyphen_word
+                || self.institution_after(last)
+                || context.is_none() && (self.named_place(i, last) || self.city_before_state(last))
+            {
+                i = last + 1; // "Mercy General Hospital", "Austin Regional Clinic", "at Lincoln Park"
                 continue;
             }
             let p = if context.is_some() { prio::NAME_CUED } else { prio::NAME };
@@ -2383,7 +2420,7 @@ impl Ctx<'_> {
                 Some((Label::Medication, 0.9))
             } else if tk.has(flag::COND) {
                 Some((Label::Condition, 0.85))
-            } else if tk.upper && tk.len() <= 5 {
+            } else if tk.upper && tk.len() <= 5 && !self.state_after_city(i) {
                 self.lex.upper_term(self.s(i).as_bytes()).map(|l| (l, 0.8))
             } else if tk.flags & !(flag::FAMILY) == 0 && tk.len() >= 5 {
                 self.fuzzy(i)
@@ -2467,7 +2504,8 @@ impl Ctx<'_> {
         const LINKS: &[&str] = &[
             "is", "are", "was", "were", "feels", "feel", "felt", "keeps", "kept", "looks", "look", "got", "gets",
             "getting", "been", "has", "have", "still", "really", "so", "very", "kinda", "super", "all", "a", "bit",
-            "little", "kind", "of", "and", "just", "always", "won't", "wont", "keep",
+            "little", "kind", "of", "and", "just", "always", "won't", "wont", "keep", "sounds", "sound", "seems",
+            "seem",
         ];
         const COMPLAINTS: &[&str] = &[
             "hurts",
@@ -2534,14 +2572,33 @@ impl Ctx<'_> {
             "cracked",
             "peeling",
             "oozing",
+            "goopy",
+            "gunky",
+            "watery",
+            "bloodshot",
+            "raspy",
+            "rattly",
+            "crackly",
+            "wheezy",
             "discolored",
             "shaking",
             "trembling",
             "stop",
             "stops",
         ];
+        // Body fluids, whose colour is the complaint: "his urine has been dark"
+        const FLUIDS: &[&str] = &["urine", "pee", "stool", "stools", "poop", "phlegm", "mucus", "snot", "discharge"];
+        const COLOURS: &[&str] =
+            &["dark", "cloudy", "bloody", "black", "foamy", "green", "yellow", "brown", "pink", "smelly", "tarry"];
         let possessive = |k: usize| self.word_in(k, &["my", "his", "her", "their", "your", "our"]);
-        let p = self.prev_word(i, 0)?;
+        let mut p = self.prev_word(i, 0)?;
+        // "my neck and back have been killing me"
+        let mut first = i;
+        if self.is_w(p, "and")
+            && let Some(o) = self.prev_word(p, 0).filter(|&o| self.t[o].has(flag::ORGAN))
+        {
+            (first, p) = (o, self.prev_word(o, 0)?);
+        }
         let p = if self.word_in(p, &["left", "right", "big", "little", "lower", "upper"]) {
             self.prev_word(p, 0)?
         } else {
@@ -2570,14 +2627,14 @@ impl Ctx<'_> {
         while k < i + 5 && self.word_in(k, LINKS) {
             k += 1;
         }
-        if !self.word_in(k, COMPLAINTS) {
+        if !(self.word_in(k, COMPLAINTS) || self.word_in(i, FLUIDS) && self.word_in(k, COLOURS)) {
             return None;
         }
         // "my eyes are red and crusty"
         while self.is_w(k + 1, "and") && self.word_in(k + 2, COMPLAINTS) {
             k += 2;
         }
-        Some((i, k))
+        Some((first, k))
     }
 
     /// An everyday word that is a health term after a possessive ("my sugar was 42", "her
@@ -2594,6 +2651,18 @@ impl Ctx<'_> {
         self.is_w(i, "cold")
             && self.is_w(i - 1, "a")
             && self.prev_word(i - 1, 0).is_some_and(|q| self.word_in(q, &["have", "has", "had", "got", "caught"]))
+    }
+
+    /// "Bridgeport, CT", "Jackson, MS": a state's abbreviation after a place's name and a comma,
+    /// not the scan or the disease that the same letters name.
+    fn state_after_city(&self, i: usize) -> bool {
+        self.t[i].len() == 2
+            && self.t[i].has(flag::STATE)
+            && i >= 2
+            && self.is_p(i - 1, b',')
+            && self.t[i - 2].kind == Kind::Word
+            && self.t[i - 2].cap
+            && !self.t[i - 2].upper
     }
 
     /// A misspelled health term: one deletion, insertion, substitution or transposition away.
