@@ -456,6 +456,32 @@ fn fuzzy_match(word: u32, deletions: impl Iterator<Item = u32>) -> Option<(Label
     None
 }
 
+/// The end of an IPv6 address starting at byte `start`: groups of one to four hexadecimal
+/// digits between colons, eight of them, or fewer with one "::" ("fe80::1ff:fe23:4567:890a").
+/// A time ("10:30:45") has neither.
+fn ipv6_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut end = start;
+    while end < b.len() && (b[end].is_ascii_hexdigit() || b[end] == b':') {
+        end += 1;
+    }
+    if end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+        return None; // a word goes on
+    }
+    while end > start && b[end - 1] == b':' && !b[start..end].ends_with(b"::") {
+        end -= 1; // a colon ending a sentence ("from fe80::1:")
+    }
+    let s = &b[start..end];
+    let compressed = s.windows(2).filter(|w| w == b"::").count();
+    let groups: Vec<&[u8]> = s.split(|&c| c == b':').filter(|g| !g.is_empty()).collect();
+    let ok = groups.iter().all(|g| g.len() <= 4)
+        && match compressed {
+            0 => groups.len() == 8,
+            1 => (2..=7).contains(&groups.len()) && !s.windows(3).any(|w| w == b":::"),
+            _ => false,
+        };
+    ok.then_some(end)
+}
+
 fn is_word_in(s: &str, list: &[&str]) -> bool {
     list.iter().any(|w| s.eq_ignore_ascii_case(w))
 }
@@ -628,9 +654,18 @@ impl Ctx<'_> {
                         e -= 1;
                     }
                     if e - tk.end >= 3 {
-                        self.emit(tk.start, e, Label::OtherId, 0.7, prio::GENERIC_ID);
+                        // Before any name inside it: "@jane.doe.92" is one handle
+                        self.emit(tk.start, e, Label::OtherId, 0.7, prio::CUED_ID);
                     }
                 }
+                continue;
+            }
+            if (tk.space_before || i == 0)
+                && tk.kind != Kind::Punct
+                && b[tk.start].is_ascii_hexdigit()
+                && let Some(end) = ipv6_end(b, tk.start)
+            {
+                self.emit(tk.start, end, Label::Ip, 0.9, prio::URL);
                 continue;
             }
             // Only a word glued to "." or ":" can start a web address.
@@ -1729,13 +1764,16 @@ impl Ctx<'_> {
                 continue;
             }
             if let Some(y) = self.year_at(m_end + 1) {
-                // "10 June 2024": a day before the month
-                let day_before = i > 0
-                    && self.t[i - 1].kind == Kind::Num
-                    && self.t[i - 1].len() <= 2
-                    && (1..=31).contains(&parse(self.s(i - 1)))
+                // "10 June 2024", "14th March 1971": a day before the month
+                let d = if self.word_in(i.wrapping_sub(1), ORDINALS) && self.glued(i - 1) {
+                    i - 2
+                } else {
+                    i.wrapping_sub(1)
+                };
+                let day_before = self.t.get(d).is_some_and(|t| t.kind == Kind::Num && t.len() <= 2)
+                    && (1..=31).contains(&parse(self.s(d)))
                     && self.t[i].space_before;
-                let start = if day_before { i - 1 } else { i };
+                let start = if day_before { d } else { i };
                 self.emit_toks(start, y, Label::Date, 0.85, prio::MONTH_DATE);
                 continue;
             }
@@ -2303,7 +2341,19 @@ impl Ctx<'_> {
                     continue;
                 }
                 let lower_ok = !self.t[i].cap || context.is_some();
-                let next_ok = self.t.get(k).is_some_and(|t| t.cap || lower_ok) && self.name_word(k, None, false) > 0.0;
+                // "my name is john smith": after an introduction, a family name in lower case
+                // even when it is also an everyday word
+                let introduced_surname = surnames == 0
+                    && context == Some(1)
+                    && self.t.get(k).is_some_and(|t| {
+                        t.kind == Kind::Word
+                            && !t.cap
+                            && t.len() >= 3
+                            && t.has(flag::FAMILY)
+                            && !t.has(flag::STOPWORD | flag::COND | flag::MED | flag::NOT_NAME)
+                    });
+                let next_ok = introduced_surname
+                    || self.t.get(k).is_some_and(|t| t.cap || lower_ok) && self.name_word(k, None, false) > 0.0;
                 if !next_ok || self.t[k].sentence_start {
                     break;
                 }

@@ -182,6 +182,14 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("had a CT, MRI and x-ray", "CT", Label::Condition));
     assert!(has("I spoke with Daeho Moon yesterday", "Daeho Moon", Label::Name));
     assert!(has("my portal login is akowalski_88", "akowalski_88", Label::OtherId));
+    assert!(has("connected from fe80::1ff:fe23:4567:890a: twice", "fe80::1ff:fe23:4567:890a", Label::Ip));
+    assert!(has("ip 2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:0db8:85a3:0000:0000:8a2e:0370:7334", Label::Ip));
+    assert_eq!(labels("at 10:30:45 we met, ratio 1:2:3, a decaf coffee: bad"), vec![]);
+    assert!(has("date of birth 14th March 1971", "14th March 1971", Label::Date));
+    assert!(has("my name is john smith", "john smith", Label::Name));
+    assert!(has("my name is john and my sister is here", "john", Label::Name));
+    assert!(!has("my name is john and my sister is here", "john and", Label::Name));
+    assert!(has("instagram @jane.doe.92", "@jane.doe.92", Label::OtherId));
 }
 
 #[test]
