@@ -260,12 +260,24 @@ struct Ctx<'a> {
     spelled_dot: bool,
     /// The union of the words' flags (see [`Summary`]).
     flags: u32,
+    /// Maybe an IPv6 address (see [`Summary`]).
+    ipv6_marks: bool,
 }
 
 /// Runs every recognizer over `t` (the tokens of `text`), appending candidates to `out`.
 /// Recognizers that the text's [`Summary`] shows have nothing to find are skipped.
 pub(crate) fn run(text: &str, t: &[Tok], summary: Summary, lex: &Lexicon, key: &mut Vec<u8>, out: &mut Vec<Cand>) {
-    let mut cx = Ctx { text, t, lex, key, out, fax_cues: Vec::new(), spelled_dot: false, flags: summary.flags };
+    let mut cx = Ctx {
+        text,
+        t,
+        lex,
+        key,
+        out,
+        fax_cues: Vec::new(),
+        spelled_dot: false,
+        flags: summary.flags,
+        ipv6_marks: summary.ipv6_marks,
+    };
     let any = |f: u32| summary.flags & f != 0;
     if summary.address_marks {
         cx.contacts();
@@ -418,20 +430,41 @@ const ID_KIND_STOPS: &[&str] = &[
 /// Keeps the best non-overlapping candidates (priority, then length), sorted by start.
 pub(crate) fn resolve(cands: &mut [Cand], spans: &mut Vec<Span>) {
     spans.clear();
-    cands.sort_unstable_by(|a, b| {
-        b.prio.cmp(&a.prio).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
-    });
-    for c in cands.iter() {
-        if c.end <= c.start {
+    // Candidates that overlap nothing else are most of them. Only within a cluster of
+    // candidates that overlap one another does priority decide, and a cluster's choice cannot
+    // clash with another cluster's: the result is that of taking every candidate in priority
+    // order, in time that grows with the text's length rather than with its square.
+    cands.sort_unstable_by_key(|c| (c.start, c.end));
+    let mut rest = &mut cands[..];
+    while let Some(first) = rest.first() {
+        let mut reach = first.end;
+        let mut n = 1;
+        while rest.get(n).is_some_and(|c| c.start < reach) {
+            reach = reach.max(rest[n].end);
+            n += 1;
+        }
+        let (cluster, tail) = rest.split_at_mut(n);
+        rest = tail;
+        if let [c] = cluster {
+            if c.end > c.start {
+                spans.push(Span { start: c.start, end: c.end, label: c.label, confidence: c.conf });
+            }
             continue;
         }
-        // `spans` stays sorted by start: the neighbours decide whether `c` overlaps.
-        let at = spans.partition_point(|s| s.start < c.start);
-        let clash_before = at > 0 && spans[at - 1].end > c.start;
-        let clash_after = spans.get(at).is_some_and(|s| s.start < c.end);
-        if !clash_before && !clash_after {
-            spans.insert(at, Span { start: c.start, end: c.end, label: c.label, confidence: c.conf });
+        cluster.sort_unstable_by(|a, b| {
+            b.prio
+                .cmp(&a.prio)
+                .then((b.end - b.start).cmp(&(a.end - a.start)))
+                .then(a.start.cmp(&b.start))
+                .then(a.label.cmp(&b.label))
+        });
+        let from = spans.len();
+        for c in cluster.iter().filter(|c| c.end > c.start) {
+            if spans[from..].iter().all(|s| s.end <= c.start || c.end <= s.start) {
+                spans.push(Span { start: c.start, end: c.end, label: c.label, confidence: c.conf });
+            }
         }
+        spans[from..].sort_unstable_by_key(|s| s.start);
     }
 }
 
@@ -460,12 +493,13 @@ fn fuzzy_match(word: u32, deletions: impl Iterator<Item = u32>) -> Option<(Label
 /// digits between colons, eight of them, or fewer with one "::" ("fe80::1ff:fe23:4567:890a").
 /// A time ("10:30:45") has neither.
 fn ipv6_end(b: &[u8], start: usize) -> Option<usize> {
-    let mut end = start;
+    let (mut end, mut colons) = (start, 0);
     while end < b.len() && (b[end].is_ascii_hexdigit() || b[end] == b':') {
+        colons += usize::from(b[end] == b':');
         end += 1;
     }
-    if end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
-        return None; // a word goes on
+    if colons < 2 || end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+        return None; // most words: no colon, or a word that goes on
     }
     while end > start && b[end - 1] == b':' && !b[start..end].ends_with(b"::") {
         end -= 1; // a colon ending a sentence ("from fe80::1:")
@@ -660,7 +694,8 @@ impl Ctx<'_> {
                 }
                 continue;
             }
-            if (tk.space_before || i == 0)
+            if self.ipv6_marks
+                && (tk.space_before || i == 0)
                 && tk.kind != Kind::Punct
                 && b[tk.start].is_ascii_hexdigit()
                 && let Some(end) = ipv6_end(b, tk.start)
@@ -1683,7 +1718,10 @@ impl Ctx<'_> {
         let after_lead = || {
             let p = self.prev_word(i, 0).filter(|&p| self.t[p].len() <= 4)?;
             let mut q = self.prev_word(p, 0)?;
-            if self.word_in(q, &["out", "over", "up", "down"]) {
+            if !self.t[q].has(flag::PLACE_LEAD)
+                && self.t[q].len() <= 4
+                && self.word_in(q, &["out", "over", "up", "down"])
+            {
                 q = self.prev_word(q, 0)?; // "we live out in Millbrook"
             }
             let q = Some(q).filter(|&q| self.t[q].has(flag::PLACE_LEAD))?;
@@ -2767,5 +2805,46 @@ impl Ctx<'_> {
         self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Num)
             && self.t[i].len() >= 4
             && self.word_in(i + 2, DOSE_UNITS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cand, resolve};
+    use crate::Label;
+
+    fn cand(start: usize, end: usize, prio: u8, label: Label) -> Cand {
+        Cand { start, end, label, conf: 0.5, prio }
+    }
+
+    fn kept(cands: &mut [Cand]) -> Vec<(usize, usize, Label)> {
+        let mut spans = Vec::new();
+        resolve(cands, &mut spans);
+        spans.iter().map(|s| (s.start, s.end, s.label)).collect()
+    }
+
+    /// In a chain of overlaps the highest priority wins and decides for its neighbours; two
+    /// candidates a lower one had linked are both kept when they do not overlap each other.
+    #[test]
+    fn priority_decides_within_a_chain_of_overlaps() {
+        let mut chain = [
+            cand(8, 12, 10, Label::Date),
+            cand(0, 5, 10, Label::Name),
+            cand(4, 9, 20, Label::Phone),
+            cand(20, 25, 1, Label::Zip),
+        ];
+        assert_eq!(kept(&mut chain), [(4, 9, Label::Phone), (20, 25, Label::Zip)]);
+        let mut ends_win = [
+            cand(4, 9, 10, Label::Phone),
+            cand(8, 12, 20, Label::Date),
+            cand(0, 5, 20, Label::Name),
+            cand(3, 3, 30, Label::Ssn),
+        ];
+        assert_eq!(kept(&mut ends_win), [(0, 5, Label::Name), (8, 12, Label::Date)]);
+        // Same priority: the longer wins; same length too: the earlier.
+        let mut ties = [cand(2, 6, 10, Label::Name), cand(0, 7, 10, Label::Date), cand(7, 9, 10, Label::Zip)];
+        assert_eq!(kept(&mut ties), [(0, 7, Label::Date), (7, 9, Label::Zip)]);
+        let mut same = [cand(3, 6, 10, Label::Name), cand(0, 3, 10, Label::Date), cand(1, 4, 10, Label::Zip)];
+        assert_eq!(kept(&mut same), [(0, 3, Label::Date), (3, 6, Label::Name)]);
     }
 }

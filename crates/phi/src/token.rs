@@ -48,6 +48,8 @@ pub(crate) struct Summary {
     pub digits: bool,
     /// "@", or "." or ":" between two non-blank characters: maybe an e-mail or web address.
     pub address_marks: bool,
+    /// "::", or seven colons between non-blank characters: maybe an IPv6 address.
+    pub ipv6_marks: bool,
 }
 
 /// The flags of the short words looked up last, by packed key, in a small direct-mapped table.
@@ -98,6 +100,7 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
     let mut lower = [0u8; 48];
     // Words of two letters or more, and those in capitals: see `shouting_is_not_capitalization`.
     let (mut words, mut upper) = (0usize, 0usize);
+    let mut colons = 0;
     while i < b.len() {
         let c = b[i];
         if c.is_ascii_whitespace() {
@@ -200,6 +203,10 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
                 tok.flags = lex.punct_flags(c);
                 let glued_after = b.get(i).is_some_and(|n| !n.is_ascii_whitespace());
                 summary.address_marks |= c == b'@' || (matches!(c, b'.' | b':') && !space && glued_after);
+                if c == b':' && glued_after {
+                    colons += 1;
+                    summary.ipv6_marks |= b[i] == b':' || colons >= 7;
+                }
             }
             Kind::Num => summary.digits = true,
         }
