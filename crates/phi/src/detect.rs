@@ -224,6 +224,11 @@ const COUNTED_BY_ORDINALS: &[&str] = &[
     "booster",
     "appointment",
 ];
+/// Words before "here" at the start of a sentence that are not the writer's name.
+const NOT_WRITERS: &[&str] = &[
+    "over", "back", "down", "out", "up", "right", "left", "just", "still", "all", "everyone", "someone", "nobody",
+    "anyone", "stuck", "home", "thanks", "hope", "new", "same", "nothing", "sorry",
+];
 /// Verbs whose object is usually a person: "tell Will", "ask Grace".
 const PERSON_VERBS: &[&str] =
     &["tell", "ask", "thank", "thanks", "call", "text", "email", "message", "remind", "let", "with"];
@@ -1010,18 +1015,27 @@ impl Ctx<'_> {
             }
             let mut k = self.t.partition_point(|t| t.start < self.out[c].start);
             let mut kind = None;
+            // A short sentence goes on from the one before: "... my driver's license on file?
+            // New one is F255-921-50-094-0"
+            let (mut words, mut crossed) = (0, false);
             for _ in 0..14 {
-                if k == 0 || self.t.get(k).is_some_and(|t| t.sentence_start) {
+                let short = words <= 3 && !crossed;
+                if k == 0 || self.t.get(k).is_some_and(|t| t.sentence_start && !(short && t.kind == Kind::Word)) {
                     break;
                 }
                 k -= 1;
                 let tk = &self.t[k];
                 if tk.kind == Kind::Punct && b".!?".contains(&self.text.as_bytes()[tk.start]) {
-                    break;
+                    if !short {
+                        break;
+                    }
+                    crossed = true;
+                    continue;
                 }
                 if tk.kind != Kind::Word {
                     continue;
                 }
+                words += 1;
                 match id_kind(self.s(k)) {
                     None => {}
                     Some(None) => break, // a cue of another kind
@@ -1369,7 +1383,13 @@ impl Ctx<'_> {
         let years_after = self.has(k, flag::YEARS)
             || (self.is_w(k, "y") && self.is_p(k + 1, b'/') && self.is_w(k + 2, "o"))
             || (self.glued(i + 1) && self.is_w(i + 1, "yo"));
-        if years_after || self.age_context(i, i) {
+        // "his 103rd birthday"
+        let birthday = self.glued(i + 1)
+            && self.word_in(i + 1, ORDINALS)
+            && self.word_in(i + 2, &["birthday", "bday", "b-day", "cumpleaños"]);
+        if birthday {
+            self.emit_toks(i, i + 1, Label::AgeOver89, 0.9, prio::NUMERIC);
+        } else if years_after || self.age_context(i, i) {
             self.emit_toks(i, i, Label::AgeOver89, if years_after { 0.9 } else { 0.75 }, prio::NUMERIC);
         }
     }
@@ -1482,7 +1502,8 @@ impl Ctx<'_> {
             if letters > 0 && digits > 0 {
                 if valid_vin(&self.text.as_bytes()[s..e]) {
                     self.emit(s, e, Label::Vehicle, 0.85, prio::VIN);
-                } else if digits >= 5 && e - s >= 6 {
+                } else if digits >= 5 && e - s >= 6 || digits >= 4 && letters >= 2 && e - s >= 7 {
+                    // "X7Q91K2", "QX7781Z"
                     self.emit(s, e, Label::OtherId, 0.6, prio::ALNUM_ID);
                 }
             }
@@ -1962,6 +1983,9 @@ impl Ctx<'_> {
         if tk.kind != Kind::Word || tk.len() < 2 && !tk.cap {
             return 0.0;
         }
+        if self.glued(k + 1) && self.kind(k + 1) == Some(Kind::Num) {
+            return 0.0; // the letters of a code: "QX7781Z"
+        }
         let never =
             flag::NOT_NAME | flag::TITLE | flag::RELATION | flag::WEEKDAY | flag::UNIT | flag::SIGNOFF | flag::YEARS;
         if tk.has(never) {
@@ -2073,6 +2097,19 @@ impl Ctx<'_> {
                         {
                             return 0.7;
                         }
+                    }
+                    // "Wren here -": a name that is also an everyday word, introducing the writer at
+                    // the start of a sentence ("Down here, ..." is no name)
+                    if (given || family)
+                        && tk.cap
+                        && !tk.upper
+                        && tk.sentence_start
+                        && self.is_w(k + 1, "here")
+                        && self.t.get(k + 2).is_none_or(|n| n.kind == Kind::Punct)
+                        && !tk.has(flag::STOPWORD)
+                        && !self.word_in(k, NOT_WRITERS)
+                    {
+                        return 0.7;
                     }
                     // Names the lists miss, in scripts with diacritics: "Kateřina Dvořák"
                     let foreign = |t: &Tok, s: &str| {
@@ -2506,7 +2543,7 @@ impl Ctx<'_> {
             }
             let found = if tk.has(flag::MED) {
                 Some((Label::Medication, 0.9))
-            } else if tk.has(flag::COND) {
+            } else if tk.has(flag::COND) && !self.paperwork(i) {
                 Some((Label::Condition, 0.85))
             } else if tk.upper && tk.len() <= 5 && !self.state_after_city(i) {
                 self.lex.upper_term(self.s(i).as_bytes()).map(|l| (l, 0.8))
@@ -2726,19 +2763,35 @@ impl Ctx<'_> {
     }
 
     /// An everyday word that is a health term after a possessive ("my sugar was 42", "her
-    /// periods", "his mole") or, for "cold", after "have a" ("I have a cold"). Token `i - 1`
+    /// periods", "his mole") or, for "cold" and "temp", after "have a" ("I have a cold", "she's
+    /// running a temp"). Token `i - 1`
     /// is a function word.
     fn health_in_context(&self, i: usize) -> bool {
         let tk = &self.t[i];
-        if !(4..=7).contains(&tk.len()) || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c') {
+        if !(4..=7).contains(&tk.len())
+            || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't')
+        {
             return false;
         }
         if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles"]) {
             return self.word_in(i - 1, &["my", "his", "her", "their", "your"]);
         }
-        self.is_w(i, "cold")
+        (self.is_w(i, "cold") || self.is_w(i, "temp"))
             && self.is_w(i - 1, "a")
-            && self.prev_word(i - 1, 0).is_some_and(|q| self.word_in(q, &["have", "has", "had", "got", "caught"]))
+            && self
+                .prev_word(i - 1, 0)
+                .is_some_and(|q| self.word_in(q, &["have", "has", "had", "got", "caught", "running", "runs"]))
+    }
+
+    /// "discharge papers", "hospital discharge": a health term's word that names a document or
+    /// an administrative step here.
+    fn paperwork(&self, i: usize) -> bool {
+        self.t[i].len() == 9
+            && self.is_w(i, "discharge")
+            && (self.word_in(
+                i + 1,
+                &["papers", "paperwork", "summary", "instructions", "date", "planner", "form", "forms"],
+            ) || self.prev_word(i, 0).is_some_and(|p| self.word_in(p, &["hospital", "hospital's", "er"])))
     }
 
     /// "Bridgeport, CT", "Jackson, MS": a state's abbreviation after a place's name and a comma,

@@ -753,6 +753,7 @@ const CUES: &[(&str, Cue)] = &[
     ("group #", Cue::Id(Label::HealthPlanId)),
     ("group no", Cue::Id(Label::HealthPlanId)),
     ("group is", Cue::Id(Label::HealthPlanId)),
+    ("group:", Cue::Id(Label::HealthPlanId)),
     ("group id", Cue::Id(Label::HealthPlanId)),
     ("medicaid id", Cue::Id(Label::HealthPlanId)),
     ("medicaid number", Cue::Id(Label::HealthPlanId)),
