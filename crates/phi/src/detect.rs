@@ -392,7 +392,9 @@ fn surname_shape(word: &str) -> bool {
         "dottir", "ovic", "evic", "ovich", "evich", "shvili", "adze", "oglu",
     ];
     let b = word.as_bytes();
-    b.len() >= 6 && ENDINGS.iter().any(|e| b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
+    // "D'Andre", "O'Shaughnessy": a capital, an apostrophe, a capitalized word
+    let apostrophe_name = b.len() >= 5 && b[0].is_ascii_uppercase() && b[1] == b'\'' && b[2].is_ascii_uppercase();
+    apostrophe_name || b.len() >= 6 && ENDINGS.iter().any(|e| b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
 }
 
 /// What `word` says of an identifier later in its sentence: `Some(Some(label))` its kind (see
@@ -1416,6 +1418,14 @@ impl Ctx<'_> {
         let cued = before.is_some_and(|w| {
             self.word_in(w, AGE_BEFORE)
                 || (self.word_in(w, &["is", "am", "was"]) && self.prev_word(w, 0).is_some_and(person))
+                // "grandma's 95": a person's "'s" is "is"
+                || self.t[w].stem_end < self.t[w].end && self.has(w, flag::RELATION | flag::TITLE)
+                // "she'll be 100", "my dad will be 95"
+                || self.is_w(w, "be")
+                    && self.prev_word(w, 0).is_some_and(|v| {
+                        self.word_in(v, &["she'll", "he'll", "i'll", "shell", "hell"])
+                            || self.word_in(v, &["will", "would"]) && self.prev_word(v, 0).is_some_and(person)
+                    })
         });
         let paren = self.is_p(b + 1, b')')
             && (a.saturating_sub(6)..a).rev().find(|&k| self.is_p(k, b'(')).is_some_and(|open| {
@@ -1533,6 +1543,9 @@ impl Ctx<'_> {
                     Some(i - 3)
                 } else if i >= 4 && self.is_w(i - 4, "p") && self.is_p(i - 1, b'.') && self.is_w(i - 2, "o") {
                     Some(i - 4)
+                } else if i >= 2 && self.kind(i - 1) == Some(Kind::Num) && self.word_in(i - 2, &["route", "rr", "hc"]) {
+                    // "Rural Route 3 Box 45", "RR 2 Box 17", "HC 68 Box 12"
+                    Some(if self.is_w(i.wrapping_sub(3), "rural") { i - 3 } else { i - 2 })
                 } else {
                     None
                 };

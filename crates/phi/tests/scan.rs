@@ -204,6 +204,11 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("Member ID: 918273645-01\nGroup: GRP-44190", "GRP-44190", Label::HealthPlanId));
     assert!(has("it is QX7781Z ok", "QX7781Z", Label::OtherId));
     assert_eq!(labels("my iPhone15 and form W-2, room 12B"), vec![]);
+    assert!(has("grandma's 95 and sharp as a tack", "95", Label::AgeOver89));
+    assert!(has("she'll be 100 in May!", "100", Label::AgeOver89));
+    assert_eq!(labels("the bill will be 100 dollars"), vec![]);
+    assert!(has("they brought D'Andre in", "D'Andre", Label::Name));
+    assert!(has("Rural Route 3 Box 45, Harlan, KY 40831", "Rural Route 3 Box 45, Harlan", Label::Address));
 }
 
 #[test]
