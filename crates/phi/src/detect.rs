@@ -1664,6 +1664,13 @@ impl Ctx<'_> {
         if self.t.get(z).is_some_and(|t| t.kind == Kind::Num && t.len() == 5) && !self.glued(z + 1) {
             self.emit_toks(z, z, Label::Zip, 0.8, prio::NUMERIC);
         }
+        // ... and after a state in lower case, as chat writes it: "spokane wa 99201"
+        if self.has(z, flag::STATE)
+            && self.t.get(z + 1).is_some_and(|t| t.kind == Kind::Num && t.len() == 5)
+            && !self.glued(z + 2)
+        {
+            self.emit_toks(z + 1, z + 1, Label::Zip, 0.8, prio::NUMERIC);
+        }
     }
 
     /// Extends an address ending at token `end` over a city that a state follows
@@ -1957,7 +1964,7 @@ impl Ctx<'_> {
         }
         if between(b":") {
             if self.t[p].has(flag::INTRO)
-                || (i == p + 2 && self.word_in(p, &["name", "patient", "pt", "from", "signed", "child"]))
+                || (i == p + 2 && self.word_in(p, &["name", "patient", "pt", "from", "signed", "child", "contact"]))
             {
                 return Some(1);
             }
@@ -2105,7 +2112,9 @@ impl Ctx<'_> {
                     }
                     if unlisted(tk) {
                         let two = self.t.get(k + 1).is_some_and(unlisted);
-                        if two && self.dob_at(k + 2)
+                        // "Farida Haidari, daughter, (857) ...": a relation named after a name
+                        let relation_after = self.is_p(k + 2, b',') && self.has(k + 3, flag::RELATION);
+                        if two && (self.dob_at(k + 2) || relation_after)
                             || tk.sentence_start && (self.is_w(k + 1, "here") || two && self.is_w(k + 2, "here"))
                         {
                             return 0.7;

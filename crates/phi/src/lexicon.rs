@@ -256,6 +256,8 @@ const RELATIONS: &[&str] = &[
     "madre",
     "padre",
     "roommate",
+    "bro",
+    "sis",
     "coworker",
     "boss",
     "caregiver",

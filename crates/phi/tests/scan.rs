@@ -209,6 +209,11 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert_eq!(labels("the bill will be 100 dollars"), vec![]);
     assert!(has("they brought D'Andre in", "D'Andre", Label::Name));
     assert!(has("Rural Route 3 Box 45, Harlan, KY 40831", "Rural Route 3 Box 45, Harlan", Label::Address));
+    assert!(has("2901 w pine st apt 7, spokane wa 99201 pls", "99201", Label::Zip));
+    assert!(has("emergency contact: Farida Haidari, daughter, 555-0163", "Farida Haidari", Label::Name));
+    assert!(has("my lil bro zay got bit by a dog", "zay", Label::Name));
+    assert!(has("my lil bro zay got bit by a dog", "got bit", Label::Condition));
+    assert_eq!(labels("a little bit by the door, bro"), vec![]);
 }
 
 #[test]
@@ -283,6 +288,7 @@ fn later_held_out_sets_keep_their_fixes() {
         (include_str!("../corpus/heldout10.txt"), 0.93),
         (include_str!("../corpus/heldout11.txt"), 0.93),
         (include_str!("../corpus/heldout12.txt"), 0.93),
+        (include_str!("../corpus/heldout13.txt"), 0.93),
     ] {
         let docs = corpus::parse(src).unwrap();
         let r = corpus::score(&docs, portico_phi::Scanner::global());
