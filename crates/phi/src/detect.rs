@@ -2581,7 +2581,11 @@ impl Ctx<'_> {
                 }
             } else if self.is_dose_after(i) && !tk.has(flag::COMMON) {
                 self.emit_toks(i, i, Label::Medication, 0.7, prio::HEALTH);
-            } else if tk.has(flag::COMMON) && i > 0 && self.t[i - 1].has(flag::STOPWORD) && self.health_in_context(i) {
+            } else if tk.has(flag::COMMON)
+                && i > 0
+                && (self.t[i - 1].has(flag::STOPWORD) || tk.len() == 8)
+                && self.health_in_context(i)
+            {
                 self.emit_toks(i, i, Label::Condition, 0.6, prio::HEALTH);
             }
             i += 1;
@@ -2789,14 +2793,33 @@ impl Ctx<'_> {
     /// running a temp"). Token `i - 1`
     /// is a function word.
     fn health_in_context(&self, i: usize) -> bool {
+        const POSSESSIVES: &[&str] = &["my", "his", "her", "their", "your"];
         let tk = &self.t[i];
-        if !(4..=7).contains(&tk.len())
-            || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't')
+        if !(4..=8).contains(&tk.len())
+            || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't' | b'b')
         {
             return false;
         }
+        if tk.len() == 8 {
+            return self.is_w(i, "confused") && self.confused_person(i);
+        }
         if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles"]) {
-            return self.word_in(i - 1, &["my", "his", "her", "their", "your"]);
+            return self.word_in(i - 1, POSSESSIVES);
+        }
+        // "the bite is red", "his bites" (not "a bite of", "the bite to eat")
+        if self.word_in(i, &["bite", "bites"]) {
+            return (self.word_in(i - 1, POSSESSIVES) || self.word_in(i - 1, &["the", "this", "that"]))
+                && !self.word_in(i + 1, &["of", "to", "into", "out"]);
+        }
+        // "in a cast", "her cast" (not "the cast of", "cast a vote")
+        if self.is_w(i, "cast") {
+            let worn = self.is_w(i - 1, "a")
+                && (self.is_w(i + 1, "on")
+                    || self
+                        .prev_word(i - 1, 0)
+                        .is_some_and(|q| self.word_in(q, &["in", "wear", "wearing", "wears", "needs"])));
+            return worn
+                || self.word_in(i - 1, POSSESSIVES) && !self.word_in(i + 1, &["member", "members", "list", "iron"]);
         }
         (self.is_w(i, "cold") || self.is_w(i, "temp"))
             && self.is_w(i - 1, "a")
@@ -2826,6 +2849,22 @@ impl Ctx<'_> {
             && self.t[i - 2].kind == Kind::Word
             && self.t[i - 2].cap
             && !self.t[i - 2].upper
+    }
+
+    /// "he has been more confused than usual", "tired and confused": a person's state, not the
+    /// writer's puzzlement ("I'm confused about my bill", "confused by the portal").
+    fn confused_person(&self, i: usize) -> bool {
+        const BEFORE: &[&str] =
+            &["more", "very", "been", "getting", "gets", "and", "is", "was", "seems", "seemed", "quite"];
+        const AFTER: &[&str] = &[
+            "about", "by", "with", "as", "on", "why", "how", "what", "if", "whether", "because", "at", "over", "when",
+            "which", "where", "who", "why", "to",
+        ];
+        self.word_in(i - 1, BEFORE)
+            && !self.word_in(i + 1, AFTER)
+            && !self
+                .prev_word(i - 1, 0)
+                .is_some_and(|q| self.word_in(q, &["i", "i'm", "im", "i've", "we", "we're", "am"]))
     }
 
     /// A misspelled health term: one deletion, insertion, substitution or transposition away.

@@ -57,6 +57,12 @@ fn finds_health_terms_including_misspellings_and_plurals() {
     assert_eq!(labels("necesito una carta para la escuela"), vec![]);
     assert_eq!(labels("the hospital discharge papers say rest"), vec![]);
     assert!(has("is brown discharge normal?", "discharge", Label::Condition));
+    assert!(has("can I send a photo of the bite? it's red", "bite", Label::Condition));
+    assert!(has("she's in a cast now", "cast", Label::Condition));
+    assert!(has("he has been more confused than usual", "confused", Label::Condition));
+    for t in ["take a bite of the apple", "the cast of the show", "I'm confused about my bill", "so confused lol"] {
+        assert_eq!(labels(t), vec![], "{t}");
+    }
     assert!(has("can you look at his mole", "mole", Label::Condition));
     for t in ["no sugar in my coffee please", "for a period of two weeks", "what a cold day", "my cold brew"] {
         assert_eq!(labels(t), vec![], "{t}");
@@ -275,26 +281,25 @@ fn held_out_corpus_meets_the_targets() {
 /// they guard those fixes against regressions rather than measure generalization.
 #[test]
 fn later_held_out_sets_keep_their_fixes() {
-    // The ninth still misses everyday words used as health terms ("confused", "cast").
-    for (src, health_recall) in [
-        (include_str!("../corpus/heldout2.txt"), 0.93),
-        (include_str!("../corpus/heldout3.txt"), 0.93),
-        (include_str!("../corpus/heldout4.txt"), 0.93),
-        (include_str!("../corpus/heldout5.txt"), 0.93),
-        (include_str!("../corpus/heldout6.txt"), 0.93),
-        (include_str!("../corpus/heldout7.txt"), 0.93),
-        (include_str!("../corpus/heldout8.txt"), 0.93),
-        (include_str!("../corpus/heldout9.txt"), 0.85),
-        (include_str!("../corpus/heldout10.txt"), 0.93),
-        (include_str!("../corpus/heldout11.txt"), 0.93),
-        (include_str!("../corpus/heldout12.txt"), 0.93),
-        (include_str!("../corpus/heldout13.txt"), 0.93),
+    for src in [
+        include_str!("../corpus/heldout2.txt"),
+        include_str!("../corpus/heldout3.txt"),
+        include_str!("../corpus/heldout4.txt"),
+        include_str!("../corpus/heldout5.txt"),
+        include_str!("../corpus/heldout6.txt"),
+        include_str!("../corpus/heldout7.txt"),
+        include_str!("../corpus/heldout8.txt"),
+        include_str!("../corpus/heldout9.txt"),
+        include_str!("../corpus/heldout10.txt"),
+        include_str!("../corpus/heldout11.txt"),
+        include_str!("../corpus/heldout12.txt"),
+        include_str!("../corpus/heldout13.txt"),
     ] {
         let docs = corpus::parse(src).unwrap();
         let r = corpus::score(&docs, portico_phi::Scanner::global());
         let (id, health) = (r.identifiers, r.health);
         assert!(id.recall() >= 0.96 && id.precision() >= 0.95, "identifiers:\n{}", r.table());
-        assert!(health.recall() >= health_recall && health.precision() >= 0.95, "health terms:\n{}", r.table());
+        assert!(health.recall() >= 0.93 && health.precision() >= 0.95, "health terms:\n{}", r.table());
     }
 }
 
