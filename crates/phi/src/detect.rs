@@ -2156,6 +2156,37 @@ impl Ctx<'_> {
         }
     }
 
+    /// A family named in the plural after "the": "the Nguyens", "the Adebayo-Smiths" (a family
+    /// name, not an everyday word, before the "s"). Returns the last token.
+    fn family_plural(&self, i: usize) -> Option<usize> {
+        // After a hyphen the family name may be an everyday word too ("Adebayo-Smiths").
+        let plural_family = |k: usize, everyday_ok: bool| {
+            let t = self.t.get(k).filter(|t| t.kind == Kind::Word && t.cap && !t.upper && t.len() >= 4)?;
+            let s = self.s(k);
+            if !s.is_ascii() || !s.ends_with('s') || t.has(flag::COMMON) && !everyday_ok {
+                return None;
+            }
+            let lower = s.to_ascii_lowercase();
+            let family = |stem: &str| {
+                let f = self.lex.flags(stem.as_bytes());
+                f & flag::FAMILY != 0 && (everyday_ok || f & flag::COMMON == 0)
+            };
+            let stem = &lower[..lower.len() - 1];
+            (family(stem) || stem.ends_with('e') && family(&stem[..stem.len() - 1])).then_some(k) // "Joneses"
+        };
+        if !self.prev_word(i, 0).is_some_and(|p| self.is_w(p, "the")) {
+            return None;
+        }
+        // The first half a name too, of five letters or more ("Tri-Cares", "Coca-Colas" are not)
+        let hyphenated = self.is_p(i + 1, b'-')
+            && self.glued(i + 1)
+            && self.glued(i + 2)
+            && self.t[i].cap
+            && self.t[i].len() >= 5
+            && self.t[i].flags & !(flag::GIVEN | flag::FAMILY) == 0;
+        if hyphenated { plural_family(i + 2, true) } else { plural_family(i, false) }
+    }
+
     /// Capitalized words `first..=last` after "at", "in", "near" or "from", the last a word that
     /// ends the names of places ("at Lincoln Park", "in Forest Hills"): a place, not a person.
     fn named_place(&self, first: usize, last: usize) -> bool {
@@ -2370,6 +2401,12 @@ impl Ctx<'_> {
                 let initial = self.t.get(i + 3).is_some_and(|t| t.kind == Kind::Word && t.len() == 1 && t.cap);
                 let end = if initial { i + 3 } else { i + 2 };
                 self.emit_toks(i, end, Label::Name, 0.75, prio::NAME);
+                i = end + 1;
+                continue;
+            }
+            // "We're the Nguyens", "the Adebayo-Smiths": a family by its name in the plural
+            if let Some(end) = self.family_plural(i) {
+                self.emit_toks(i, end, Label::Name, 0.7, prio::NAME);
                 i = end + 1;
                 continue;
             }

@@ -214,6 +214,9 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("she'll be 100 in May!", "100", Label::AgeOver89));
     assert_eq!(labels("the bill will be 100 dollars"), vec![]);
     assert!(has("they brought D'Andre in", "D'Andre", Label::Name));
+    assert!(has("Hello! We're the Adebayo-Smiths, new here", "Adebayo-Smiths", Label::Name));
+    assert!(has("the Joneses are here", "Joneses", Label::Name));
+    assert_eq!(labels("the Browns won, is Tri-Care accepted?"), vec![]);
     assert!(has("Rural Route 3 Box 45, Harlan, KY 40831", "Rural Route 3 Box 45, Harlan", Label::Address));
     assert!(has("2901 w pine st apt 7, spokane wa 99201 pls", "99201", Label::Zip));
     assert!(has("emergency contact: Farida Haidari, daughter, 555-0163", "Farida Haidari", Label::Name));
