@@ -224,6 +224,50 @@ const COUNTED_BY_ORDINALS: &[&str] = &[
     "booster",
     "appointment",
 ];
+/// Words that end the names of places of care, schools, churches and lodgings: "Mercy General
+/// Hospital", "Austin Regional Clinic", "Hampton Inn".
+const PLACES: &[&str] = &[
+    "hospital",
+    "hospitals",
+    "clinic",
+    "clinics",
+    "center",
+    "centre",
+    "associates",
+    "pharmacy",
+    "pediatrics",
+    "dentistry",
+    "orthopedics",
+    "cardiology",
+    "dermatology",
+    "practice",
+    "labs",
+    "laboratory",
+    "institute",
+    "university",
+    "college",
+    "school",
+    "academy",
+    "church",
+    "foundation",
+    "hospice",
+    "rehab",
+    "rehabilitation",
+    "physicians",
+    "specialists",
+    "wellness",
+    "medicine",
+    "imaging",
+    "radiology",
+    "inn",
+    "hotel",
+    "motel",
+    // "Mercy General", "Houston Methodist"
+    "general",
+    "methodist",
+    "presbyterian",
+    "baptist",
+];
 /// Words before "here" at the start of a sentence that are not the writer's name.
 const NOT_WRITERS: &[&str] = &[
     "over", "back", "down", "out", "up", "right", "left", "just", "still", "all", "everyone", "someone", "nobody",
@@ -2044,6 +2088,11 @@ impl Ctx<'_> {
                 if (given || family) && (!common || tk.cap) || tk.cap && unknown {
                     return 0.85;
                 }
+                // "hey its destiny", "hi this is grace": after a greeting and an introduction, a
+                // given name in lower case even when it is an everyday word
+                if given && context == Some(1) && tk.len() >= 3 && !tk.has(flag::STOPWORD) && self.greeted(k) {
+                    return 0.7;
+                }
                 // "my son jaxon": a word no list knows, right after a relation (names newer
                 // than the lists)
                 if context == Some(RELATION_BEFORE) && tk.flags == 0 && tk.len() >= 3 {
@@ -2156,6 +2205,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// Token `k` follows an introduction ("its", "this is") that follows a greeting ("hey").
+    fn greeted(&self, k: usize) -> bool {
+        let Some(p) = self.prev_word(k, 0) else { return false };
+        let intro = if self.is_w(p, "is") { self.prev_word(p, 0).filter(|&q| self.is_w(q, "this")) } else { Some(p) };
+        intro
+            .and_then(|q| self.prev_word(q, 1))
+            .is_some_and(|g| self.word_in(g, &["hi", "hey", "hello", "hiya", "heyy", "hii", "hola", "morning"]))
+    }
+
     /// A family named in the plural after "the": "the Nguyens", "the Adebayo-Smiths" (a family
     /// name, not an everyday word, before the "s"). Returns the last token.
     fn family_plural(&self, i: usize) -> Option<usize> {
@@ -2211,43 +2269,6 @@ impl Ctx<'_> {
     /// more capitalized words, then a capitalized word such as "Hospital" or "Clinic". A
     /// possessive ("Dr. Jordan's Clinic") is still a person's name.
     fn institution_after(&self, last: usize) -> bool {
-        const PLACES: &[&str] = &[
-            "hospital",
-            "hospitals",
-            "clinic",
-            "clinics",
-            "center",
-            "centre",
-            "associates",
-            "pharmacy",
-            "pediatrics",
-            "dentistry",
-            "orthopedics",
-            "cardiology",
-            "dermatology",
-            "practice",
-            "labs",
-            "laboratory",
-            "institute",
-            "university",
-            "college",
-            "school",
-            "academy",
-            "church",
-            "foundation",
-            "hospice",
-            "rehab",
-            "rehabilitation",
-            "physicians",
-            "specialists",
-            "wellness",
-            "medicine",
-            "imaging",
-            "radiology",
-            "inn",
-            "hotel",
-            "motel",
-        ];
         // These only with another capitalized word after them: "Medical Center", "High School"
         const BEFORE_PLACE: &[&str] = &[
             "medical",
@@ -2375,7 +2396,9 @@ impl Ctx<'_> {
                 // start sentences.
                 listed || unknown || tk.len() == 1 && self.is_p(i + 1, b'.')
             } else {
-                listed && !tk.has(flag::COMMON) || tk.flags == 0 && self.relation_before(i)
+                listed && !tk.has(flag::COMMON)
+                    || tk.flags == 0 && self.relation_before(i)
+                    || tk.has(flag::GIVEN) && self.greeted(i)
             };
             if !maybe && (self.flags & flag::TITLE == 0 || !self.title_before(i)) {
                 i += 1; // the common case: an everyday word
@@ -2505,6 +2528,7 @@ impl Ctx<'_> {
                     .is_some_and(|t| t.kind == Kind::Word && t.has(flag::COMMON) && !t.has(flag::GIVEN));
             if hyphen_word
                 || self.institution_after(last)
+                || last > i && self.word_in(last, PLACES)
                 || context.is_none() && (self.named_place(i, last) || self.city_before_state(last))
             {
                 i = last + 1; // "Mercy General Hospital", "Austin Regional Clinic", "at Lincoln Park"

@@ -216,6 +216,9 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert!(has("they brought D'Andre in", "D'Andre", Label::Name));
     assert!(has("Hello! We're the Adebayo-Smiths, new here", "Adebayo-Smiths", Label::Name));
     assert!(has("the Joneses are here", "Joneses", Label::Name));
+    assert!(has("hey its destiny, my vitamins make me sick", "destiny", Label::Name));
+    assert_eq!(labels("its destiny my friend, hey its going to rain"), vec![]);
+    assert_eq!(labels("they took him to Mercy General last night"), vec![]);
     assert_eq!(labels("the Browns won, is Tri-Care accepted?"), vec![]);
     assert!(has("Rural Route 3 Box 45, Harlan, KY 40831", "Rural Route 3 Box 45, Harlan", Label::Address));
     assert!(has("2901 w pine st apt 7, spokane wa 99201 pls", "99201", Label::Zip));
@@ -297,6 +300,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout11.txt"),
         include_str!("../corpus/heldout12.txt"),
         include_str!("../corpus/heldout13.txt"),
+        include_str!("../corpus/heldout14.txt"),
     ] {
         let docs = corpus::parse(src).unwrap();
         let r = corpus::score(&docs, portico_phi::Scanner::global());
