@@ -557,11 +557,15 @@ fn ipv6_end(b: &[u8], start: usize) -> Option<usize> {
     }
     let s = &b[start..end];
     let compressed = s.windows(2).filter(|w| w == b"::").count();
-    let groups: Vec<&[u8]> = s.split(|&c| c == b':').filter(|g| !g.is_empty()).collect();
-    let ok = groups.iter().all(|g| g.len() <= 4)
+    let (mut groups, mut short) = (0, true);
+    for g in s.split(|&c| c == b':').filter(|g| !g.is_empty()) {
+        groups += 1;
+        short &= g.len() <= 4;
+    }
+    let ok = short
         && match compressed {
-            0 => groups.len() == 8,
-            1 => (2..=7).contains(&groups.len()) && !s.windows(3).any(|w| w == b":::"),
+            0 => groups == 8,
+            1 => (2..=7).contains(&groups) && !s.windows(3).any(|w| w == b":::"),
             _ => false,
         };
     ok.then_some(end)
@@ -2149,8 +2153,8 @@ impl Ctx<'_> {
                     if unlisted(tk) && (self.praised_person(k) || surname_shape(self.s(k))) {
                         return 0.7;
                     }
-                    // "Jimin Park", "Hyun-woo Song": a given name the lists lack before a family
-                    // name that is also an everyday word
+                    // "Jimin Park", "Daeho Moon": a given name the lists lack before a family name
+                    // that is also an everyday word
                     if unlisted(tk)
                         && !tk.sentence_start
                         && self.t.get(k + 1).is_some_and(|n| {
@@ -2849,10 +2853,9 @@ impl Ctx<'_> {
         Some((first, k))
     }
 
-    /// An everyday word that is a health term after a possessive ("my sugar was 42", "her
-    /// periods", "his mole") or, for "cold" and "temp", after "have a" ("I have a cold", "she's
-    /// running a temp"). Token `i - 1`
-    /// is a function word.
+    /// An everyday word that is a health term in its context: after a possessive ("my sugar was
+    /// 42", "her periods", "his mole"), "the bite", "in a cast", "have a cold", "running a temp",
+    /// "more confused than usual". Token `i - 1` is a function word, or token `i` has eight letters.
     fn health_in_context(&self, i: usize) -> bool {
         const POSSESSIVES: &[&str] = &["my", "his", "her", "their", "your"];
         let tk = &self.t[i];
@@ -2919,7 +2922,7 @@ impl Ctx<'_> {
             &["more", "very", "been", "getting", "gets", "and", "is", "was", "seems", "seemed", "quite"];
         const AFTER: &[&str] = &[
             "about", "by", "with", "as", "on", "why", "how", "what", "if", "whether", "because", "at", "over", "when",
-            "which", "where", "who", "why", "to",
+            "which", "where", "who", "to",
         ];
         self.word_in(i - 1, BEFORE)
             && !self.word_in(i + 1, AFTER)
