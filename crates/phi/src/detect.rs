@@ -2446,7 +2446,11 @@ impl Ctx<'_> {
                 {
                     k += 2;
                 }
-                if self.t.get(k).is_some_and(|t| t.cap && t.has(flag::FAMILY) && !t.upper)
+                // A listed family name, or a word no list knows: "L. Okonjo"
+                let surname = |t: &Tok| {
+                    t.has(flag::FAMILY) || t.kind == Kind::Word && t.len() >= 4 && t.flags & !flag::GIVEN == 0
+                };
+                if self.t.get(k).is_some_and(|t| t.cap && surname(t) && !t.upper)
                     && !self.t[k].has(flag::NOT_NAME | flag::MONTH)
                 {
                     self.emit(self.t[i].start, self.t[k].stem_end, Label::Name, 0.75, prio::NAME);
