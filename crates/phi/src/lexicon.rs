@@ -589,7 +589,6 @@ const COUNTRIES: &[&str] = &[
     "portugal",
     "greece",
     "turkey",
-    "israel",
     "egypt",
     "morocco",
     "iran",

@@ -221,6 +221,7 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert_eq!(labels("they took him to Mercy General last night"), vec![]);
     assert!(has("Ref 22 - patient L. Okonjo, callback later", "L. Okonjo", Label::Name));
     assert_eq!(labels("I'm in Norway for work, a U.S. Army vet"), vec![]);
+    assert!(has("Israel Hernandez called", "Israel Hernandez", Label::Name));
     assert_eq!(labels("the Browns won, is Tri-Care accepted?"), vec![]);
     assert!(has("Rural Route 3 Box 45, Harlan, KY 40831", "Rural Route 3 Box 45, Harlan", Label::Address));
     assert!(has("2901 w pine st apt 7, spokane wa 99201 pls", "99201", Label::Zip));
