@@ -34,7 +34,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| texts.iter().map(|t| portico_phi::redact(black_box(t), portico_phi::Mode::Mask).len()).sum::<usize>())
     });
     group.finish();
-    c.bench_function("phi/build_lexicons", |b| b.iter(Scanner::new));
+    c.bench_function("phi/load_lexicons", |b| b.iter(Scanner::new));
 }
 
 criterion_group! {
