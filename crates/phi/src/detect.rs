@@ -1,7 +1,7 @@
 //! Recognizers over the token stream, and the resolution of overlapping candidates.
 
 use crate::lexicon::{Cue, Lexicon, flag, fuzzy};
-use crate::token::{self, Kind, Summary, Tok};
+use crate::token::{self, Kind, Summary, Tok, WordCache};
 use crate::{Label, Span};
 
 /// A span some recognizer proposes; `prio` decides between overlapping proposals.
@@ -301,6 +301,8 @@ struct Ctx<'a> {
     text: &'a str,
     t: &'a [Tok],
     lex: &'a Lexicon,
+    /// The word cache, which also remembers the misspelling search's answers.
+    words: &'a mut WordCache,
     key: &'a mut Vec<u8>,
     out: &'a mut Vec<Cand>,
     /// Where each fax cue starts and ends.
@@ -315,11 +317,20 @@ struct Ctx<'a> {
 
 /// Runs every recognizer over `t` (the tokens of `text`), appending candidates to `out`.
 /// Recognizers that the text's [`Summary`] shows have nothing to find are skipped.
-pub(crate) fn run(text: &str, t: &[Tok], summary: Summary, lex: &Lexicon, key: &mut Vec<u8>, out: &mut Vec<Cand>) {
+pub(crate) fn run(
+    text: &str,
+    t: &[Tok],
+    summary: Summary,
+    lex: &Lexicon,
+    words: &mut WordCache,
+    key: &mut Vec<u8>,
+    out: &mut Vec<Cand>,
+) {
     let mut cx = Ctx {
         text,
         t,
         lex,
+        words,
         key,
         out,
         fax_cues: Vec::new(),
@@ -540,6 +551,59 @@ fn fuzzy_match(word: u32, deletions: impl Iterator<Item = u32>) -> Option<(Label
     None
 }
 
+/// [`Ctx::fuzzy`] for an ASCII word `s` of at most 40 bytes; `buf` is scratch space.
+fn misspelling(lex: &Lexicon, s: &str, buf: &mut Vec<u8>) -> Option<(Label, f32)> {
+    let n = s.len();
+    let found = if n <= 15 {
+        // Packed keys: a deletion is two masks and a shift, no copy.
+        let key = token::packed_lower(s.as_bytes(), 0, n);
+        fuzzy_match(lex.fuzzy_packed(key), (0..n).map(|skip| lex.fuzzy_packed(token::without_byte(key, n, skip))))
+    } else {
+        let lower = s.to_ascii_lowercase();
+        let lower = lower.as_bytes();
+        fuzzy_match(
+            lex.fuzzy(lower),
+            (0..n).map(|skip| {
+                buf.clear();
+                buf.extend_from_slice(&lower[..skip]);
+                buf.extend_from_slice(&lower[skip + 1..]);
+                lex.fuzzy(buf)
+            }),
+        )
+    };
+    // A word spelled right is no misspelling (checked last: most words match nothing).
+    if found.is_some() && !lex.is_english(s.to_ascii_lowercase().as_bytes()) {
+        return found;
+    }
+    let b = s.as_bytes();
+    if n >= 7
+        && MED_SUFFIXES.iter().any(|suf| n >= suf.len() && b[n - suf.len()..].eq_ignore_ascii_case(suf.as_bytes()))
+    {
+        return Some((Label::Condition, 0.55));
+    }
+    None
+}
+
+/// [`misspelling`]'s answer as the word cache keeps it: never 0.
+struct Misspelling;
+
+impl Misspelling {
+    fn encode(found: Option<(Label, f32)>) -> u32 {
+        match found {
+            None => 1,
+            Some((label, confidence)) => {
+                2 + u32::from(label == Label::Medication) + 2 * (confidence * 100.0).round() as u32
+            }
+        }
+    }
+
+    fn decode(code: u32) -> Option<(Label, f32)> {
+        let code = code.checked_sub(2)?;
+        let label = if code & 1 == 1 { Label::Medication } else { Label::Condition };
+        Some((label, (code / 2) as f32 / 100.0))
+    }
+}
+
 /// The end of an IPv6 address starting at byte `start`: groups of one to four hexadecimal
 /// digits between colons, eight of them, or fewer with one "::" ("fe80::1ff:fe23:4567:890a").
 /// A time ("10:30:45") has neither.
@@ -664,11 +728,19 @@ impl Ctx<'_> {
     }
 
     fn is_w(&self, i: usize, w: &str) -> bool {
-        self.t.get(i).is_some_and(|t| t.kind == Kind::Word) && self.s(i).eq_ignore_ascii_case(w)
+        self.word_bytes(i).is_some_and(|b| b.eq_ignore_ascii_case(w.as_bytes()))
     }
 
     fn word_in(&self, i: usize, list: &[&str]) -> bool {
-        self.t.get(i).is_some_and(|t| t.kind == Kind::Word) && is_word_in(self.s(i), list)
+        self.word_bytes(i)
+            .is_some_and(|b| list.iter().any(|w| w.len() == b.len() && b.eq_ignore_ascii_case(w.as_bytes())))
+    }
+
+    /// The bytes of token `i` when it is a word (no char-boundary checks: tokens lie on them).
+    #[inline(always)]
+    fn word_bytes(&self, i: usize) -> Option<&[u8]> {
+        let t = self.t.get(i).filter(|t| t.kind == Kind::Word)?;
+        self.text.as_bytes().get(t.start..t.end)
     }
 
     fn has(&self, i: usize, f: u32) -> bool {
@@ -2936,51 +3008,20 @@ impl Ctx<'_> {
     }
 
     /// A misspelled health term: one deletion, insertion, substitution or transposition away.
+    /// The answer depends on the word alone, so the word cache remembers it.
     fn fuzzy(&mut self, i: usize) -> Option<(Label, f32)> {
-        let (text, tk) = (self.text, self.t[i]);
-        let s = &text[tk.start..tk.end];
-        let mut buf = [0u8; 40];
-        if !s.is_ascii() || s.len() > buf.len() {
+        let tk = self.t[i];
+        let s = &self.text[tk.start..tk.end];
+        if !s.is_ascii() || s.len() > 40 {
             return None;
         }
-        let n = s.len();
-        let lower = &mut buf[..n];
-        for (d, c) in lower.iter_mut().zip(s.bytes()) {
-            *d = c.to_ascii_lowercase();
+        let (lex, buf) = (self.lex, &mut *self.key);
+        if s.len() > 15 {
+            return misspelling(lex, s, buf);
         }
-        let found = if n <= 15 {
-            // Packed keys: a deletion is two masks and a shift, no copy.
-            let key = token::packed_lower(text.as_bytes(), tk.start, n);
-            fuzzy_match(
-                self.lex.fuzzy_packed(key),
-                (0..n).map(|skip| self.lex.fuzzy_packed(token::without_byte(key, n, skip))),
-            )
-        } else {
-            let (lower, key) = (&*lower, &mut *self.key);
-            let lex = self.lex;
-            fuzzy_match(
-                lex.fuzzy(lower),
-                (0..n).map(|skip| {
-                    key.clear();
-                    key.extend_from_slice(&lower[..skip]);
-                    key.extend_from_slice(&lower[skip + 1..]);
-                    lex.fuzzy(key)
-                }),
-            )
-        };
-        // A word spelled right is no misspelling (checked last: most words match nothing).
-        if found.is_some() && !self.lex.is_english(lower) {
-            return found;
-        }
-        let lower = s.as_bytes();
-        if n >= 7
-            && MED_SUFFIXES
-                .iter()
-                .any(|suf| lower.len() >= suf.len() && lower[n - suf.len()..].eq_ignore_ascii_case(suf.as_bytes()))
-        {
-            return Some((Label::Condition, 0.55));
-        }
-        None
+        let key = token::packed_lower(self.text.as_bytes(), tk.start, s.len());
+        let answer = self.words.memo_or(key, || Misspelling::encode(misspelling(lex, s, buf)));
+        Misspelling::decode(answer)
     }
 
     fn is_dose_after(&self, i: usize) -> bool {

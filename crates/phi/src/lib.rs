@@ -81,7 +81,15 @@ impl Scanner {
     fn scan_into<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [Span] {
         let summary = token::tokenize(text, &self.lex, &mut scratch.words, &mut scratch.tokens);
         scratch.cands.clear();
-        detect::run(text, &scratch.tokens, summary, &self.lex, &mut scratch.key, &mut scratch.cands);
+        detect::run(
+            text,
+            &scratch.tokens,
+            summary,
+            &self.lex,
+            &mut scratch.words,
+            &mut scratch.key,
+            &mut scratch.cands,
+        );
         detect::resolve(&mut scratch.cands, &mut scratch.spans);
         &scratch.spans
     }

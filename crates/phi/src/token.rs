@@ -58,8 +58,9 @@ pub(crate) struct Summary {
 /// scan's time).
 #[derive(Default)]
 pub(crate) struct WordCache {
-    /// Empty until [`WordCache::enable`], so that a one-off scan does not pay for it.
-    slots: Vec<(u64, u64, u32)>,
+    /// Empty until [`WordCache::enable`], so that a one-off scan does not pay for it. A slot
+    /// holds a key, its flags, and what [`WordCache::memo_or`] remembered for it (0: nothing).
+    slots: Vec<(u64, u64, u32, u32)>,
 }
 
 impl WordCache {
@@ -69,7 +70,7 @@ impl WordCache {
 
     pub fn enable(&mut self) {
         if self.slots.is_empty() {
-            self.slots = vec![(0, 0, 0); 1 << Self::BITS];
+            self.slots = vec![(0, 0, 0, 0); 1 << Self::BITS];
         }
     }
 
@@ -78,14 +79,34 @@ impl WordCache {
     #[inline(always)]
     fn get_or(&mut self, key: u128, lookup: impl FnOnce() -> u32) -> u32 {
         let (lo, hi) = (key as u64, (key >> 64) as u64);
-        let at = ((lo ^ hi).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize;
-        let Some(slot) = self.slots.get_mut(at) else { return lookup() };
+        let Some(slot) = self.slots.get_mut(Self::slot(lo, hi)) else { return lookup() };
         if slot.0 == lo && slot.1 == hi {
             return slot.2;
         }
         let flags = lookup();
-        *slot = (lo, hi, flags);
+        *slot = (lo, hi, flags, 0);
         flags
+    }
+
+    /// A further answer about the word of `key` that depends on the word alone (the misspelling
+    /// search's): remembered beside its flags while the word stays cached, else `compute()`'s,
+    /// which is never 0.
+    #[inline]
+    pub fn memo_or(&mut self, key: u128, compute: impl FnOnce() -> u32) -> u32 {
+        let (lo, hi) = (key as u64, (key >> 64) as u64);
+        match self.slots.get_mut(Self::slot(lo, hi)) {
+            Some(slot) if slot.0 == lo && slot.1 == hi => {
+                if slot.3 == 0 {
+                    slot.3 = compute();
+                }
+                slot.3
+            }
+            _ => compute(),
+        }
+    }
+
+    fn slot(lo: u64, hi: u64) -> usize {
+        ((lo ^ hi).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
     }
 }
 
