@@ -278,6 +278,195 @@ const PERSON_VERBS: &[&str] =
     &["tell", "ask", "thank", "thanks", "call", "text", "email", "message", "remind", "let", "with"];
 const MED_SUFFIXES: &[&str] =
     &["itis", "osis", "ectomy", "otomy", "ostomy", "oscopy", "emia", "algia", "opathy", "plasty"];
+/// Street suffixes of USPS Publication 28 (appendix C1) beyond the lexicon's own, which are also
+/// everyday words or names: a street suffix only in capitals, after a house number and a name.
+const USPS_SUFFIXES: &[&str] = &[
+    "anex",
+    "arcade",
+    "bayou",
+    "beach",
+    "bend",
+    "bluff",
+    "bluffs",
+    "bottom",
+    "branch",
+    "bridge",
+    "brook",
+    "brooks",
+    "burg",
+    "burgs",
+    "bypass",
+    "camp",
+    "canyon",
+    "cape",
+    "causeway",
+    "center",
+    "centers",
+    "circles",
+    "cliff",
+    "cliffs",
+    "club",
+    "common",
+    "commons",
+    "corner",
+    "corners",
+    "course",
+    "courts",
+    "cove",
+    "coves",
+    "creek",
+    "crest",
+    "crossing",
+    "crossroad",
+    "crossroads",
+    "curve",
+    "dale",
+    "dam",
+    "divide",
+    "drives",
+    "estate",
+    "estates",
+    "expressway",
+    "extension",
+    "extensions",
+    "fall",
+    "falls",
+    "ferry",
+    "field",
+    "fields",
+    "flat",
+    "flats",
+    "ford",
+    "fords",
+    "forest",
+    "forge",
+    "forges",
+    "fork",
+    "forks",
+    "fort",
+    "freeway",
+    "garden",
+    "gardens",
+    "gateway",
+    "glen",
+    "glens",
+    "green",
+    "greens",
+    "grove",
+    "groves",
+    "harbor",
+    "harbors",
+    "haven",
+    "heights",
+    "hill",
+    "hills",
+    "hollow",
+    "inlet",
+    "island",
+    "islands",
+    "isle",
+    "junction",
+    "junctions",
+    "key",
+    "keys",
+    "knoll",
+    "knolls",
+    "lake",
+    "lakes",
+    "land",
+    "landing",
+    "light",
+    "lights",
+    "loaf",
+    "lock",
+    "locks",
+    "lodge",
+    "mall",
+    "manor",
+    "manors",
+    "meadow",
+    "meadows",
+    "mews",
+    "mill",
+    "mills",
+    "mission",
+    "motorway",
+    "mount",
+    "mountain",
+    "mountains",
+    "neck",
+    "orchard",
+    "oval",
+    "overpass",
+    "park",
+    "parks",
+    "parkways",
+    "pass",
+    "passage",
+    "path",
+    "pine",
+    "pines",
+    "plain",
+    "plains",
+    "point",
+    "points",
+    "port",
+    "ports",
+    "prairie",
+    "radial",
+    "ramp",
+    "ranch",
+    "rapid",
+    "rapids",
+    "rest",
+    "ridge",
+    "ridges",
+    "river",
+    "roads",
+    "route",
+    "rue",
+    "run",
+    "shoal",
+    "shoals",
+    "shore",
+    "shores",
+    "skyway",
+    "spring",
+    "springs",
+    "spur",
+    "spurs",
+    "squares",
+    "station",
+    "stravenue",
+    "stream",
+    "streets",
+    "summit",
+    "throughway",
+    "trace",
+    "track",
+    "trafficway",
+    "tunnel",
+    "turnpike",
+    "underpass",
+    "union",
+    "unions",
+    "valley",
+    "valleys",
+    "via",
+    "viaduct",
+    "view",
+    "views",
+    "village",
+    "villages",
+    "ville",
+    "vista",
+    "walk",
+    "walks",
+    "wall",
+    "ways",
+    "well",
+    "wells",
+];
 const DOSE_UNITS: &[&str] = &["mg", "mcg", "ml", "units", "iu", "milligrams"];
 const PLACE_LEAD: &[(&str, &str)] = &[
     ("live", "in"),
@@ -1267,7 +1456,10 @@ impl Ctx<'_> {
         }
         for k in (1..=n).rev() {
             if let Some((label, conf, p)) = self.classify(&groups[..k], &seps[..k], plus, open_paren) {
-                let last = groups[k - 1];
+                let mut last = groups[k - 1];
+                if label == Label::Phone {
+                    last = self.extension(last);
+                }
                 let mut start = self.t[i].start;
                 if (open_paren && seps.get(1) == Some(&b')') && k > 1) || plus {
                     start = self.t[i - 1].start;
@@ -1280,6 +1472,17 @@ impl Ctx<'_> {
             }
         }
         i + 1
+    }
+
+    /// The last token of a phone number ending at `last` with an extension glued to it:
+    /// "555-0199x1234", as forms and generated records write it. One after a space ("ext 22")
+    /// is left out, as a person writing it leaves it apart.
+    fn extension(&self, last: usize) -> usize {
+        let glued_x = self.glued(last + 1) && self.is_w(last + 1, "x");
+        if glued_x && self.glued(last + 2) && self.kind(last + 2) == Some(Kind::Num) && self.t[last + 2].len() <= 5 {
+            return last + 2;
+        }
+        last
     }
 
     fn classify(&self, g: &[usize], seps: &[u8], plus: bool, paren: bool) -> Option<(Label, f32, u8)> {
@@ -1366,7 +1569,8 @@ impl Ctx<'_> {
                 return Some((Label::Phone, 0.7, prio::PHONE));
             }
         }
-        if phone_seps && lens == [1, 3, 3, 4] && d[0] == "1" {
+        // "001-847-555-0144": dialled from abroad with the exit code
+        if phone_seps && (lens == [1, 3, 3, 4] && d[0] == "1" || lens == [3, 3, 3, 4] && d[0] == "001") {
             return Some((Label::Phone, 0.95, prio::PHONE));
         }
         if g.len() == 1 && lens[0] == 10 && first >= b'2' && !self.unit_after(last) {
@@ -1674,12 +1878,32 @@ impl Ctx<'_> {
                     self.emit_toks(s, end, Label::Address, 0.9, prio::ADDRESS);
                 }
             }
-            if streets && tk.kind == Kind::Num && tk.len() <= 6 && (tk.space_before || i == 0) {
+            if tk.upper && tk.len() == 3 && self.word_in(i, &["apo", "fpo", "dpo"]) {
+                self.military(i);
+            }
+            let named_after = || self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Word && t.cap);
+            if tk.kind == Kind::Num && tk.len() <= 6 && (tk.space_before || i == 0) && (streets || named_after()) {
                 self.street(i);
             }
             if cities && tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
                 self.city(i);
             }
+        }
+    }
+
+    /// A military address ending at token `i`, "APO", "FPO" or "DPO" before "AA", "AE" or "AP"
+    /// and a ZIP code: "PSC 4115, Box 7815, APO AA 41945", "USNS Harrell, FPO AP 66514",
+    /// "Unit 8329 Box 1136, DPO AE 18062".
+    fn military(&mut self, i: usize) {
+        let zip = i + 2;
+        let region = self.t.get(i + 1).is_some_and(|t| t.upper) && self.word_in(i + 1, &["aa", "ae", "ap"]);
+        if !region || !self.t.get(zip).is_some_and(|t| t.kind == Kind::Num && t.len() == 5) {
+            return;
+        }
+        self.emit_toks(zip, zip, Label::Zip, 0.9, prio::NUMERIC);
+        let units = ["psc", "cmr", "unit", "usns", "uss", "usnv", "uscgc"];
+        if let Some(start) = (i.saturating_sub(8)..i).find(|&k| self.t[k].cap && self.word_in(k, &units)) {
+            self.emit_toks(start, i + 1, Label::Address, 0.85, prio::ADDRESS);
         }
     }
 
@@ -1697,7 +1921,19 @@ impl Ctx<'_> {
             let tk = &self.t[k];
             match tk.kind {
                 Kind::Word => {
-                    if tk.has(flag::STREET) && k > first {
+                    // The other suffixes of USPS Publication 28 only in capitals, after a name in
+                    // capitals: "48955 Christopher Crossing", "552 Mitchell Squares"
+                    let other_suffix = || {
+                        tk.cap
+                            && (first..k).all(|j| self.t[j].kind != Kind::Word || self.t[j].cap)
+                            && self.word_in(k, USPS_SUFFIXES)
+                    };
+                    if k > first && !tk.has(flag::STREET) && other_suffix() {
+                        street = Some(k); // unless a suffix of the lexicon's follows: "Cedar Ridge Dr"
+                        k += 1;
+                        continue;
+                    }
+                    if k > first && tk.has(flag::STREET) {
                         street = Some(k);
                         let risky = self.word_in(
                             k,
@@ -2452,6 +2688,24 @@ impl Ctx<'_> {
         self.word_in(k, &["dob", "born"]) || self.is_w(k, "date") && self.is_w(k + 1, "of") && self.is_w(k + 2, "birth")
     }
 
+    /// The end of a generational suffix after a full name ending at token `last`: "Jr.",
+    /// ", Sr.", "III".
+    fn name_suffix(&self, last: usize) -> Option<usize> {
+        let k = if self.word_in(last, &["jr", "sr"]) {
+            last // found as part of the name; its period was not
+        } else if self.is_p(last + 1, b',') {
+            last + 2
+        } else {
+            last + 1
+        };
+        let t = self.t.get(k).filter(|t| t.cap)?;
+        if self.word_in(k, &["jr", "sr"]) {
+            let dot = self.is_p(k + 1, b'.') && self.glued(k + 1);
+            return Some(if dot { self.t[k + 1].end } else { t.end });
+        }
+        (t.upper && self.word_in(k, &["ii", "iii", "iv"])).then_some(t.end)
+    }
+
     /// "St. Mary's": a hospital or a place, not a person.
     fn after_saint(&self, k: usize) -> bool {
         self.prev_word(k, 1).is_some_and(|p| self.t[p].len() <= 5 && self.word_in(p, &["st", "saint", "san", "santa"]))
@@ -2616,8 +2870,8 @@ impl Ctx<'_> {
             }
             let p = if context.is_some() { prio::NAME_CUED } else { prio::NAME };
             let first = self.family_name_before(i);
-            let (start, end) = (self.t[first].start, self.t[last].stem_end);
-            self.emit(start, end, Label::Name, conf, p);
+            let end = self.name_suffix(last).filter(|_| last > i).unwrap_or(self.t[last].stem_end);
+            self.emit(self.t[first].start, end, Label::Name, conf, p);
             if let Some(s) = self.surname_first(i) {
                 self.emit(self.t[s].start, self.t[s].stem_end, Label::Name, 0.7, prio::NAME);
             }

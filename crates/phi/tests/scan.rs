@@ -231,6 +231,34 @@ fn finds_identifiers_written_the_ways_forms_and_travellers_write_them() {
     assert_eq!(labels("a little bit by the door, bro"), vec![]);
 }
 
+/// The forms generated records take: every USPS street suffix, military addresses, phone
+/// numbers dialled with the exit code or with an extension glued on, generational suffixes.
+#[test]
+fn finds_identifiers_in_the_forms_records_print() {
+    assert!(has(
+        "lives at 3391 Amanda Crossing Apt. 904, Lake Tiffany, WA 98765",
+        "3391 Amanda Crossing Apt. 904",
+        Label::Address
+    ));
+    assert!(has(
+        "mail to 61 Ochoa Stravenue Suite 7, Port Dale, NE 10482",
+        "61 Ochoa Stravenue Suite 7",
+        Label::Address
+    ));
+    assert!(has("moved to 1487 Cedar Ridge Dr Apt 3B, Boise", "1487 Cedar Ridge Dr Apt 3B", Label::Address));
+    assert!(!has("we walked 3 miles to the park", "3 miles to the park", Label::Address));
+    assert!(!has("2 dogs run around the yard", "2 dogs run", Label::Address));
+    assert!(has("ship it to PSC 2207, Box 4410, APO AE 09012", "PSC 2207, Box 4410, APO AE", Label::Address));
+    assert!(has("ship it to PSC 2207, Box 4410, APO AE 09012", "09012", Label::Zip));
+    assert!(has("please mail it to USS Milligan, FPO AP 96601", "USS Milligan, FPO AP", Label::Address));
+    assert!(has("call 001-303-555-0172x881 after 5", "001-303-555-0172x881", Label::Phone));
+    assert!(has("office: 720.555.0104x31", "720.555.0104x31", Label::Phone));
+    assert!(has("my work number is 555-0134 ext 22", "555-0134", Label::Phone));
+    assert!(has("Seen with Terrence Whitlock Jr. today", "Terrence Whitlock Jr.", Label::Name));
+    assert!(has("per Alonzo Pierce III, the son", "Alonzo Pierce III", Label::Name));
+    assert!(!has("we drove the Toyota Camry in", "Toyota", Label::Name));
+}
+
 #[test]
 fn leaves_hard_negatives_alone() {
     for t in [
