@@ -2475,8 +2475,14 @@ impl Ctx<'_> {
                         let two = self.t.get(k + 1).is_some_and(unlisted);
                         // "Farida Haidari, daughter, (857) ...": a relation named after a name
                         let relation_after = self.is_p(k + 2, b',') && self.has(k + 3, flag::RELATION);
-                        if two && (self.dob_at(k + 2) || relation_after)
+                        // "Emeka (DOB 4/2/2019)", "Wanjiru Kamau, DOB ..."
+                        let dob_after = |j: usize| {
+                            self.dob_at(j) || (self.is_p(j, b'(') || self.is_p(j, b',')) && self.dob_at(j + 1)
+                        };
+                        if two && (dob_after(k + 2) || relation_after)
+                            || dob_after(k + 1)
                             || tk.sentence_start && (self.is_w(k + 1, "here") || two && self.is_w(k + 2, "here"))
+                            || two && self.foreign_pair(k)
                         {
                             return 0.7;
                         }
@@ -2704,6 +2710,25 @@ impl Ctx<'_> {
             return Some(if dot { self.t[k + 1].end } else { t.end });
         }
         (t.upper && self.word_in(k, &["ii", "iii", "iv"])).then_some(t.end)
+    }
+
+    /// "Perpetua Mbeki called", "pt Saoirse Delacroix notified": two capitalized words at `k`
+    /// that no list knows, not even the English one, and no third one after them (which would
+    /// make a place or a business of them): a person the name lists lack.
+    fn foreign_pair(&self, k: usize) -> bool {
+        let unknown = |j: usize| {
+            let t = &self.t[j];
+            let mut lower = [0u8; 24];
+            let Some(word) = self.text.as_bytes().get(t.start..t.stem_end).filter(|w| (3..=24).contains(&w.len()))
+            else {
+                return false;
+            };
+            lower[..word.len()].copy_from_slice(word);
+            lower[..word.len()].make_ascii_lowercase();
+            !self.lex.is_english(&lower[..word.len()])
+        };
+        let third = self.t.get(k + 2).is_some_and(|t| t.kind == Kind::Word && t.cap);
+        !third && self.t[k + 1].space_before && unknown(k) && unknown(k + 1)
     }
 
     /// "St. Mary's": a hospital or a place, not a person.
@@ -2962,7 +2987,7 @@ impl Ctx<'_> {
                 Some((Label::Medication, 0.9))
             } else if tk.has(flag::COND) && !self.paperwork(i) {
                 Some((Label::Condition, 0.85))
-            } else if tk.upper && tk.len() <= 5 && !self.state_after_city(i) {
+            } else if tk.upper && tk.len() <= 5 && !self.state_after_city(i) && !self.emergency_department(i) {
                 self.lex.upper_term(self.s(i).as_bytes()).map(|l| (l, 0.8))
             } else if tk.flags & !(flag::FAMILY) == 0 && tk.len() >= 5 {
                 self.fuzzy(i)
@@ -3236,13 +3261,23 @@ impl Ctx<'_> {
     /// "Bridgeport, CT", "Jackson, MS": a state's abbreviation after a place's name and a comma,
     /// not the scan or the disease that the same letters name.
     fn state_after_city(&self, i: usize) -> bool {
+        // "Springfield, IL", "Detroit MI 48201"
+        let zip_after = self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Num && t.len() == 5);
+        let city = if self.is_p(i.wrapping_sub(1), b',') { i.wrapping_sub(2) } else { i.wrapping_sub(1) };
         self.t[i].len() == 2
             && self.t[i].has(flag::STATE)
-            && i >= 2
-            && self.is_p(i - 1, b',')
-            && self.t[i - 2].kind == Kind::Word
-            && self.t[i - 2].cap
-            && !self.t[i - 2].upper
+            && (city + 2 == i || zip_after)
+            && self.t.get(city).is_some_and(|c| c.kind == Kind::Word && c.cap && !c.upper)
+    }
+
+    /// "in ED at St. Luke's", "to the ED", "ED visit": the emergency department, a place.
+    fn emergency_department(&self, i: usize) -> bool {
+        self.is_w(i, "ED")
+            && (self.word_in(i.wrapping_sub(1), &["in", "to", "the", "from", "at", "our"])
+                || self.word_in(
+                    i + 1,
+                    &["visit", "visits", "at", "physician", "doctor", "doc", "nurse", "triage", "today"],
+                ))
     }
 
     /// "he has been more confused than usual", "tired and confused": a person's state, not the

@@ -147,6 +147,7 @@ const RELATIONS: &[&str] = &[
     "girlfriend",
     "friend",
     "patient",
+    "pt",
     "neighbor",
     "stepson",
     "stepdaughter",
