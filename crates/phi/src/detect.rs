@@ -2715,6 +2715,7 @@ impl Ctx<'_> {
     /// "Perpetua Mbeki called", "pt Saoirse Delacroix notified": two capitalized words at `k`
     /// that no list knows, not even the English one, and no third one after them (which would
     /// make a place or a business of them): a person the name lists lack.
+    #[inline(never)]
     fn foreign_pair(&self, k: usize) -> bool {
         let unknown = |j: usize| {
             let t = &self.t[j];
@@ -2895,7 +2896,8 @@ impl Ctx<'_> {
             }
             let p = if context.is_some() { prio::NAME_CUED } else { prio::NAME };
             let first = self.family_name_before(i);
-            let end = self.name_suffix(last).filter(|_| last > i).unwrap_or(self.t[last].stem_end);
+            let suffix = if last > i { self.name_suffix(last) } else { None };
+            let end = suffix.unwrap_or(self.t[last].stem_end);
             self.emit(self.t[first].start, end, Label::Name, conf, p);
             if let Some(s) = self.surname_first(i) {
                 self.emit(self.t[s].start, self.t[s].stem_end, Label::Name, 0.7, prio::NAME);
@@ -3262,12 +3264,12 @@ impl Ctx<'_> {
     /// not the scan or the disease that the same letters name.
     fn state_after_city(&self, i: usize) -> bool {
         // "Springfield, IL", "Detroit MI 48201"
-        let zip_after = self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Num && t.len() == 5);
+        if self.t[i].len() != 2 || !self.t[i].has(flag::STATE) {
+            return false;
+        }
+        let zip_after = || self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Num && t.len() == 5);
         let city = if self.is_p(i.wrapping_sub(1), b',') { i.wrapping_sub(2) } else { i.wrapping_sub(1) };
-        self.t[i].len() == 2
-            && self.t[i].has(flag::STATE)
-            && (city + 2 == i || zip_after)
-            && self.t.get(city).is_some_and(|c| c.kind == Kind::Word && c.cap && !c.upper)
+        (city + 2 == i || zip_after()) && self.t.get(city).is_some_and(|c| c.kind == Kind::Word && c.cap && !c.upper)
     }
 
     /// "in ED at St. Luke's", "to the ED", "ED visit": the emergency department, a place.

@@ -212,12 +212,7 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
                     // The plural of an abbreviation: "MRIs", "UTIs" (not cached: "mris" is not one)
                     let stem = packed_lower(b, start, n - 1);
                     tok.flags |= lookup_packed(lex, stem, n - 1, n - 1) & (flag::COND | flag::MED);
-                    // ... and of one that counts only in capitals: "PFTs"
-                    tok.flags |= match lex.upper_term(&word[..n - 1]) {
-                        Some(crate::Label::Medication) => flag::MED,
-                        Some(_) => flag::COND,
-                        None => 0,
-                    };
+                    tok.flags |= upper_plural(lex, &word[..n - 1]);
                 }
                 if apostrophe && tok.flags & flag::COMMON == 0 && is_contraction(&text[start..i]) {
                     tok.flags |= flag::COMMON; // "i'm", "don't", "we're"; not "O'Brien"
@@ -360,6 +355,16 @@ fn lookup_with(n: usize, stem: usize, ends_in_s: bool, prefix: impl Fn(usize) ->
         return f;
     }
     prefix(stem)
+}
+
+/// The flags of an abbreviation that counts only in capitals, for its plural: "PFTs".
+#[cold]
+fn upper_plural(lex: &Lexicon, stem: &[u8]) -> u32 {
+    match lex.upper_term(stem) {
+        Some(crate::Label::Medication) => flag::MED,
+        Some(_) => flag::COND,
+        None => 0,
+    }
 }
 
 /// "i'm", "don't", "we're", "they'll": an apostrophe before a contraction's ending.
