@@ -3268,8 +3268,9 @@ impl Ctx<'_> {
             return false;
         }
         let zip_after = || self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Num && t.len() == 5);
-        let city = if self.is_p(i.wrapping_sub(1), b',') { i.wrapping_sub(2) } else { i.wrapping_sub(1) };
-        (city + 2 == i || zip_after()) && self.t.get(city).is_some_and(|c| c.kind == Kind::Word && c.cap && !c.upper)
+        let comma = i >= 2 && self.is_p(i - 1, b',');
+        let Some(city) = (if comma { Some(i - 2) } else { i.checked_sub(1) }) else { return false };
+        (comma || zip_after()) && self.t.get(city).is_some_and(|c| c.kind == Kind::Word && c.cap && !c.upper)
     }
 
     /// "in ED at St. Luke's", "to the ED", "ED visit": the emergency department, a place.

@@ -273,6 +273,7 @@ fn finds_what_staff_notes_write_in_shorthand() {
     assert!(has("meds for his ED are not covered", "ED", Label::Condition));
     assert!(!has("records went to Lansing MI 48910 today", "MI", Label::Condition));
     assert!(has("hx of MI in 2019", "MI", Label::Condition));
+    assert!(has("MI was ruled out", "MI", Label::Condition), "a state's code first in the text");
     assert!(has("Pt Ngozi Achebe-Lund called", "Ngozi Achebe-Lund", Label::Name));
     assert!(has("her son Sipho (DOB 3/8/2016) is due", "Sipho", Label::Name));
     assert!(has("Message from Thandeka Mahlangu: thanks", "Thandeka Mahlangu", Label::Name));
