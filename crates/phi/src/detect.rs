@@ -14,6 +14,8 @@ pub(crate) struct Cand {
     pub prio: u8,
 }
 
+mod spoken;
+
 /// Priorities, highest first: the more specific evidence wins an overlap.
 mod prio {
     pub const EMAIL: u8 = 40;
@@ -251,6 +253,8 @@ const PLACES: &[&str] = &[
     "church",
     "foundation",
     "hospice",
+    "daycare",
+    "parish",
     "rehab",
     "rehabilitation",
     "physicians",
@@ -541,8 +545,11 @@ pub(crate) fn run(
         cx.numbers();
         cx.chunks();
     }
-    if any(flag::AGE_WORD) {
+    if any(flag::NUMBER_WORD) {
         cx.age_words();
+    }
+    if summary.read_aloud > 0 || summary.digits && any(flag::CUE) {
+        cx.spoken(summary.read_aloud >= 7, summary.digits && any(flag::CUE));
     }
     if summary.digits || any(flag::STATE | flag::PLACE_LEAD) {
         cx.addresses(summary.digits);
@@ -1564,7 +1571,7 @@ impl Ctx<'_> {
         }
         // "call 555 1234": seven digits in two groups after a word for calling
         if g.len() == 2 && lens == [3, 4] && sep == b' ' && first >= b'2' {
-            let calling = ["call", "text", "phone", "cell", "tel", "ph", "mobile", "number", "reach", "dial"];
+            let calling = ["call", "text", "phone", "cell", "tel", "ph", "mobile", "number", "reach", "dial", "at"];
             if self.prev_word(g[0], 1).is_some_and(|p| self.word_in(p, &calling)) {
                 return Some((Label::Phone, 0.7, prio::PHONE));
             }
@@ -1780,7 +1787,8 @@ impl Ctx<'_> {
     /// Ages in words: "ninety-one", "ninety three years old".
     fn age_words(&mut self) {
         for i in 0..self.t.len() {
-            if !self.has(i, flag::AGE_WORD)
+            if !self.has(i, flag::NUMBER_WORD)
+                || !self.word_in(i, &["ninety", "hundred"])
                 || self.is_w(i, "hundred") && !self.prev_word(i, 0).is_some_and(|p| self.word_in(p, &["a", "one"]))
             {
                 continue;
@@ -2602,6 +2610,7 @@ impl Ctx<'_> {
             "community",
             "memorial",
             "family",
+            "assisted",
         ];
         if self.t[last].stem_end < self.t[last].end {
             return false;

@@ -50,6 +50,9 @@ pub(crate) struct Summary {
     pub address_marks: bool,
     /// "::", or seven colons between non-blank characters: maybe an IPv6 address.
     pub ipv6_marks: bool,
+    /// Numbers in words ("two", "fourth") and numerals of one digit: digits or a date read
+    /// aloud may be here.
+    pub read_aloud: u32,
 }
 
 /// The flags of the short words looked up last, by packed key, in a small direct-mapped table.
@@ -221,6 +224,7 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
                     words += 1;
                     upper += usize::from(tok.upper);
                 }
+                summary.read_aloud += u32::from(tok.flags & flag::NUMBER_WORD != 0);
             }
             Kind::Punct => {
                 tok.flags = lex.punct_flags(c);
@@ -231,7 +235,10 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
                     summary.ipv6_marks |= b[i] == b':' || colons >= 7;
                 }
             }
-            Kind::Num => summary.digits = true,
+            Kind::Num => {
+                summary.digits = true;
+                summary.read_aloud += u32::from(i - start == 1);
+            }
         }
         summary.flags |= tok.flags;
         sentence = kind == Kind::Punct && matches!(c, b'.' | b'!' | b'?');

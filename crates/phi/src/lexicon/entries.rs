@@ -43,8 +43,9 @@ pub mod flag {
     pub const ORGAN: u32 = 1 << 19;
     /// "problems", "issues", "infection".
     pub const PROBLEM_HEAD: u32 = 1 << 20;
-    /// "ninety", "hundred": an age in words may start here.
-    pub const AGE_WORD: u32 = 1 << 21;
+    /// A number or an ordinal in words ("two", "ninety", "fourth"): an age, a date or digits
+    /// read aloud may start here.
+    pub const NUMBER_WORD: u32 = 1 << 21;
     /// "live", "moved", "staying": a place may follow ("live in Salem").
     pub const PLACE_LEAD: u32 = 1 << 22;
     /// Function words that never sit inside a street name ("the", "my", "to").
