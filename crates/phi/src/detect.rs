@@ -2382,7 +2382,15 @@ impl Ctx<'_> {
             return 0.0; // the writer, in capitals or not
         }
         let (given, family, common) = (tk.has(flag::GIVEN), tk.has(flag::FAMILY), tk.has(flag::COMMON));
-        let health = tk.has(flag::COND | flag::MED);
+        // "Parent: Camila Ferreira": a given name that is also a drug's brand, before a family
+        // name in capitals, is a name
+        let named = || {
+            given
+                && tk.cap
+                && !tk.upper
+                && self.t.get(k + 1).is_some_and(|n| n.kind == Kind::Word && n.cap && n.has(flag::FAMILY))
+        };
+        let health = tk.has(flag::COND | flag::MED) && !named();
         let place = tk.has(flag::MONTH | flag::STATE | flag::COUNTRY | flag::STREET);
         let unknown = tk.flags == 0 || tk.flags & !(flag::GIVEN | flag::FAMILY) == 0;
         match context {
@@ -2992,6 +3000,12 @@ impl Ctx<'_> {
             {
                 self.emit_toks(a, b, Label::Condition, 0.7, prio::HEALTH);
                 i = b + 1;
+                continue;
+            }
+            // "Allergies: sulfa, latex": a form's field label, not a term of its own
+            if tk.cap && self.is_p(i + 1, b':') && (tk.sentence_start || self.is_p(i.wrapping_sub(1), b'|')) {
+                self.allergens(i);
+                i += 1;
                 continue;
             }
             let found = if tk.has(flag::MED) {
