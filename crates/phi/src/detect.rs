@@ -253,6 +253,7 @@ const PLACES: &[&str] = &[
     "church",
     "foundation",
     "hospice",
+    "deaconess",
     "daycare",
     "parish",
     "rehab",
@@ -1715,7 +1716,9 @@ impl Ctx<'_> {
         }
         let years_after = self.has(k, flag::YEARS)
             || (self.is_w(k, "y") && self.is_p(k + 1, b'/') && self.is_w(k + 2, "o"))
-            || (self.glued(i + 1) && self.is_w(i + 1, "yo"));
+            || (self.glued(i + 1)
+                && self.word_in(i + 1, &["yo", "yof", "yom", "f", "m"])
+                && (!self.glued(i + 2) || self.kind(i + 2) == Some(Kind::Punct)));
         // "his 103rd birthday"
         let birthday = self.glued(i + 1)
             && self.word_in(i + 1, ORDINALS)
@@ -2133,6 +2136,14 @@ impl Ctx<'_> {
             let (w1, w0) = (self.s(p), self.s(q));
             Some(PLACE_LEAD.iter().any(|(a, b)| w0.eq_ignore_ascii_case(a) && w1.eq_ignore_ascii_case(b)))
         };
+        // "Harriet Vandermeer, MD": a clinician's credential after a person's name, not a state
+        let credential = || {
+            let st = if self.is_p(k, b',') { k + 1 } else { k };
+            k > i + 1 && self.t[i].has(flag::GIVEN) && self.word_in(st, &["md", "do", "pa"]) && self.t[st].upper
+        };
+        if state_after && credential() {
+            return;
+        }
         if state_after || (!self.t[i].has(flag::STATE) && after_lead() == Some(true)) {
             let conf = if state_after { 0.8 } else { 0.6 };
             self.emit_toks(i, k - 1, Label::Address, conf, prio::CITY);
@@ -2822,6 +2833,11 @@ impl Ctx<'_> {
                 if self.t.get(k).is_some_and(|t| t.cap && surname(t) && !t.upper)
                     && !self.t[k].has(flag::NOT_NAME | flag::MONTH)
                 {
+                    // "M. Osei-Tutu": a hyphenated surname
+                    let hyphen = self.is_p(k + 1, b'-') && self.glued(k + 1) && self.glued(k + 2);
+                    if hyphen && self.t.get(k + 2).is_some_and(|t| t.kind == Kind::Word && t.cap) {
+                        k += 2;
+                    }
                     self.emit(self.t[i].start, self.t[k].stem_end, Label::Name, 0.75, prio::NAME);
                     i = k + 1;
                     continue;

@@ -280,6 +280,14 @@ fn finds_what_staff_notes_write_in_shorthand() {
     assert!(!has("records went to Lansing MI 48910 today", "MI", Label::Condition));
     assert!(has("hx of MI in 2019", "MI", Label::Condition));
     assert!(has("MI was ruled out", "MI", Label::Condition), "a state's code first in the text");
+    // Clinical notes: a credential is no state, an age glued to a sex, a unit number
+    let t = "PCP: Harriet Vandermeer, MD. Phone 617-555-0190.";
+    assert!(has(t, "Harriet Vandermeer", Label::Name) && !labels(t).iter().any(|(_, l)| *l == Label::Address));
+    assert!(has("we moved to Springfield, MD 20601", "Springfield", Label::Address));
+    assert!(has("Ms. Bellweather, 93F, presents with SOB", "93", Label::AgeOver89));
+    assert!(!has("take the 95 M bus", "95", Label::AgeOver89));
+    assert!(has("Unit No: 883-21-07 Room 4127B", "883-21-07", Label::Mrn));
+    assert!(has("cc: Dr. M. Osei-Tutu", "M. Osei-Tutu", Label::Name));
     assert!(has("Pt Ngozi Achebe-Lund called", "Ngozi Achebe-Lund", Label::Name));
     assert!(has("her son Sipho (DOB 3/8/2016) is due", "Sipho", Label::Name));
     assert!(has("Message from Thandeka Mahlangu: thanks", "Thandeka Mahlangu", Label::Name));

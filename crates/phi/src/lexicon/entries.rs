@@ -84,6 +84,7 @@ pub enum Cue {
 /// Identifier cues: words that announce an identifier of a known kind.
 pub const CUES: &[(&str, Cue)] = &[
     ("mrn", Cue::Id(Label::Mrn)),
+    ("unit no", Cue::Id(Label::Mrn)),
     ("medical record number", Cue::Id(Label::Mrn)),
     ("medical record #", Cue::Id(Label::Mrn)),
     ("medical record no", Cue::Id(Label::Mrn)),
