@@ -24,22 +24,37 @@ impl Ctx<'_> {
         let mut i = 0;
         while i < self.t.len() {
             let tk = &self.t[i];
-            let word = tk.kind == Kind::Word && tk.has(flag::NUMBER_WORD);
-            if !word && !(tk.kind == Kind::Num && (numerals || runs && tk.len() == 1)) {
-                i += 1;
-                continue;
-            }
-            let before = |n: usize| i.checked_sub(n);
-            let month = before(1)
-                .filter(|&p| self.has(p, flag::MONTH))
-                .or_else(|| before(2).filter(|&p| self.has(p, flag::MONTH) && self.is_w(p + 1, "the")));
-            let next = month
-                .and_then(|m| self.month_in_words(m))
-                .or_else(|| before(1).filter(|&p| self.is_w(p, "the")).and_then(|the| self.day_in_words(the)))
-                .or_else(|| self.birth_cue_before(i).and_then(|cue| self.birth_date_in_words(cue)))
-                .or_else(|| if runs { self.spoken_digit(i).and_then(|_| self.digits_read_aloud(i)) } else { None });
+            let next = match tk.kind {
+                Kind::Word if tk.has(flag::NUMBER_WORD) => self.after_number_word(i, runs),
+                Kind::Num => {
+                    // "DOB 3 11 1949": numerals spaced apart after a cue
+                    let spaced = numerals && self.t.get(i + 1).is_some_and(|n| n.kind == Kind::Num && n.space_before);
+                    let run = runs && tk.len() == 1;
+                    let cue = if spaced { self.birth_cue_before(i) } else { None };
+                    match cue.and_then(|cue| self.birth_date_in_words(cue)) {
+                        Some(next) => Some(next),
+                        None if run => self.digits_read_aloud(i),
+                        None => None,
+                    }
+                }
+                _ => None,
+            };
             i = next.unwrap_or(i + 1);
         }
+    }
+
+    /// The forms that a number in words at token `i` may belong to; the token after the one
+    /// found.
+    fn after_number_word(&mut self, i: usize, runs: bool) -> Option<usize> {
+        let before = |n: usize| i.checked_sub(n);
+        let month = before(1)
+            .filter(|&p| self.has(p, flag::MONTH))
+            .or_else(|| before(2).filter(|&p| self.has(p, flag::MONTH) && self.is_w(p + 1, "the")));
+        month
+            .and_then(|m| self.month_in_words(m))
+            .or_else(|| before(1).filter(|&p| self.is_w(p, "the")).and_then(|the| self.day_in_words(the)))
+            .or_else(|| self.birth_cue_before(i).and_then(|cue| self.birth_date_in_words(cue)))
+            .or_else(|| if runs { self.spoken_digit(i).and_then(|_| self.digits_read_aloud(i)) } else { None })
     }
 
     /// How many digits token `k` stands for: a digit in words, or a numeral of one digit.
