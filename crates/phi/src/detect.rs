@@ -1,6 +1,6 @@
 //! Recognizers over the token stream, and the resolution of overlapping candidates.
 
-use crate::lexicon::{Cue, Lexicon, flag, fuzzy};
+use crate::lexicon::{Cue, Lexicon, ORDINAL_WORDS, flag, fuzzy};
 use crate::token::{self, Kind, Summary, Tok, WordCache};
 use crate::{Label, Span};
 
@@ -139,29 +139,6 @@ const AMBIGUOUS_MONTHS: &[&str] = &["may", "march", "jan", "sat", "sun", "dec", 
 /// Words before a month alone that make it part of someone's history ("since April").
 const MONTH_LEAD: &[&str] = &["since", "last"];
 const ORDINALS: &[&str] = &["st", "nd", "rd", "th"];
-const ORDINAL_WORDS: &[&str] = &[
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-    "eleventh",
-    "twelfth",
-    "thirteenth",
-    "fourteenth",
-    "fifteenth",
-    "sixteenth",
-    "seventeenth",
-    "eighteenth",
-    "nineteenth",
-    "twentieth",
-    "thirtieth",
-];
 /// Words before "the 18th" that make it a day of the month unless a counted noun follows.
 const ORDINAL_DAY_LEAD: &[&str] = &["on", "by", "until", "till", "before", "after", "since", "from", "through", "thru"];
 /// What an ordinal counts when it is not a day: "the 3rd floor", "the 2nd time".

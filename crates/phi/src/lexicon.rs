@@ -6,7 +6,7 @@ mod builder;
 mod entries;
 mod table;
 
-pub(crate) use entries::{Cue, flag, fuzzy};
+pub(crate) use entries::{Cue, DIGIT_WORDS, ORDINAL_WORDS, flag, fuzzy};
 
 use crate::Label;
 use entries::{CUES, english_words, entry_tokens};

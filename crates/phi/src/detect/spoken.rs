@@ -2,10 +2,9 @@
 //! word at a time ("five five five, two one four ..."), dates in words ("june fourth nineteen
 //! sixty two", "on the second", "date of birth twelve twelve eighty").
 
-use super::{AMBIGUOUS_MONTHS, Ctx, DATE_LEAD, Kind, ORDINAL_WORDS, flag, prio};
+use super::{AMBIGUOUS_MONTHS, Ctx, DATE_LEAD, Kind, flag, prio};
 use crate::Label;
-
-const DIGITS: &[&str] = &["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+use crate::lexicon::{DIGIT_WORDS, ORDINAL_WORDS};
 
 /// Words before read-aloud digits that say what they are, nearest kinds first.
 const KINDS: &[(Label, &[&str])] = &[
@@ -62,7 +61,7 @@ impl Ctx<'_> {
         let t = self.t.get(k)?;
         match t.kind {
             Kind::Num if t.len() == 1 => Some(1),
-            Kind::Word if t.has(flag::NUMBER_WORD) && t.len() <= 5 && self.word_in(k, DIGITS) => Some(1),
+            Kind::Word if t.has(flag::NUMBER_WORD) && t.len() <= 5 && self.word_in(k, DIGIT_WORDS) => Some(1),
             // "oh" only between digits: "five oh three"
             Kind::Word if k > 0 && self.is_w(k, "oh") && self.spoken_digit(k - 1).is_some() => Some(1),
             _ => None,

@@ -1,7 +1,7 @@
 //! Builds the word tables from the lists: run by the build script, whose output the scanner
 //! reads (see [`super::table`]), and by the tests that check that output.
 
-use super::entries::{CUES, entry_tokens, flag, fuzzy};
+use super::entries::{CUES, DIGIT_WORDS, ORDINAL_WORDS, entry_tokens, flag, fuzzy};
 use super::table::{MIN_SLOTS, SLOT, hash_bytes, home, pack};
 use crate::Label;
 use rustc_hash::FxHashMap;
@@ -535,18 +535,8 @@ const COUNTRIES: &[&str] = &[
     "filipino",
 ];
 
-/// Numbers and ordinals in words, as a message read aloud or a voicemail's transcript writes them.
-const NUMBER_WORDS: &[&str] = &[
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
+/// Numbers in words beyond the digits (see [`DIGIT_WORDS`] and [`ORDINAL_WORDS`]).
+const TENS_AND_MORE: &[&str] = &[
     "ten",
     "eleven",
     "twelve",
@@ -567,27 +557,6 @@ const NUMBER_WORDS: &[&str] = &[
     "ninety",
     "hundred",
     "thousand",
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-    "eleventh",
-    "twelfth",
-    "thirteenth",
-    "fourteenth",
-    "fifteenth",
-    "sixteenth",
-    "seventeenth",
-    "eighteenth",
-    "nineteenth",
-    "twentieth",
-    "thirtieth",
 ];
 const STOPWORDS: &[&str] = &[
     "the", "a", "an", "my", "to", "on", "in", "of", "down", "up", "at", "and", "or", "for", "from", "with", "by",
@@ -781,7 +750,9 @@ impl Builder {
             (COUNTRIES, flag::COUNTRY),
             (ORGANS, flag::ORGAN),
             (PROBLEM_HEADS, flag::PROBLEM_HEAD),
-            (NUMBER_WORDS, flag::NUMBER_WORD),
+            (DIGIT_WORDS, flag::NUMBER_WORD),
+            (TENS_AND_MORE, flag::NUMBER_WORD),
+            (ORDINAL_WORDS, flag::NUMBER_WORD),
             (STOPWORDS, flag::STOPWORD),
             (INTROS, flag::INTRO),
             (

@@ -262,6 +262,34 @@ pub const CUES: &[(&str, Cue)] = &[
     ("código postal", Cue::Zip),
 ];
 
+/// Digits in words, as digits read aloud are written.
+pub const DIGIT_WORDS: &[&str] = &["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+
+/// Days of the month in words.
+pub const ORDINAL_WORDS: &[&str] = &[
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "thirtieth",
+];
+
 /// Correctly spelled words beyond the everyday list, sorted by bytes after a comment header.
 const ENGLISH: &str = include_str!("../../data/gen_english.txt");
 
