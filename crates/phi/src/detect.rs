@@ -529,7 +529,7 @@ pub(crate) fn run(
     if summary.read_aloud > 0 || summary.digits && any(flag::CUE) {
         cx.spoken(summary.read_aloud >= 7, summary.digits && any(flag::CUE));
     }
-    if summary.digits || any(flag::STATE | flag::PLACE_LEAD) {
+    if summary.digits || any(flag::STATE | flag::PLACE_LEAD | flag::STREET) {
         cx.addresses(summary.digits);
     }
     if any(flag::MONTH) {
@@ -1842,6 +1842,9 @@ impl Ctx<'_> {
         let streets = self.flags & flag::STREET != 0;
         for i in 0..self.t.len() {
             let tk = &self.t[i];
+            if streets && tk.cap && tk.has(flag::STREET) && tk.kind == Kind::Word {
+                self.street_name(i);
+            }
             if !digits {
                 if cities && tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
                     self.city(i);
@@ -1877,6 +1880,24 @@ impl Ctx<'_> {
                 self.city(i);
             }
         }
+    }
+
+    /// A street named without a house number where someone lives or comes from, its suffix at
+    /// token `i`: "from Elm Street", "we live off Oak Ave". Not a business's street ("the Rite
+    /// Aid on Broad St.").
+    fn street_name(&mut self, i: usize) {
+        let name = |k: usize| self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.cap && !t.has(flag::STREET));
+        let Some(first) = (1..=2).map(|n| i.wrapping_sub(n)).take_while(|&k| name(k)).last() else { return };
+        let lead = first.wrapping_sub(1);
+        let lives = || {
+            (lead.saturating_sub(3)..lead)
+                .any(|k| self.has(k, flag::PLACE_LEAD) && !self.word_in(k, &["am", "are", "i'm", "im", "we're"]))
+        };
+        if !(self.is_w(lead, "from") || self.word_in(lead, &["on", "off", "near"]) && lives()) {
+            return;
+        }
+        let end = if self.is_p(i + 1, b'.') && self.glued(i + 1) { i + 1 } else { i };
+        self.emit_toks(first, end, Label::Address, 0.7, prio::ADDRESS);
     }
 
     /// A military address ending at token `i`, "APO", "FPO" or "DPO" before "AA", "AE" or "AP"
@@ -2896,7 +2917,12 @@ impl Ctx<'_> {
                     .t
                     .get(last + 2)
                     .is_some_and(|t| t.kind == Kind::Word && t.has(flag::COMMON) && !t.has(flag::GIVEN));
+            // "Harmon Rd", "Juniper Lane": the name of a street
+            let street_after =
+                self.t.get(last + 1).is_some_and(|t| t.cap && t.has(flag::STREET) && t.kind == Kind::Word)
+                    && !self.is_w(last + 1, "dr");
             if hyphen_word
+                || street_after
                 || self.institution_after(last)
                 || last > i && self.word_in(last, PLACES)
                 || context.is_none() && (self.named_place(i, last) || self.city_before_state(last))

@@ -288,6 +288,10 @@ fn finds_what_staff_notes_write_in_shorthand() {
     assert!(!has("take the 95 M bus", "95", Label::AgeOver89));
     assert!(has("Unit No: 883-21-07 Room 4127B", "883-21-07", Label::Mrn));
     assert!(has("cc: Dr. M. Osei-Tutu", "M. Osei-Tutu", Label::Name));
+    // A street without a house number: where someone lives or comes from, not a business's
+    assert!(has("hi it's Roz from Juniper Lane, call me", "Juniper Lane", Label::Address));
+    assert!(has("my mom lives on Cotter Ave. now", "Cotter Ave.", Label::Address));
+    assert_eq!(labels("please send it to the CVS on Tolliver Rd, not the one downtown"), vec![]);
     assert!(has("Pt Ngozi Achebe-Lund called", "Ngozi Achebe-Lund", Label::Name));
     assert!(has("her son Sipho (DOB 3/8/2016) is due", "Sipho", Label::Name));
     assert!(has("Message from Thandeka Mahlangu: thanks", "Thandeka Mahlangu", Label::Name));
