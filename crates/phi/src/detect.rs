@@ -1,6 +1,6 @@
 //! Recognizers over the token stream, and the resolution of overlapping candidates.
 
-use crate::lexicon::{Cue, Lexicon, ORDINAL_WORDS, flag, fuzzy};
+use crate::lexicon::{Cue, DIGIT_WORDS, Lexicon, ORDINAL_WORDS, flag, fuzzy};
 use crate::token::{self, Kind, Summary, Tok, WordCache};
 use crate::{Label, Span};
 
@@ -522,9 +522,6 @@ pub(crate) fn run(
     if summary.digits {
         cx.numbers();
         cx.chunks();
-    }
-    if any(flag::NUMBER_WORD) {
-        cx.age_words();
     }
     if summary.read_aloud > 0 || summary.digits && any(flag::CUE) {
         cx.spoken(summary.read_aloud >= 7, summary.digits && any(flag::CUE));
@@ -1764,29 +1761,26 @@ impl Ctx<'_> {
             })
     }
 
-    /// Ages in words: "ninety-one", "ninety three years old".
-    fn age_words(&mut self) {
-        for i in 0..self.t.len() {
-            if !self.has(i, flag::NUMBER_WORD)
-                || !self.word_in(i, &["ninety", "hundred"])
-                || self.is_w(i, "hundred") && !self.prev_word(i, 0).is_some_and(|p| self.word_in(p, &["a", "one"]))
-            {
-                continue;
-            }
-            let mut end = i;
-            if self.is_p(i + 1, b'-') && self.glued(i + 1) && self.glued(i + 2) && self.kind(i + 2) == Some(Kind::Word)
-            {
-                end = i + 2;
-            } else if self.word_in(i + 1, &["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]) {
-                end = i + 1;
-            }
-            let mut k = end + 1;
-            if self.is_p(k, b'-') {
-                k += 1;
-            }
-            if self.has(k, flag::YEARS) || self.age_context(i, end) {
-                self.emit_toks(i, end, Label::AgeOver89, 0.8, prio::NUMERIC);
-            }
+    /// An age over 89 in words starting at token `i`, a number word: "ninety-one", "ninety three
+    /// years old", "a hundred" (see [`Ctx::spoken`], which calls it).
+    fn age_word(&mut self, i: usize) {
+        if !self.word_in(i, &["ninety", "hundred"])
+            || self.is_w(i, "hundred") && !self.prev_word(i, 0).is_some_and(|p| self.word_in(p, &["a", "one"]))
+        {
+            return;
+        }
+        let mut end = i;
+        if self.is_p(i + 1, b'-') && self.glued(i + 1) && self.glued(i + 2) && self.kind(i + 2) == Some(Kind::Word) {
+            end = i + 2;
+        } else if self.word_in(i + 1, &DIGIT_WORDS[1..]) {
+            end = i + 1;
+        }
+        let mut k = end + 1;
+        if self.is_p(k, b'-') {
+            k += 1;
+        }
+        if self.has(k, flag::YEARS) || self.age_context(i, end) {
+            self.emit_toks(i, end, Label::AgeOver89, 0.8, prio::NUMERIC);
         }
     }
 

@@ -1,6 +1,7 @@
-//! Numbers read aloud, as voicemail transcripts and dictated messages write them: digits one
-//! word at a time ("five five five, two one four ..."), dates in words ("june fourth nineteen
-//! sixty two", "on the second", "date of birth twelve twelve eighty").
+//! Numbers in words, and read aloud as voicemail transcripts and dictated messages write them:
+//! ages ("ninety-one"), digits one word at a time ("five five five, two one four ..."), dates in
+//! words ("june fourth nineteen sixty two", "on the second", "date of birth twelve twelve
+//! eighty").
 
 use super::{AMBIGUOUS_MONTHS, Ctx, DATE_LEAD, Kind, flag, prio};
 use crate::Label;
@@ -24,7 +25,10 @@ impl Ctx<'_> {
         while i < self.t.len() {
             let tk = &self.t[i];
             let next = match tk.kind {
-                Kind::Word if tk.has(flag::NUMBER_WORD) => self.after_number_word(i, runs),
+                Kind::Word if tk.has(flag::NUMBER_WORD) => {
+                    self.age_word(i);
+                    self.after_number_word(i, runs)
+                }
                 Kind::Num => {
                     // "DOB 3 11 1949": numerals spaced apart after a cue
                     let spaced = numerals && self.t.get(i + 1).is_some_and(|n| n.kind == Kind::Num && n.space_before);
