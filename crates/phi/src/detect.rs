@@ -725,13 +725,16 @@ fn fuzzy_match(word: u32, deletions: impl Iterator<Item = u32>) -> Option<(Label
 /// [`Ctx::fuzzy`] for an ASCII word `s` of at most 40 bytes; `buf` is scratch space.
 fn misspelling(lex: &Lexicon, s: &str, buf: &mut Vec<u8>) -> Option<(Label, f32)> {
     let n = s.len();
+    let mut lower = [0u8; 40];
+    let lower = lower.get_mut(..n)?;
+    lower.copy_from_slice(s.as_bytes());
+    lower.make_ascii_lowercase();
+    let lower = &*lower;
     let found = if n <= 15 {
         // Packed keys: a deletion is two masks and a shift, no copy.
         let key = token::packed_lower(s.as_bytes(), 0, n);
         fuzzy_match(lex.fuzzy_packed(key), (0..n).map(|skip| lex.fuzzy_packed(token::without_byte(key, n, skip))))
     } else {
-        let lower = s.to_ascii_lowercase();
-        let lower = lower.as_bytes();
         fuzzy_match(
             lex.fuzzy(lower),
             (0..n).map(|skip| {
@@ -743,7 +746,7 @@ fn misspelling(lex: &Lexicon, s: &str, buf: &mut Vec<u8>) -> Option<(Label, f32)
         )
     };
     // A word spelled right is no misspelling (checked last: most words match nothing).
-    if found.is_some() && !lex.is_english(s.to_ascii_lowercase().as_bytes()) {
+    if found.is_some() && !lex.is_english(lower) {
         return found;
     }
     let b = s.as_bytes();
