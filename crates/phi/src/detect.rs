@@ -255,9 +255,28 @@ const NOT_WRITERS: &[&str] = &[
     "over", "back", "down", "out", "up", "right", "left", "just", "still", "all", "everyone", "someone", "nobody",
     "anyone", "stuck", "home", "thanks", "hope", "new", "same", "nothing", "sorry",
 ];
-/// Verbs whose object is usually a person: "tell Will", "ask Grace".
-const PERSON_VERBS: &[&str] =
-    &["tell", "ask", "thank", "thanks", "call", "text", "email", "message", "remind", "let", "with"];
+/// Verbs whose object is usually a person: "tell Will", "ask Grace", "took Mason to".
+const PERSON_VERBS: &[&str] = &[
+    "tell", "ask", "thank", "thanks", "call", "text", "email", "message", "remind", "let", "with", "take", "takes",
+    "took", "taking", "bring", "brings", "brought", "bringing",
+];
+/// What a capitalized word after a relation is when it is not the relation's name.
+const NOT_A_RELATIONS_NAME: u32 = flag::STOPWORD
+    | flag::COND
+    | flag::MED
+    | flag::MONTH
+    | flag::WEEKDAY
+    | flag::STATE
+    | flag::COUNTRY
+    | flag::STREET
+    | flag::NOT_NAME
+    | flag::TITLE
+    | flag::RELATION
+    | flag::UNIT
+    | flag::SIGNOFF
+    | flag::YEARS
+    | flag::NUMBER_WORD
+    | flag::ORGAN;
 const MED_SUFFIXES: &[&str] =
     &["itis", "osis", "ectomy", "otomy", "ostomy", "oscopy", "emia", "algia", "opathy", "plasty"];
 /// Street suffixes of USPS Publication 28 (appendix C1) beyond the lexicon's own, which are also
@@ -1603,7 +1622,9 @@ impl Ctx<'_> {
         if g.len() == 1 && lens[0] >= 7 && !self.unit_after(last) {
             return Some((Label::OtherId, 0.5, prio::LONG_NUMBER));
         }
-        if g.len() >= 2 && total >= 8 && sep == b'-' {
+        // ... but not a span of years: "1948-2024", "2015-2021"
+        let years = lens == [4, 4] && valid_year(d[0]) && valid_year(d[1]) && d[0] <= d[1];
+        if g.len() >= 2 && total >= 8 && sep == b'-' && !years {
             return Some((Label::OtherId, 0.5, prio::LONG_NUMBER));
         }
         None
@@ -2010,10 +2031,13 @@ impl Ctx<'_> {
         }
         let end = self.city_after(end);
         self.emit(self.t[i].start, self.t[end].end, Label::Address, 0.9, prio::ADDRESS);
-        // "... in Hillsboro"
+        // "... in Hillsboro", and in lower case after a street in lower case: "... in decatur"
+        let lower_case = !self.t[st].cap;
         if self.is_w(end + 1, "in")
             && self.t.get(end + 2).is_some_and(|t| {
-                t.kind == Kind::Word && t.cap && !t.has(flag::COMMON | flag::COUNTRY | flag::STATE | flag::NOT_NAME)
+                t.kind == Kind::Word
+                    && (t.cap || lower_case)
+                    && !t.has(flag::COMMON | flag::COUNTRY | flag::STATE | flag::NOT_NAME | flag::MONTH)
             })
         {
             self.emit_toks(end + 2, end + 2, Label::Address, 0.7, prio::CITY);
@@ -2362,6 +2386,24 @@ impl Ctx<'_> {
     }
 
     /// "my son jaxon", "my son, jaxon": a relation just before token `i`.
+    /// "my daughter Poppy", "her son, Hunter,": an everyday word capitalized in the middle of a
+    /// sentence, right after a relation in lower case, is the relation's name. (Text that
+    /// capitalizes every word, "My Mom Needs", capitalizes the relation too.)
+    fn named_by_relation(&self, i: usize) -> bool {
+        let tk = &self.t[i];
+        let p = if self.is_p(i.wrapping_sub(1), b',') { i.wrapping_sub(2) } else { i.wrapping_sub(1) };
+        tk.cap
+            && !tk.upper
+            && !tk.sentence_start
+            && tk.len() >= 3
+            && !tk.has(NOT_A_RELATIONS_NAME)
+            && self.t.get(p).is_some_and(|r| r.has(flag::RELATION) && !r.cap && r.kind == Kind::Word)
+            // "my dad Social Security check": a proper noun of everyday words
+            && !self.t.get(i + 1).is_some_and(|n| {
+                n.kind == Kind::Word && n.cap && n.has(flag::COMMON) && !n.has(flag::GIVEN | flag::FAMILY)
+            })
+    }
+
     fn relation_before(&self, i: usize) -> bool {
         let p = if self.is_p(i.wrapping_sub(1), b',') { i.wrapping_sub(2) } else { i.wrapping_sub(1) };
         self.has(p, flag::RELATION)
@@ -2428,8 +2470,8 @@ impl Ctx<'_> {
                     return 0.7;
                 }
                 // "my son jaxon": a word no list knows, right after a relation (names newer
-                // than the lists)
-                if context == Some(RELATION_BEFORE) && tk.flags == 0 && tk.len() >= 3 {
+                // than the lists); "my daughter Poppy": an everyday word capitalized there
+                if context == Some(RELATION_BEFORE) && (tk.flags == 0 && tk.len() >= 3 || self.named_by_relation(k)) {
                     return 0.7;
                 }
                 0.0
@@ -2773,7 +2815,7 @@ impl Ctx<'_> {
             let maybe = if tk.cap {
                 // One capital letter starts a name only as an initial ("J. Smith"); "I" and "A"
                 // start sentences.
-                listed || unknown || tk.len() == 1 && self.is_p(i + 1, b'.')
+                listed || unknown || tk.len() == 1 && self.is_p(i + 1, b'.') || self.named_by_relation(i)
             } else {
                 listed && !tk.has(flag::COMMON)
                     || tk.flags == 0 && self.relation_before(i)
@@ -3042,6 +3084,8 @@ impl Ctx<'_> {
                 }
             } else if self.is_dose_after(i) && !tk.has(flag::COMMON) {
                 self.emit_toks(i, i, Label::Medication, 0.7, prio::HEALTH);
+            } else if tk.len() == 3 && self.atrial_fib(i) {
+                self.emit_toks(i - 1, i, Label::Condition, 0.7, prio::HEALTH);
             } else if tk.has(flag::COMMON)
                 && i > 0
                 && (self.t[i - 1].has(flag::STOPWORD) || tk.len() == 8)
@@ -3286,6 +3330,14 @@ impl Ctx<'_> {
             && self
                 .prev_word(i - 1, 0)
                 .is_some_and(|q| self.word_in(q, &["have", "has", "had", "got", "caught", "running", "runs"]))
+    }
+
+    /// "a fib" at token `i` ("fib"): atrial fibrillation as chat spells it, not a small lie ("told
+    /// a fib").
+    fn atrial_fib(&self, i: usize) -> bool {
+        self.is_w(i, "fib")
+            && self.is_w(i.wrapping_sub(1), "a")
+            && !self.prev_word(i - 1, 0).is_some_and(|p| self.word_in(p, &["told", "tell", "tells", "telling"]))
     }
 
     /// "discharge papers", "hospital discharge": a health term's word that names a document or

@@ -120,6 +120,7 @@ pub const CUES: &[(&str, Cue)] = &[
     ("group is", Cue::Id(Label::HealthPlanId)),
     ("group:", Cue::Id(Label::HealthPlanId)),
     ("group id", Cue::Id(Label::HealthPlanId)),
+    ("grp", Cue::Id(Label::HealthPlanId)),
     ("medicaid id", Cue::Id(Label::HealthPlanId)),
     ("medicaid number", Cue::Id(Label::HealthPlanId)),
     ("medicaid #", Cue::Id(Label::HealthPlanId)),
