@@ -502,7 +502,7 @@ struct Ctx<'a> {
     /// The union of the words' flags (see [`Summary`]).
     flags: u32,
     /// Maybe an IPv6 address (see [`Summary`]).
-    ipv6_marks: bool,
+    hex_address_marks: bool,
 }
 
 /// Runs every recognizer over `t` (the tokens of `text`), appending candidates to `out`.
@@ -526,7 +526,7 @@ pub(crate) fn run(
         fax_cues: Vec::new(),
         spelled_dot: false,
         flags: summary.flags,
-        ipv6_marks: summary.ipv6_marks,
+        hex_address_marks: summary.hex_address_marks,
     };
     let any = |f: u32| summary.flags & f != 0;
     if summary.address_marks {
@@ -828,6 +828,35 @@ fn ipv6_end(b: &[u8], start: usize) -> Option<usize> {
     ok.then_some(end)
 }
 
+/// The end of a Canadian postal code whose first half is bytes `s..e`: "H2J 2K7" (letter,
+/// digit, letter, a space, digit, letter, digit; the first letter one that Canada Post uses).
+fn canadian_postal_code(b: &[u8], s: usize, e: usize) -> Option<usize> {
+    let shape = |g: &[u8], letter_first: bool| {
+        g.iter()
+            .enumerate()
+            .all(|(n, c)| if (n % 2 == 0) == letter_first { c.is_ascii_uppercase() } else { c.is_ascii_digit() })
+    };
+    let (first, second) = (b.get(s..e)?, b.get(e + 1..e + 4)?);
+    let ok = first.len() == 3
+        && b"ABCEGHJKLMNPRSTVXY".contains(&first[0])
+        && shape(first, true)
+        && b[e] == b' '
+        && shape(second, false)
+        && b.get(e + 4).is_none_or(|c| !c.is_ascii_alphanumeric());
+    ok.then_some(e + 4)
+}
+
+/// The end of a hardware (MAC) address starting at byte `start`: six pairs of hex digits joined
+/// by colons, "3C:71:BF:2A:09:E4", and nothing glued after them.
+fn mac_end(b: &[u8], start: usize) -> Option<usize> {
+    let s = b.get(start..start + 17)?;
+    let shaped = s
+        .chunks(3)
+        .all(|g| g[0].is_ascii_hexdigit() && g[1].is_ascii_hexdigit() && g.get(2).is_none_or(|&c| c == b':'));
+    let alone = b.get(start + 17).is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b':');
+    (shaped && alone).then_some(start + 17)
+}
+
 fn is_word_in(s: &str, list: &[&str]) -> bool {
     list.iter().any(|w| s.eq_ignore_ascii_case(w))
 }
@@ -1014,13 +1043,21 @@ impl Ctx<'_> {
                 }
                 continue;
             }
-            if self.ipv6_marks
+            if self.hex_address_marks
                 && (tk.space_before || i == 0)
                 && tk.kind != Kind::Punct
                 && b[tk.start].is_ascii_hexdigit()
                 && let Some(end) = ipv6_end(b, tk.start)
             {
                 self.emit(tk.start, end, Label::Ip, 0.9, prio::URL);
+                continue;
+            }
+            if self.hex_address_marks
+                && (tk.space_before || i == 0)
+                && tk.kind != Kind::Punct
+                && let Some(end) = mac_end(b, tk.start)
+            {
+                self.emit(tk.start, end, Label::Device, 0.85, prio::URL);
                 continue;
             }
             // Only a word glued to "." or ":" can start a web address.
@@ -1839,6 +1876,14 @@ impl Ctx<'_> {
                 k += 1;
             }
             let (s, e) = (tk.start, self.t[end].end);
+            if let Some(z) = canadian_postal_code(self.text.as_bytes(), s, e) {
+                self.emit(s, z, Label::Zip, 0.8, prio::NUMERIC);
+                while self.t.get(end + 1).is_some_and(|t| t.end <= z) {
+                    end += 1;
+                }
+                i = end + 1;
+                continue;
+            }
             if letters > 0 && digits > 0 {
                 if valid_vin(&self.text.as_bytes()[s..e]) {
                     self.emit(s, e, Label::Vehicle, 0.85, prio::VIN);
@@ -1993,7 +2038,10 @@ impl Ctx<'_> {
         if street.is_none() && self.word_in(first, &prefix) {
             let mut k = first + 1;
             while k < first + 5
-                && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && (t.cap || self.word_in(k, SURNAME_PARTICLES)))
+                && self.t.get(k).is_some_and(|t| {
+                    t.kind == Kind::Word
+                        && (t.cap || self.word_in(k, SURNAME_PARTICLES) || self.word_in(k, &["des", "du", "les"]))
+                })
             {
                 k += 1;
             }
@@ -2386,6 +2434,28 @@ impl Ctx<'_> {
     }
 
     /// "my son jaxon", "my son, jaxon": a relation just before token `i`.
+    /// The family name's token after a hyphenated given name starting at token `i`: a
+    /// capitalized syllable, "-", a syllable in lower case, then a listed family name.
+    fn hyphenated_given(&self, i: usize) -> Option<usize> {
+        let tk = &self.t[i];
+        let syllable = |t: &Tok| t.kind == Kind::Word && (2..=4).contains(&t.len()) && !t.upper;
+        let shaped = tk.cap
+            && syllable(tk)
+            && self.is_p(i + 1, b'-')
+            && self.glued(i + 1)
+            && self.glued(i + 2)
+            && self.t.get(i + 2).is_some_and(|t| syllable(t) && !t.cap)
+            && self.t.get(i + 3).is_some_and(|t| {
+                t.kind == Kind::Word
+                    && t.cap
+                    && !t.upper
+                    && t.space_before
+                    && t.has(flag::FAMILY)
+                    && !t.has(flag::STREET)
+            });
+        shaped.then_some(i + 3)
+    }
+
     /// "my daughter Poppy", "her son, Hunter,": an everyday word capitalized in the middle of a
     /// sentence, right after a relation in lower case, is the relation's name. (Text that
     /// capitalizes every word, "My Mom Needs", capitalizes the relation too.)
@@ -2512,7 +2582,9 @@ impl Ctx<'_> {
                                 && self.prev_word(p, 0).is_some_and(|q| self.t[q].cap && self.t[q].has(flag::GIVEN))
                         });
                         let verb = self.prev_word(k, 0).is_some_and(|p| self.word_in(p, PERSON_VERBS));
-                        if and_next || and_prev || verb {
+                        // "Luz (daughter, 9)": a relation named in brackets after the name
+                        let relation_after = self.is_p(k + 1, b'(') && self.has(k + 2, flag::RELATION);
+                        if and_next || and_prev || verb || relation_after {
                             return 0.7;
                         }
                     }
@@ -2880,6 +2952,13 @@ impl Ctx<'_> {
                     continue;
                 }
             }
+            // "Hyun-woo Park", "Min-ji Kim": a given name of two syllables joined by a hyphen,
+            // before a family name
+            if let Some(end) = self.hyphenated_given(i) {
+                self.emit(self.t[i].start, self.t[end].stem_end, Label::Name, 0.75, prio::NAME);
+                i = end + 1;
+                continue;
+            }
             let conf = self.name_word(i, context, true);
             if conf == 0.0 || self.after_saint(i) {
                 i += 1;
@@ -3070,7 +3149,12 @@ impl Ctx<'_> {
                 Some((Label::Medication, 0.9))
             } else if tk.has(flag::COND) && !self.paperwork(i) {
                 Some((Label::Condition, 0.85))
-            } else if tk.upper && tk.len() <= 5 && !self.state_after_city(i) && !self.emergency_department(i) {
+            } else if tk.upper
+                && tk.len() <= 5
+                && !self.in_code(i)
+                && !self.state_after_city(i)
+                && !self.emergency_department(i)
+            {
                 self.lex.upper_term(self.s(i).as_bytes()).map(|l| (l, 0.8))
             } else if tk.flags & !(flag::FAMILY) == 0 && tk.len() >= 5 {
                 self.fuzzy(i)
@@ -3330,6 +3414,11 @@ impl Ctx<'_> {
             && self
                 .prev_word(i - 1, 0)
                 .is_some_and(|q| self.word_in(q, &["have", "has", "had", "got", "caught", "running", "runs"]))
+    }
+
+    /// Token `i` is letters inside a code of letters and digits ("8GK4PT"), not a word.
+    fn in_code(&self, i: usize) -> bool {
+        self.glued(i) && self.kind(i - 1) == Some(Kind::Num) || self.glued(i + 1) && self.kind(i + 1) == Some(Kind::Num)
     }
 
     /// "a fib" at token `i` ("fib"): atrial fibrillation as chat spells it, not a small lie ("told

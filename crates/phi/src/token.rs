@@ -48,8 +48,9 @@ pub(crate) struct Summary {
     pub digits: bool,
     /// "@", or "." or ":" between two non-blank characters: maybe an e-mail or web address.
     pub address_marks: bool,
-    /// "::", or seven colons between non-blank characters: maybe an IPv6 address.
-    pub ipv6_marks: bool,
+    /// "::", or five colons between non-blank characters: maybe an IPv6 or a hardware (MAC)
+    /// address.
+    pub hex_address_marks: bool,
     /// Numbers in words ("two", "fourth") and numerals of one digit: digits or a date read
     /// aloud may be here.
     pub read_aloud: u32,
@@ -232,7 +233,7 @@ pub(crate) fn tokenize(text: &str, lex: &Lexicon, cache: &mut WordCache, out: &m
                 summary.address_marks |= c == b'@' || (matches!(c, b'.' | b':') && !space && glued_after);
                 if c == b':' && glued_after {
                     colons += 1;
-                    summary.ipv6_marks |= b[i] == b':' || colons >= 7;
+                    summary.hex_address_marks |= b[i] == b':' || colons >= 5;
                 }
             }
             Kind::Num => {
