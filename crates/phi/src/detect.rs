@@ -2255,6 +2255,31 @@ impl Ctx<'_> {
         .then_some(k)
     }
 
+    /// The first token of a day written before the month at token `i` when a year follows:
+    /// "10 June 2024", "14th March 1971", "04JUL1976" (as records print it), "the fourth of
+    /// July 1976", "4th of July 1976".
+    fn day_before_month(&self, i: usize) -> Option<usize> {
+        let day = |d: usize| {
+            self.t.get(d).is_some_and(|t| t.kind == Kind::Num && t.len() <= 2) && (1..=31).contains(&parse(self.s(d)))
+        };
+        let before = |m: usize| {
+            if self.word_in(m.wrapping_sub(1), ORDINALS) && self.glued(m - 1) {
+                m.wrapping_sub(2)
+            } else {
+                m.wrapping_sub(1)
+            }
+        };
+        let d = before(i);
+        if day(d) && (self.t[i].space_before || self.t[i].upper) {
+            return Some(d);
+        }
+        if !self.word_in(i.wrapping_sub(1), &["of", "de"]) {
+            return None;
+        }
+        let d = before(i - 1);
+        (day(d) || self.word_in(d, ORDINAL_WORDS)).then(|| if self.is_w(d.wrapping_sub(1), "the") { d - 1 } else { d })
+    }
+
     fn months(&mut self) {
         for i in 0..self.t.len() {
             let tk = &self.t[i];
@@ -2285,16 +2310,7 @@ impl Ctx<'_> {
                 continue;
             }
             if let Some(y) = self.year_at(m_end + 1) {
-                // "10 June 2024", "14th March 1971": a day before the month
-                let d = if self.word_in(i.wrapping_sub(1), ORDINALS) && self.glued(i - 1) {
-                    i - 2
-                } else {
-                    i.wrapping_sub(1)
-                };
-                let day_before = self.t.get(d).is_some_and(|t| t.kind == Kind::Num && t.len() <= 2)
-                    && (1..=31).contains(&parse(self.s(d)))
-                    && self.t[i].space_before;
-                let start = if day_before { d } else { i };
+                let start = self.day_before_month(i).unwrap_or(i);
                 self.emit_toks(start, y, Label::Date, 0.85, prio::MONTH_DATE);
                 continue;
             }

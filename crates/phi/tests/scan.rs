@@ -350,6 +350,14 @@ fn finds_identifiers_in_family_lists_and_device_details() {
 }
 
 #[test]
+fn finds_the_day_written_before_the_month() {
+    assert!(has("i was born on the fourth of july 1976", "fourth of july 1976", Label::Date));
+    assert!(has("born 4th of July 1976 in Ohio", "4th of July 1976", Label::Date));
+    assert!(has("born 04JUL1976", "04JUL1976", Label::Date));
+    assert!(!has("we grill on the fourth of july", "fourth of july", Label::Date), "the holiday");
+}
+
+#[test]
 fn leaves_hard_negatives_alone() {
     for t in [
         "If this is an emergency, call 911.",
