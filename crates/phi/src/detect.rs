@@ -1343,6 +1343,13 @@ impl Ctx<'_> {
             if k > v && self.cue_at(k).is_some() {
                 return None;
             }
+            // "ssn last 4: 6621": the count of digits is no value
+            if self.is_w(k, "last")
+                && (self.is_w(k + 1, "four") || self.kind(k + 1) == Some(Kind::Num) && self.s(k + 1) == "4")
+            {
+                k += 2;
+                continue;
+            }
             if let Some((end, digits)) = self.id_chunk(k) {
                 // Plates are often letters, a space, digits: "BXT 4471"
                 let letters_before = k > v
@@ -1986,6 +1993,8 @@ impl Ctx<'_> {
         let mut k = i + 1;
         if self.glued(k) && self.kind(k) == Some(Kind::Word) && self.t[k].len() == 1 {
             k += 1; // "12B"
+        } else if self.is_p(k, b'-') && self.glued(k) && self.glued(k + 1) && self.kind(k + 1) == Some(Kind::Word) {
+            k += usize::from(self.t[k + 1].len() == 1) * 2; // "12-B"
         }
         let first = k;
         let mut street = None;
@@ -2054,8 +2063,8 @@ impl Ctx<'_> {
         if self.is_p(end + 1, b'.') && self.glued(end + 1) {
             end += 1;
         }
-        // "Pennsylvania Ave NW"
-        if self.t.get(end + 1).is_some_and(|t| t.upper || t.len() == 1)
+        // "Pennsylvania Ave NW", and "ave nw" in lower case
+        if self.t.get(end + 1).is_some_and(|t| t.upper || t.len() == 1 || !self.t[st].cap)
             && self.word_in(end + 1, &["n", "s", "e", "w", "ne", "nw", "se", "sw"])
         {
             end += 1;
@@ -2115,7 +2124,13 @@ impl Ctx<'_> {
             k += 1;
         }
         let city_start = k;
-        while k < self.t.len() && k < city_start + 3 && self.kind(k) == Some(Kind::Word) && !self.state_at(k) {
+        // "Washington DC": a city named like a state, before the state
+        let city_like_state = |k: usize| k == city_start && self.state_at(k + 1) && self.t[k + 1].len() == 2;
+        while k < self.t.len()
+            && k < city_start + 3
+            && self.kind(k) == Some(Kind::Word)
+            && (!self.state_at(k) || city_like_state(k))
+        {
             k += 1;
         }
         if k > city_start {
@@ -2123,7 +2138,9 @@ impl Ctx<'_> {
             if self.is_p(s, b',') {
                 s += 1;
             }
-            if self.state_at(s) {
+            // ... or a ZIP code right after the city: "apt 3c, nyc 10011"
+            let zip = self.t.get(k).is_some_and(|t| t.kind == Kind::Num && t.len() == 5) && !self.glued(k + 1);
+            if self.state_at(s) || zip {
                 return k - 1;
             }
         }

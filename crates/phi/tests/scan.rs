@@ -350,6 +350,17 @@ fn finds_identifiers_in_family_lists_and_device_details() {
 }
 
 #[test]
+fn finds_addresses_and_ssns_written_loosely() {
+    let t = "address: 1600 pennsylvania ave nw washington dc 20500";
+    assert!(has(t, "1600 pennsylvania ave nw washington", Label::Address) && has(t, "20500", Label::Zip));
+    let t = "my new place is 55 w. 14th st., apt 3c, nyc 10011";
+    assert!(has(t, "nyc", Label::Address) && has(t, "10011", Label::Zip));
+    assert!(has("we're at 12-B Harbor View Ct", "12-B Harbor View Ct", Label::Address));
+    assert!(has("ssn last 4: 6621", "6621", Label::Ssn));
+    assert!(!has("card last 4 is 8812", "8812", Label::Ssn));
+}
+
+#[test]
 fn finds_the_day_written_before_the_month() {
     assert!(has("i was born on the fourth of july 1976", "fourth of july 1976", Label::Date));
     assert!(has("born 4th of July 1976 in Ohio", "4th of July 1976", Label::Date));
