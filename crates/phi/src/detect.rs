@@ -838,10 +838,10 @@ fn canadian_postal_code(b: &[u8], s: usize, e: usize) -> Option<usize> {
     };
     let (first, second) = (b.get(s..e)?, b.get(e + 1..e + 4)?);
     let ok = first.len() == 3
-        && b"ABCEGHJKLMNPRSTVXY".contains(&first[0])
         && shape(first, true)
         && b[e] == b' '
         && shape(second, false)
+        && b"ABCEGHJKLMNPRSTVXY".contains(&first[0])
         && b.get(e + 4).is_none_or(|c| !c.is_ascii_alphanumeric());
     ok.then_some(e + 4)
 }
@@ -1667,8 +1667,8 @@ impl Ctx<'_> {
             return Some((Label::OtherId, 0.5, prio::LONG_NUMBER));
         }
         // ... but not a span of years: "1948-2024", "2015-2021"
-        let years = lens == [4, 4] && valid_year(d[0]) && valid_year(d[1]) && d[0] <= d[1];
-        if g.len() >= 2 && total >= 8 && sep == b'-' && !years {
+        let years = || lens == [4, 4] && valid_year(d[0]) && valid_year(d[1]) && d[0] <= d[1];
+        if g.len() >= 2 && total >= 8 && sep == b'-' && !years() {
             return Some((Label::OtherId, 0.5, prio::LONG_NUMBER));
         }
         None
@@ -1883,7 +1883,9 @@ impl Ctx<'_> {
                 k += 1;
             }
             let (s, e) = (tk.start, self.t[end].end);
-            if let Some(z) = canadian_postal_code(self.text.as_bytes(), s, e) {
+            if let Some(z) =
+                (letters == 2 && digits == 1).then(|| canadian_postal_code(self.text.as_bytes(), s, e)).flatten()
+            {
                 self.emit(s, z, Label::Zip, 0.8, prio::NUMERIC);
                 while self.t.get(end + 1).is_some_and(|t| t.end <= z) {
                     end += 1;
@@ -2920,7 +2922,13 @@ impl Ctx<'_> {
             let maybe = if tk.cap {
                 // One capital letter starts a name only as an initial ("J. Smith"); "I" and "A"
                 // start sentences.
-                listed || unknown || tk.len() == 1 && self.is_p(i + 1, b'.') || self.named_by_relation(i)
+                listed
+                    || unknown
+                    || tk.len() == 1 && self.is_p(i + 1, b'.')
+                    || !tk.sentence_start
+                        && i > 0
+                        && (self.t[i - 1].has(flag::RELATION) || self.t[i - 1].kind == Kind::Punct)
+                        && self.named_by_relation(i)
             } else {
                 listed && !tk.has(flag::COMMON)
                     || tk.flags == 0 && self.relation_before(i)
@@ -3201,8 +3209,6 @@ impl Ctx<'_> {
                 }
             } else if self.is_dose_after(i) && !tk.has(flag::COMMON) {
                 self.emit_toks(i, i, Label::Medication, 0.7, prio::HEALTH);
-            } else if tk.len() == 3 && self.atrial_fib(i) {
-                self.emit_toks(i - 1, i, Label::Condition, 0.7, prio::HEALTH);
             } else if tk.has(flag::COMMON)
                 && i > 0
                 && (self.t[i - 1].has(flag::STOPWORD) || tk.len() == 8)
@@ -3416,6 +3422,9 @@ impl Ctx<'_> {
     fn health_in_context(&self, i: usize) -> bool {
         const POSSESSIVES: &[&str] = &["my", "his", "her", "their", "your"];
         let tk = &self.t[i];
+        if tk.len() == 3 {
+            return self.atrial_fib(i);
+        }
         if !(4..=8).contains(&tk.len())
             || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't' | b'b')
         {
@@ -3454,8 +3463,8 @@ impl Ctx<'_> {
         self.glued(i) && self.kind(i - 1) == Some(Kind::Num) || self.glued(i + 1) && self.kind(i + 1) == Some(Kind::Num)
     }
 
-    /// "a fib" at token `i` ("fib"): atrial fibrillation as chat spells it, not a small lie ("told
-    /// a fib").
+    /// "a fib" at token `i` ("fib", after "a"): atrial fibrillation as chat spells it, not a
+    /// small lie ("told a fib").
     fn atrial_fib(&self, i: usize) -> bool {
         self.is_w(i, "fib")
             && self.is_w(i.wrapping_sub(1), "a")
