@@ -639,7 +639,12 @@ fn surname_shape(word: &str) -> bool {
     let b = word.as_bytes();
     // "D'Andre", "O'Shaughnessy": a capital, an apostrophe, a capitalized word
     let apostrophe_name = b.len() >= 5 && b[0].is_ascii_uppercase() && b[1] == b'\'' && b[2].is_ascii_uppercase();
-    apostrophe_name || b.len() >= 6 && ENDINGS.iter().any(|e| b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
+    let last = b.last().map_or(0, |c| c | 0x20);
+    apostrophe_name
+        || b.len() >= 6
+            && ENDINGS
+                .iter()
+                .any(|e| e.as_bytes()[e.len() - 1] == last && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
 }
 
 /// What `word` says of an identifier later in its sentence: `Some(Some(label))` its kind (see
@@ -1858,11 +1863,10 @@ impl Ctx<'_> {
         let mut i = 0;
         while i < self.t.len() {
             let tk = &self.t[i];
-            let starts = tk.kind != Kind::Punct && (i == 0 || tk.space_before || self.t[i - 1].kind == Kind::Punct);
-            // A mixed identifier has a number and something glued to it.
+            // A mixed identifier has a number and something glued to it (most tokens have not).
             let mixed = self.glued(i + 1)
                 && (tk.kind == Kind::Num || self.kind(i + 1) == Some(Kind::Num) || self.is_p(i + 1, b'-'));
-            if !starts || !mixed {
+            if !mixed || !(tk.kind != Kind::Punct && (i == 0 || tk.space_before || self.t[i - 1].kind == Kind::Punct)) {
                 i += 1;
                 continue;
             }
@@ -1914,43 +1918,60 @@ impl Ctx<'_> {
         let streets = self.flags & flag::STREET != 0;
         for i in 0..self.t.len() {
             let tk = &self.t[i];
-            if streets && tk.cap && tk.has(flag::STREET) && tk.kind == Kind::Word {
-                self.street_name(i);
-            }
-            if !digits {
-                if cities && tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
-                    self.city(i);
+            match tk.kind {
+                Kind::Punct => {}
+                Kind::Num => {
+                    let named_after = || self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Word && t.cap);
+                    if digits && tk.len() <= 6 && (tk.space_before || i == 0) && (streets || named_after()) {
+                        self.street(i);
+                    }
                 }
-                continue;
-            }
-            if tk.len() == 3 && self.kind(i + 1) == Some(Kind::Num) && self.is_w(i, "box") {
-                let po = if self.is_w(i.wrapping_sub(1), "po") {
-                    Some(i - 1)
-                } else if i >= 3 && self.is_w(i - 3, "p") && self.is_w(i - 1, "o") {
-                    Some(i - 3)
-                } else if i >= 4 && self.is_w(i - 4, "p") && self.is_p(i - 1, b'.') && self.is_w(i - 2, "o") {
-                    Some(i - 4)
-                } else if i >= 2 && self.kind(i - 1) == Some(Kind::Num) && self.word_in(i - 2, &["route", "rr", "hc"]) {
-                    // "Rural Route 3 Box 45", "RR 2 Box 17", "HC 68 Box 12"
-                    Some(if self.is_w(i.wrapping_sub(3), "rural") { i - 3 } else { i - 2 })
-                } else {
-                    None
-                };
-                if let Some(s) = po {
-                    let end = self.city_after(i + 1);
-                    self.emit_toks(s, end, Label::Address, 0.9, prio::ADDRESS);
+                // Most words: in lower case, only "box" of "po box 12" starts anything here.
+                Kind::Word if !tk.cap => {
+                    if digits && tk.len() == 3 && self.kind(i + 1) == Some(Kind::Num) {
+                        self.po_box(i);
+                    }
+                }
+                Kind::Word => {
+                    if streets && tk.has(flag::STREET) {
+                        self.street_name(i);
+                    }
+                    if digits && tk.len() == 3 {
+                        if self.kind(i + 1) == Some(Kind::Num) {
+                            self.po_box(i);
+                        }
+                        if tk.upper && self.word_in(i, &["apo", "fpo", "dpo"]) {
+                            self.military(i);
+                        }
+                    }
+                    if cities && !tk.sentence_start {
+                        self.city(i);
+                    }
                 }
             }
-            if tk.upper && tk.len() == 3 && self.word_in(i, &["apo", "fpo", "dpo"]) {
-                self.military(i);
-            }
-            let named_after = || self.t.get(i + 1).is_some_and(|t| t.kind == Kind::Word && t.cap);
-            if tk.kind == Kind::Num && tk.len() <= 6 && (tk.space_before || i == 0) && (streets || named_after()) {
-                self.street(i);
-            }
-            if cities && tk.kind == Kind::Word && tk.cap && !tk.sentence_start {
-                self.city(i);
-            }
+        }
+    }
+
+    /// A post-office box or a rural route's box, "box" at token `i` before its number: "PO Box
+    /// 1190", "P.O. Box 12", "Rural Route 3 Box 45", "RR 2 Box 17", "HC 68 Box 12".
+    fn po_box(&mut self, i: usize) {
+        if !self.is_w(i, "box") {
+            return;
+        }
+        let po = if self.is_w(i.wrapping_sub(1), "po") {
+            Some(i - 1)
+        } else if i >= 3 && self.is_w(i - 3, "p") && self.is_w(i - 1, "o") {
+            Some(i - 3)
+        } else if i >= 4 && self.is_w(i - 4, "p") && self.is_p(i - 1, b'.') && self.is_w(i - 2, "o") {
+            Some(i - 4)
+        } else if i >= 2 && self.kind(i - 1) == Some(Kind::Num) && self.word_in(i - 2, &["route", "rr", "hc"]) {
+            Some(if self.is_w(i.wrapping_sub(3), "rural") { i - 3 } else { i - 2 })
+        } else {
+            None
+        };
+        if let Some(s) = po {
+            let end = self.city_after(i + 1);
+            self.emit_toks(s, end, Label::Address, 0.9, prio::ADDRESS);
         }
     }
 
@@ -2672,10 +2693,10 @@ impl Ctx<'_> {
                         return 0.7;
                     }
                     // Names the lists miss, in scripts with diacritics: "Kateřina Dvořák"
-                    let foreign = |t: &Tok, s: &str| {
-                        t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0 && !s.is_ascii()
+                    let foreign = |t: &Tok| {
+                        t.cap && !t.upper && t.flags & !(flag::GIVEN | flag::FAMILY) == 0 && !self.s(k).is_ascii()
                     };
-                    if foreign(tk, self.s(k))
+                    if foreign(tk)
                         && self
                             .t
                             .get(k + 1)
