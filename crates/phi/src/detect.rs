@@ -2775,6 +2775,14 @@ impl Ctx<'_> {
         self.state_at(state) && self.t.get(state + 1).is_some_and(|z| z.kind == Kind::Num && z.len() == 5)
     }
 
+    /// "at Lincoln High", "for Jefferson Elementary": a school named without the word, from
+    /// token `first` to `last`, after a preposition ("Tom High called" is a person).
+    fn school(&self, first: usize, last: usize) -> bool {
+        self.t.get(last).is_some_and(|t| t.cap)
+            && self.word_in(last, &["high", "elementary"])
+            && self.prev_word(first, 0).is_some_and(|p| self.word_in(p, &["at", "from", "to", "for", "in"]))
+    }
+
     /// A name ending at token `last` names a place of care, a school or a church: up to two
     /// more capitalized words, then a capitalized word such as "Hospital" or "Clinic". A
     /// possessive ("Dr. Jordan's Clinic") is still a person's name.
@@ -3104,7 +3112,8 @@ impl Ctx<'_> {
             if hyphen_word
                 || street_after
                 || self.institution_after(last)
-                || last > i && self.word_in(last, PLACES)
+                || last > i && (self.word_in(last, PLACES) || self.school(i, last))
+                || self.school(i, last + 1)
                 || context.is_none() && (self.named_place(i, last) || self.city_before_state(last))
             {
                 i = last + 1; // "Mercy General Hospital", "Austin Regional Clinic", "at Lincoln Park"

@@ -361,6 +361,17 @@ fn finds_addresses_and_ssns_written_loosely() {
 }
 
 #[test]
+fn reads_long_stories_told_to_the_page() {
+    // "Dr." ending a street is no title before a pronoun
+    let t = "he lives with us at 4418 Prairie Wind Dr. He doesn't have email";
+    assert!(has(t, "4418 Prairie Wind Dr", Label::Address) && !has(t, "He", Label::Name));
+    // A school named without the word, not a person; a person named High is still one
+    assert!(!has("he plays at Lincoln High and got hurt", "Lincoln", Label::Name));
+    assert!(has("Tom High is my dad", "Tom High", Label::Name));
+    assert!(has("he gets winded walking to the mailbox", "winded", Label::Condition));
+}
+
+#[test]
 fn finds_the_day_written_before_the_month() {
     assert!(has("i was born on the fourth of july 1976", "fourth of july 1976", Label::Date));
     assert!(has("born 4th of July 1976 in Ohio", "4th of July 1976", Label::Date));
@@ -442,6 +453,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout21.txt"),
         include_str!("../corpus/heldout22.txt"),
         include_str!("../corpus/heldout23.txt"),
+        include_str!("../corpus/heldout24.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
