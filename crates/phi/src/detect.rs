@@ -3394,12 +3394,20 @@ impl Ctx<'_> {
             "trembling",
             "stop",
             "stops",
+            "tight",
+            "congested",
+            "stuffy",
+            "foggy",
         ];
         // Body fluids, whose colour is the complaint: "his urine has been dark"
         const FLUIDS: &[&str] = &["urine", "pee", "stool", "stools", "poop", "phlegm", "mucus", "snot", "discharge"];
         const COLOURS: &[&str] =
             &["dark", "cloudy", "bloody", "black", "foamy", "green", "yellow", "brown", "pink", "smelly", "tarry"];
-        let possessive = |k: usize| self.word_in(k, &["my", "his", "her", "their", "your", "our"]);
+        // "my", or a relation's: "my mom's memory"
+        let possessive = |k: usize| {
+            self.word_in(k, &["my", "his", "her", "their", "your", "our"])
+                || self.t[k].has(flag::RELATION) && self.t[k].stem_end < self.t[k].end
+        };
         let mut p = self.prev_word(i, 0)?;
         // "my neck and back have been killing me"
         let mut first = i;

@@ -369,6 +369,9 @@ fn reads_long_stories_told_to_the_page() {
     assert!(!has("he plays at Lincoln High and got hurt", "Lincoln", Label::Name));
     assert!(has("Tom High is my dad", "Tom High", Label::Name));
     assert!(has("he gets winded walking to the mailbox", "winded", Label::Condition));
+    assert!(has("my dad's back hurts when he bends", "back hurts", Label::Condition));
+    assert!(has("my chest feels tight when I climb stairs", "chest feels tight", Label::Condition));
+    assert!(has("health plan no. 9928-3312-04", "9928-3312-04", Label::HealthPlanId));
 }
 
 #[test]

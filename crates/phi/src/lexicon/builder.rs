@@ -601,6 +601,7 @@ const ORGANS: &[&str] = &[
     "chest",
     "head",
     "sinus",
+    "sinuses",
     "throat",
     "foot",
     "feet",
