@@ -3309,6 +3309,11 @@ impl Ctx<'_> {
             "burnt",
             "cut",
             "smashed",
+            "hit",
+            "bumped",
+            "bonked",
+            "smacked",
+            "scraped",
         ];
         const LINKS: &[&str] = &[
             "is", "are", "was", "were", "feels", "feel", "felt", "keeps", "kept", "looks", "look", "got", "gets",
@@ -3464,14 +3469,14 @@ impl Ctx<'_> {
             return self.atrial_fib(i);
         }
         if !(4..=8).contains(&tk.len())
-            || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't' | b'b')
+            || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't' | b'b' | b'o')
         {
             return false;
         }
         if tk.len() == 8 {
             return self.is_w(i, "confused") && self.confused_person(i);
         }
-        if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles"]) {
+        if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles", "oxygen"]) {
             return self.word_in(i - 1, POSSESSIVES);
         }
         // "the bite is red", "his bites" (not "a bite of", "the bite to eat")
