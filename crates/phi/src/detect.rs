@@ -1679,6 +1679,15 @@ impl Ctx<'_> {
         None
     }
 
+    /// Token `i` is followed by a mark that ends a sentence or a clause ("12.", "12,"), not by
+    /// a decimal's point ("12.5").
+    fn sentence_mark_after(&self, i: usize) -> bool {
+        let mark = self.t.get(i + 1).is_some_and(|t| {
+            t.kind == Kind::Punct && matches!(self.text.as_bytes()[t.start], b'.' | b',' | b'!' | b'?' | b';')
+        });
+        mark && !(self.glued(i + 2) && self.kind(i + 2) == Some(Kind::Num))
+    }
+
     /// "on Tuesday the 14th", "the 3rd at 10": a day of the month.
     fn ordinal_day(&mut self, i: usize) {
         // "el martes 14", "Tuesday 14, at ten": a weekday and a bare day of the month, not a time
@@ -1687,7 +1696,7 @@ impl Ctx<'_> {
             && i > 0
             && self.has(i - 1, flag::WEEKDAY)
             && self.t[i].space_before
-            && !self.glued(i + 1)
+            && (!self.glued(i + 1) || self.sentence_mark_after(i))
             && !self.has(i + 1, flag::UNIT)
             && !self.is_p(i + 1, b'-')
             && !self.is_p(i + 1, b':')
@@ -2775,6 +2784,18 @@ impl Ctx<'_> {
         self.state_at(state) && self.t.get(state + 1).is_some_and(|z| z.kind == Kind::Num && z.len() == 5)
     }
 
+    /// A name from token `first` to `last` that is an insurer's after words of insurance ("my
+    /// insurance is Kaiser", "Mi seguro es Molina") or before "Healthcare".
+    fn insurer(&self, first: usize, last: usize) -> bool {
+        const INSURERS: &[&str] = &["molina", "kaiser", "humana", "cigna", "aetna", "anthem", "ambetter", "wellcare"];
+        if first != last || !self.word_in(first, INSURERS) {
+            return false;
+        }
+        let words = ["insurance", "insurer", "seguro", "aseguranza", "plan", "coverage", "covered", "carrier"];
+        self.word_in(last + 1, &["healthcare", "permanente", "medicaid", "medicare"])
+            || (first.saturating_sub(4)..first).any(|k| self.word_in(k, &words))
+    }
+
     /// "at Lincoln High", "for Jefferson Elementary": a school named without the word, from
     /// token `first` to `last`, after a preposition ("Tom High called" is a person).
     fn school(&self, first: usize, last: usize) -> bool {
@@ -3096,6 +3117,11 @@ impl Ctx<'_> {
                 last = k;
                 k += 1;
                 surnames += 1;
+            }
+            // "Mi seguro es Molina", "Molina Healthcare": an insurer named like a family
+            if self.insurer(i, last) {
+                i = last + 1;
+                continue;
             }
             // "Tri-Care", "Tele-Health": the first half of a hyphenated everyday word
             let hyphen_word = self.is_p(last + 1, b'-')
