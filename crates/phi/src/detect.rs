@@ -2469,6 +2469,10 @@ impl Ctx<'_> {
         if self.is_w(p, "you") && self.prev_word(p, 0).is_some_and(|q| self.is_w(q, "thank")) && i > p + 1 {
             return Some(1);
         }
+        // "Hi, Sunita here": the writer, after a greeting and a comma
+        if between(b",") && self.is_w(i + 1, "here") && self.word_in(p, &["hi", "hey", "hello", "hola"]) {
+            return Some(1);
+        }
         if between(b":") {
             if self.t[p].has(flag::INTRO)
                 || (i == p + 2 && self.word_in(p, &["name", "patient", "pt", "from", "signed", "child", "contact"]))
