@@ -1217,6 +1217,49 @@ impl Ctx<'_> {
         None
     }
 
+    /// The word before "#" at token `i` numbers a place: a room, a suite, a store ("Walgreens
+    /// #4471", "store #12"), not a person's record.
+    fn place_before_number_sign(&self, i: usize) -> bool {
+        const PLACES_NUMBERED: &[&str] = &[
+            "room",
+            "rm",
+            "suite",
+            "ste",
+            "unit",
+            "store",
+            "gate",
+            "bed",
+            "bay",
+            "exam",
+            "floor",
+            "building",
+            "bldg",
+            "lot",
+            "space",
+            "spot",
+            "door",
+            "station",
+            "office",
+            "location",
+            "pharmacy",
+            "clinic",
+            "branch",
+            "cvs",
+            "aid",
+            "walgreens",
+            "walmart",
+            "kroger",
+            "costco",
+            "target",
+            "safeway",
+            "publix",
+            "heb",
+        ];
+        i.checked_sub(1)
+            .filter(|&p| self.t[p].kind == Kind::Word)
+            .is_some_and(|p| self.word_in(p, PLACES_NUMBERED) || self.t[p].has(flag::NOT_NAME) && self.t[p].cap)
+    }
+
     /// The first token after a cue that can hold its value, skipping filler words and marks.
     fn after_filler(&self, mut k: usize) -> usize {
         for _ in 0..5 {
@@ -1289,6 +1332,8 @@ impl Ctx<'_> {
             };
             let v = self.after_filler(last + 1);
             match cue {
+                // "room #204", "Walgreens #4471": a place's number, not a person's
+                Cue::Id(Label::OtherId) if self.is_p(i, b'#') && self.place_before_number_sign(i) => {}
                 Cue::Id(label) => {
                     if let Some((v, end, digits)) = self.cued_value(v, label) {
                         let generic = label == Label::OtherId;
@@ -2209,7 +2254,23 @@ impl Ctx<'_> {
             return !tk.has(flag::COMMON) || tk.cap;
         }
         let zip_after = self.t.get(k + 1).is_some_and(|n| n.kind == Kind::Num && n.len() == 5);
-        tk.upper || zip_after
+        zip_after || tk.upper && !self.identifier_after_id(k)
+    }
+
+    /// "ID" at token `k` announces an identifier, not Idaho: "BCBS, ID XYP442019873", "ID: 4471",
+    /// "ID is ...".
+    fn identifier_after_id(&self, k: usize) -> bool {
+        if !self.is_w(k, "id") {
+            return false;
+        }
+        let Some(n) = self.t.get(k + 1) else { return false };
+        match n.kind {
+            Kind::Punct => self.is_p(k + 1, b':') || self.is_p(k + 1, b'#'),
+            Kind::Num => true, // a ZIP code was ruled out before
+            Kind::Word => {
+                self.word_in(k + 1, &["is", "number", "no"]) || self.kind(k + 2) == Some(Kind::Num) && self.glued(k + 2)
+            }
+        }
     }
 
     fn city(&mut self, i: usize) {
