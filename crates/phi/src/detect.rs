@@ -1341,7 +1341,9 @@ impl Ctx<'_> {
                         // A generic cue takes three digits, or a code of letters and digits of
                         // five characters or more ("confirmation code QZ7P4K")
                         let code = digits >= 1 && chars >= 5 && (v..=end).any(|k| self.t[k].kind == Kind::Word);
-                        if (!generic || digits >= 3 || code) && chars >= 3 && !self.unit_after(end) {
+                        // An SSN has nine digits, or its last four: "social history: 2-3 beers" has none
+                        let ssn_digits = label != Label::Ssn || digits >= 4;
+                        if (!generic || digits >= 3 || code) && chars >= 3 && ssn_digits && !self.unit_after(end) {
                             let (conf, p) = if generic { (0.75, prio::GENERIC_ID) } else { (0.9, prio::CUED_ID) };
                             self.emit_toks(v, end, label, conf, p);
                             i = end + 1;
@@ -1872,12 +1874,54 @@ impl Ctx<'_> {
                 && (self.word_in(b + 1, &["he", "she", "i", "my", "her", "his"])
                     || self.prev_word(w, 0).is_some_and(|d| self.word_in(d, &["away", "died", "passed", "death"])))
         });
+        // "lived to 96", "made it to 101", "still alive at 101", "reached 100"
+        let reached = before.is_some_and(|w| {
+            self.is_w(w, "to")
+                && self.prev_word(w, 0).is_some_and(|v| {
+                    self.word_in(v, &["lived", "live", "lives", "living"])
+                        || self.is_w(v, "it")
+                            && self.prev_word(v, 0).is_some_and(|m| self.word_in(m, &["made", "make", "makes"]))
+                })
+                || self.is_w(w, "at")
+                    && self.prev_word(w, 0).is_some_and(|v| self.is_w(v, "alive") || self.event_of_age(v))
+                || self.word_in(w, &["reached", "reaching"])
+        });
         // Between commas after a person: "my mother, Hortensia Ruiz, ninety-four, is ..."
         let apposition = a >= 2
             && self.is_p(a - 1, b',')
             && self.has(a - 2, flag::GIVEN | flag::FAMILY | flag::RELATION)
             && (self.is_p(b + 1, b',') || self.is_p(b + 1, b'.') || b + 1 == self.t.len());
-        cued || paren || at || apposition
+        cued || paren || at || reached || apposition
+    }
+
+    /// Token `v`, before "at" and a number, names what happened at an age ("a stroke at 90",
+    /// "diagnosed at 92"), not a reading that the number measures ("fever at 101", "sugar at 95").
+    fn event_of_age(&self, v: usize) -> bool {
+        const MEASURED: &[&str] = &[
+            "fever",
+            "temp",
+            "temperature",
+            "sugar",
+            "sugars",
+            "glucose",
+            "pressure",
+            "bp",
+            "oxygen",
+            "sat",
+            "sats",
+            "pulse",
+            "rate",
+            "a1c",
+            "weight",
+            "level",
+            "levels",
+            "reading",
+            "readings",
+            "count",
+        ];
+        // The last word of a term of several: "a heart attack at 91", "a hip replacement at 90"
+        let events = ["diagnosed", "died", "passed", "away", "attack", "replacement", "fall", "transplant", "surgery"];
+        (self.has(v, flag::COND) || self.word_in(v, &events)) && !self.word_in(v, MEASURED)
     }
 
     /// "mother in law", "father-in-law": token `p` is the "law" of a relation in law.

@@ -383,6 +383,16 @@ fn reads_long_stories_told_to_the_page() {
 }
 
 #[test]
+fn reads_family_histories() {
+    assert!(has("grandma lived to 96 and never smoked", "96", Label::AgeOver89));
+    assert!(has("my grandpa is still alive at 101!", "101", Label::AgeOver89));
+    assert!(has("she had a stroke at 93 and moved in with us", "93", Label::AgeOver89));
+    assert!(!has("his sugar at 95 this morning", "95", Label::AgeOver89));
+    assert!(has("my aunt Xhilippa called about her knee", "Xhilippa", Label::Name));
+    assert!(!has("Social history: 2-3 beers on weekends", "2-3", Label::Ssn));
+}
+
+#[test]
 fn reads_refill_requests() {
     assert!(!has("can you call the Costco #338 pharmacy", "338", Label::OtherId));
     assert!(!has("please come to suite #410", "410", Label::OtherId));
@@ -488,6 +498,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout27.txt"),
         include_str!("../corpus/heldout28.txt"),
         include_str!("../corpus/heldout29.txt"),
+        include_str!("../corpus/heldout30.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
