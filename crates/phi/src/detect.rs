@@ -1850,8 +1850,11 @@ impl Ctx<'_> {
                 || self.in_law(p)
                 || unlisted_name(p)
         };
-        // "age: 97"
-        let before = self.prev_word(a, usize::from(a > 0 && self.is_p(a - 1, b':')));
+        // "age: 97"; "is almost 96"
+        let before = self.prev_word(a, usize::from(a > 0 && self.is_p(a - 1, b':'))).map(|w| {
+            let hedge = self.word_in(w, &["almost", "nearly", "about", "around", "over", "already", "now", "just"]);
+            if hedge { self.prev_word(w, 0).unwrap_or(w) } else { w }
+        });
         let cued = before.is_some_and(|w| {
             self.word_in(w, AGE_BEFORE)
                 || (self.word_in(w, &["is", "am", "was"]) && self.prev_word(w, 0).is_some_and(person))
@@ -1866,7 +1869,8 @@ impl Ctx<'_> {
         });
         let paren = self.is_p(b + 1, b')')
             && (a.saturating_sub(6)..a).rev().find(|&k| self.is_p(k, b'(')).is_some_and(|open| {
-                (open + 1..a).all(|k| self.t[k].kind != Kind::Num) && self.prev_word(open, 0).is_some_and(person)
+                (open + 1..a).all(|k| self.t[k].kind != Kind::Num)
+                    && (self.prev_word(open, 0).is_some_and(person) || open == a - 1 && self.date_ends_at(open))
             });
         // "at 97 he ...", "passed away at 96"
         let at = before.is_some_and(|w| {
@@ -1922,6 +1926,12 @@ impl Ctx<'_> {
         // The last word of a term of several: "a heart attack at 91", "a hip replacement at 90"
         let events = ["diagnosed", "died", "passed", "away", "attack", "replacement", "fall", "transplant", "surgery"];
         (self.has(v, flag::COND) || self.word_in(v, &events)) && !self.word_in(v, MEASURED)
+    }
+
+    /// A date ends just before token `k`: "DOB 1/1/1930 (94)". Dates are found before ages, so
+    /// the candidates found so far say.
+    fn date_ends_at(&self, k: usize) -> bool {
+        k > 0 && self.out.iter().any(|c| c.label == Label::Date && c.end == self.t[k - 1].end)
     }
 
     /// "mother in law", "father-in-law": token `p` is the "law" of a relation in law.

@@ -388,6 +388,9 @@ fn reads_family_histories() {
     assert!(has("my grandpa is still alive at 101!", "101", Label::AgeOver89));
     assert!(has("she had a stroke at 93 and moved in with us", "93", Label::AgeOver89));
     assert!(!has("his sugar at 95 this morning", "95", Label::AgeOver89));
+    assert!(has("mom is almost 96 and still gardens", "96", Label::AgeOver89));
+    assert!(has("DOB 1/1/1930 (94), lives alone", "94", Label::AgeOver89));
+    assert!(!has("the copay is about 95 dollars", "95", Label::AgeOver89));
     assert!(has("my aunt Xhilippa called about her knee", "Xhilippa", Label::Name));
     assert!(!has("Social history: 2-3 beers on weekends", "2-3", Label::Ssn));
 }
