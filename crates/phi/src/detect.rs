@@ -1928,6 +1928,14 @@ impl Ctx<'_> {
         (self.has(v, flag::COND) || self.word_in(v, &events)) && !self.word_in(v, MEASURED)
     }
 
+    /// A date in numbers starts at token `k`: "4/4/2002", "04-04-02".
+    fn numeric_date_at(&self, k: usize) -> bool {
+        let num =
+            |j: usize, lens: &[usize]| self.t.get(j).is_some_and(|t| t.kind == Kind::Num && lens.contains(&t.len()));
+        let sep = |j: usize| (self.is_p(j, b'/') || self.is_p(j, b'-')) && self.glued(j) && self.glued(j + 1);
+        num(k, &[1, 2]) && sep(k + 1) && num(k + 2, &[1, 2]) && sep(k + 3) && num(k + 4, &[2, 4])
+    }
+
     /// A date ends just before token `k`: "DOB 1/1/1930 (94)". Dates are found before ages, so
     /// the candidates found so far say.
     fn date_ends_at(&self, k: usize) -> bool {
@@ -2768,7 +2776,9 @@ impl Ctx<'_> {
                         let verb = self.prev_word(k, 0).is_some_and(|p| self.word_in(p, PERSON_VERBS));
                         // "Luz (daughter, 9)": a relation named in brackets after the name
                         let relation_after = self.is_p(k + 1, b'(') && self.has(k + 2, flag::RELATION);
-                        if and_next || and_prev || verb || relation_after {
+                        // "Destiny 4/4/2002": a signature, a name and a date of birth
+                        let signed = self.numeric_date_at(k + 1);
+                        if and_next || and_prev || verb || relation_after || signed {
                             return 0.7;
                         }
                     }
@@ -3631,11 +3641,13 @@ impl Ctx<'_> {
         }
         // "in a cast", "her cast" (not "the cast of", "cast a vote")
         if self.is_w(i, "cast") {
-            let worn = self.is_w(i - 1, "a")
+            // "in a cast", "the guy with the cast" (not "the cast of the show")
+            let worn = self.word_in(i - 1, &["a", "the"])
+                && !self.is_w(i + 1, "of")
                 && (self.is_w(i + 1, "on")
                     || self
                         .prev_word(i - 1, 0)
-                        .is_some_and(|q| self.word_in(q, &["in", "wear", "wearing", "wears", "needs"])));
+                        .is_some_and(|q| self.word_in(q, &["in", "wear", "wearing", "wears", "needs", "with"])));
             return worn
                 || self.word_in(i - 1, POSSESSIVES) && !self.word_in(i + 1, &["member", "members", "list", "iron"]);
         }

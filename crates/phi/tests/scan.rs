@@ -391,6 +391,9 @@ fn reads_family_histories() {
     assert!(has("mom is almost 96 and still gardens", "96", Label::AgeOver89));
     assert!(has("DOB 1/1/1930 (94), lives alone", "94", Label::AgeOver89));
     assert!(!has("the copay is about 95 dollars", "95", Label::AgeOver89));
+    assert!(has("any update? Faith 2/14/2001", "Faith", Label::Name));
+    assert!(has("it's the guy with the cast again", "cast", Label::Condition));
+    assert!(!has("I loved the cast of that show", "cast", Label::Condition));
     assert!(has("my aunt Xhilippa called about her knee", "Xhilippa", Label::Name));
     assert!(!has("Social history: 2-3 beers on weekends", "2-3", Label::Ssn));
 }
@@ -502,6 +505,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout28.txt"),
         include_str!("../corpus/heldout29.txt"),
         include_str!("../corpus/heldout30.txt"),
+        include_str!("../corpus/heldout31.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
