@@ -2791,6 +2791,9 @@ impl Ctx<'_> {
                     if unlisted(tk) && (self.praised_person(k) || surname_shape(self.s(k))) {
                         return 0.7;
                     }
+                    if self.new_name(k) {
+                        return 0.65;
+                    }
                     // "Jimin Park", "Daeho Moon": a given name the lists lack before a family name
                     // that is also an everyday word
                     if unlisted(tk)
@@ -3068,19 +3071,61 @@ impl Ctx<'_> {
     /// make a place or a business of them): a person the name lists lack.
     #[inline(never)]
     fn foreign_pair(&self, k: usize) -> bool {
-        let unknown = |j: usize| {
-            let t = &self.t[j];
-            let mut lower = [0u8; 24];
-            let Some(word) = self.text.as_bytes().get(t.start..t.stem_end).filter(|w| (3..=24).contains(&w.len()))
-            else {
-                return false;
-            };
-            lower[..word.len()].copy_from_slice(word);
-            lower[..word.len()].make_ascii_lowercase();
-            !self.lex.is_english(&lower[..word.len()])
-        };
         let third = self.t.get(k + 2).is_some_and(|t| t.kind == Kind::Word && t.cap);
-        !third && self.t[k + 1].space_before && unknown(k) && unknown(k + 1)
+        !third && self.t[k + 1].space_before && self.not_english(k) && self.not_english(k + 1)
+    }
+
+    /// Token `j` (without a possessive "'s") is a word of three letters or more that not even the
+    /// English word list knows.
+    fn not_english(&self, j: usize) -> bool {
+        let t = &self.t[j];
+        let mut lower = [0u8; 24];
+        let Some(word) = self.text.as_bytes().get(t.start..t.stem_end).filter(|w| (3..=24).contains(&w.len())) else {
+            return false;
+        };
+        lower[..word.len()].copy_from_slice(word);
+        lower[..word.len()].make_ascii_lowercase();
+        !self.lex.is_english(&lower[..word.len()])
+    }
+
+    /// Names newer than the lists, that no list knows, not even the English one: "Kairo has had
+    /// a fever" (before a verb of what happened to someone, at a sentence's start), "send
+    /// Kehlani's records" (a possessive), "Bexley and Brixton" (after a name and "and").
+    fn new_name(&self, k: usize) -> bool {
+        const HAPPENED: &[&str] = &[
+            "has",
+            "had",
+            "needs",
+            "keeps",
+            "kept",
+            "got",
+            "gets",
+            "fell",
+            "threw",
+            "swallowed",
+            "rolled",
+            "woke",
+            "started",
+            "hasn't",
+            "won't",
+            "can't",
+            "didn't",
+            "doesn't",
+        ];
+        let tk = &self.t[k];
+        if tk.flags != 0 || !tk.cap || tk.upper {
+            return false;
+        }
+        let starts = tk.sentence_start && self.word_in(k + 1, HAPPENED);
+        let possessive = !tk.sentence_start && tk.stem_end < tk.end;
+        let after_name = !tk.sentence_start
+            && self.prev_word(k, 0).is_some_and(|a| {
+                self.is_w(a, "and")
+                    && self.prev_word(a, 0).is_some_and(|p| {
+                        self.out.last().is_some_and(|c| c.label == Label::Name && c.end == self.t[p].stem_end)
+                    })
+            });
+        (starts || possessive || after_name) && self.not_english(k)
     }
 
     /// "St. Mary's": a hospital or a place, not a person.
