@@ -2928,11 +2928,11 @@ impl Ctx<'_> {
             || (first.saturating_sub(4)..first).any(|k| self.word_in(k, &words))
     }
 
-    /// "at Lincoln High", "for Jefferson Elementary": a school named without the word, from
+    /// "at Lincoln High", "for Jefferson Elementary", "at Jefferson Middle": a school named without the word, from
     /// token `first` to `last`, after a preposition ("Tom High called" is a person).
     fn school(&self, first: usize, last: usize) -> bool {
         self.t.get(last).is_some_and(|t| t.cap)
-            && self.word_in(last, &["high", "elementary"])
+            && self.word_in(last, &["high", "elementary", "middle"])
             && self.prev_word(first, 0).is_some_and(|p| self.word_in(p, &["at", "from", "to", "for", "in"]))
     }
 
