@@ -2592,6 +2592,10 @@ impl Ctx<'_> {
         if self.is_w(p, "you") && self.prev_word(p, 0).is_some_and(|q| self.is_w(q, "thank")) && i > p + 1 {
             return Some(1);
         }
+        // "The nurse, Ngozi, was ...": a title and a name between commas
+        if between(b",") && i == p + 2 && self.is_p(i + 1, b',') && self.is_title(p) {
+            return Some(2);
+        }
         // "Hi, Sunita here": the writer, after a greeting and a comma
         if between(b",") && self.is_w(i + 1, "here") && self.word_in(p, &["hi", "hey", "hello", "hola"]) {
             return Some(1);
@@ -3669,14 +3673,14 @@ impl Ctx<'_> {
             return self.atrial_fib(i);
         }
         if !(4..=8).contains(&tk.len())
-            || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't' | b'b' | b'o')
+            || !matches!(self.text.as_bytes()[tk.start] | 0x20, b's' | b'p' | b'm' | b'c' | b't' | b'b' | b'o' | b'i')
         {
             return false;
         }
         if tk.len() == 8 {
             return self.is_w(i, "confused") && self.confused_person(i);
         }
-        if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles", "oxygen"]) {
+        if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles", "oxygen", "iron"]) {
             return self.word_in(i - 1, POSSESSIVES);
         }
         // "the bite is red", "his bites" (not "a bite of", "the bite to eat")

@@ -411,6 +411,11 @@ fn finds_names_newer_than_every_list() {
     assert!(!has("Copay has gone up again this year", "Copay", Label::Name));
     assert!(!has("she is in 7th grade at Jefferson Middle", "Jefferson", Label::Name));
     assert!(has("my husband has ALS and needs a letter", "ALS", Label::Condition));
+    let t = "the doctor, Oyelowo, wants a Holter monitor for a week";
+    assert!(
+        has(t, "Oyelowo", Label::Name) && has(t, "Holter monitor", Label::Condition) && !has(t, "Holter", Label::Name)
+    );
+    assert!(has("she said my iron was low", "iron", Label::Condition));
 }
 
 #[test]
@@ -524,6 +529,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout32.txt"),
         include_str!("../corpus/heldout33.txt"),
         include_str!("../corpus/heldout34.txt"),
+        include_str!("../corpus/heldout35.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
@@ -532,9 +538,9 @@ fn later_held_out_sets_keep_their_fixes() {
         let (id, health) = (r.identifiers, r.health);
         // Staff notes, caregivers and e-mail signatures name care settings and businesses
         // ("hospice", "home health aide", "the rehab", "Imaging Associates") that the marks leave
-        // out, a baby's routine vaccine is a "vacuna" in Spanish, and school forms ask for
-        // "immunization" and "vaccine" records.
-        let health_precision = if src.contains("Held-out set 16:") || src.contains("Held-out set 34:") {
+        // out, a baby's routine vaccine is a "vacuna" in Spanish, school forms ask for
+        // "immunization" and "vaccine" records, and "the PT" is a physical therapist.
+        let health_precision = if ["16", "34", "35"].iter().any(|n| src.contains(&format!("Held-out set {n}:"))) {
             0.88
         } else if ["19", "20", "26", "27"].iter().any(|n| src.contains(&format!("Held-out set {n}:"))) {
             0.90
