@@ -1928,18 +1928,15 @@ impl Ctx<'_> {
         (self.has(v, flag::COND) || self.word_in(v, &events)) && !self.word_in(v, MEASURED)
     }
 
-    /// A date in numbers starts at token `k`: "4/4/2002", "04-04-02".
-    fn numeric_date_at(&self, k: usize) -> bool {
-        let num =
-            |j: usize, lens: &[usize]| self.t.get(j).is_some_and(|t| t.kind == Kind::Num && lens.contains(&t.len()));
-        let sep = |j: usize| (self.is_p(j, b'/') || self.is_p(j, b'-')) && self.glued(j) && self.glued(j + 1);
-        num(k, &[1, 2]) && sep(k + 1) && num(k + 2, &[1, 2]) && sep(k + 3) && num(k + 4, &[2, 4])
-    }
-
-    /// A date ends just before token `k`: "DOB 1/1/1930 (94)". Dates are found before ages, so
-    /// the candidates found so far say.
+    /// A date ends just before token `k`: "DOB 1/1/1930 (94)". Dates are found before ages and
+    /// names, so the candidates found so far say.
     fn date_ends_at(&self, k: usize) -> bool {
         k > 0 && self.out.iter().any(|c| c.label == Label::Date && c.end == self.t[k - 1].end)
+    }
+
+    /// A date starts at token `k`: "Destiny 4/4/2002" (see [`Ctx::date_ends_at`]).
+    fn date_starts_at(&self, k: usize) -> bool {
+        self.t.get(k).is_some_and(|t| self.out.iter().any(|c| c.label == Label::Date && c.start == t.start))
     }
 
     /// "mother in law", "father-in-law": token `p` is the "law" of a relation in law.
@@ -2781,7 +2778,7 @@ impl Ctx<'_> {
                         // "Luz (daughter, 9)": a relation named in brackets after the name
                         let relation_after = self.is_p(k + 1, b'(') && self.has(k + 2, flag::RELATION);
                         // "Destiny 4/4/2002": a signature, a name and a date of birth
-                        let signed = self.numeric_date_at(k + 1);
+                        let signed = self.date_starts_at(k + 1);
                         if and_next || and_prev || verb || relation_after || signed {
                             return 0.7;
                         }
@@ -2932,8 +2929,9 @@ impl Ctx<'_> {
             || (first.saturating_sub(4)..first).any(|k| self.word_in(k, &words))
     }
 
-    /// "at Lincoln High", "for Jefferson Elementary", "at Jefferson Middle": a school named without the word, from
-    /// token `first` to `last`, after a preposition ("Tom High called" is a person).
+    /// "at Lincoln High", "for Jefferson Elementary", "at Jefferson Middle": a school named
+    /// without the word, from token `first` to `last`, after a preposition ("Tom High called"
+    /// is a person).
     fn school(&self, first: usize, last: usize) -> bool {
         self.t.get(last).is_some_and(|t| t.cap)
             && self.word_in(last, &["high", "elementary", "middle"])
