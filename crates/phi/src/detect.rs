@@ -2821,6 +2821,15 @@ impl Ctx<'_> {
                             return 0.7;
                         }
                     }
+                    // "... go to the ER. Ray": a given name alone ending the text, its signature
+                    if given
+                        && tk.cap
+                        && !tk.upper
+                        && tk.sentence_start
+                        && self.t[k + 1..].iter().all(|t| t.kind == Kind::Punct)
+                    {
+                        return 0.7;
+                    }
                     // "Wren here -": a name that is also an everyday word, introducing the writer at
                     // the start of a sentence ("Down here, ..." is no name)
                     if (given || family)
