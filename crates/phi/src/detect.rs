@@ -475,6 +475,8 @@ const PLACE_LEAD: &[(&str, &str)] = &[
     ("lives", "in"),
     ("moved", "to"),
     ("moving", "to"),
+    ("moved", "from"),
+    ("moving", "from"),
     ("i'm", "from"),
     ("im", "from"),
     ("am", "from"),
@@ -2362,6 +2364,12 @@ impl Ctx<'_> {
         let after_lead = || {
             let p = self.prev_word(i, 0).filter(|&p| self.t[p].len() <= 4)?;
             let mut q = self.prev_word(p, 0)?;
+            // "moved from Tulsa to Broken Arrow": "to" after the city just found
+            if self.is_w(p, "to")
+                && self.out.last().is_some_and(|c| c.label == Label::Address && c.end == self.t[q].end)
+            {
+                return Some(true);
+            }
             if !self.t[q].has(flag::PLACE_LEAD)
                 && self.t[q].len() <= 4
                 && self.word_in(q, &["out", "over", "up", "down"])
