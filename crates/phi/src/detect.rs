@@ -249,6 +249,13 @@ const PLACES: &[&str] = &[
     "methodist",
     "presbyterian",
     "baptist",
+    // A business: "Henderson LLC", "Ramirez Group"
+    "llc",
+    "inc",
+    "ltd",
+    "plc",
+    "corp",
+    "group",
 ];
 /// Words before "here" at the start of a sentence that are not the writer's name.
 const NOT_WRITERS: &[&str] = &[
@@ -851,6 +858,42 @@ fn canadian_postal_code(b: &[u8], s: usize, e: usize) -> Option<usize> {
         && b"ABCEGHJKLMNPRSTVXY".contains(&first[0])
         && b.get(e + 4).is_none_or(|c| !c.is_ascii_alphanumeric());
     ok.then_some(e + 4)
+}
+
+/// The end of an international bank account number (IBAN) starting at byte `start`: a country's
+/// two capitals, two check digits, then up to 30 letters and digits, in groups of four or not
+/// ("GB82 WEST 1234 5698 7654 32"), 15 to 34 in all, that pass the ISO 13616 check (mod 97).
+fn iban_end(b: &[u8], start: usize) -> Option<usize> {
+    let head = b.get(start..start + 4)?;
+    if !(head[..2].iter().all(u8::is_ascii_uppercase) && head[2..].iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
+    // The remainder of the rearranged number (country and check digits moved to the end),
+    // reading letters as 10..35.
+    let add = |r: u32, c: u8| {
+        if c.is_ascii_digit() { (r * 10 + u32::from(c - b'0')) % 97 } else { (r * 100 + u32::from(c - b'A') + 10) % 97 }
+    };
+    let (mut r, mut n, mut k) = (0u32, 4usize, start + 4);
+    let mut best = None;
+    loop {
+        if b.get(k) == Some(&b' ') {
+            k += 1; // between groups
+        }
+        if !b.get(k).is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+            break;
+        }
+        while let Some(&c) = b.get(k).filter(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+            r = add(r, c);
+            (n, k) = (n + 1, k + 1);
+            if n > 34 {
+                return best;
+            }
+        }
+        if n >= 15 && head.iter().fold(r, |r, &c| add(r, c)) == 1 {
+            best = Some(k);
+        }
+    }
+    best.filter(|&e| b.get(e).is_none_or(|c| !c.is_ascii_alphanumeric()))
 }
 
 /// The end of a hardware (MAC) address starting at byte `start`: six pairs of hex digits joined
@@ -1851,6 +1894,8 @@ impl Ctx<'_> {
                 || self.has(p, flag::RELATION | flag::TITLE | flag::GIVEN)
                 || self.in_law(p)
                 || unlisted_name(p)
+                // "Mr. Delacruz (93)": a capitalized word after a title
+                || self.t[p].cap && self.prev_word(p, 1).is_some_and(|q| self.has(q, flag::TITLE))
         };
         // "age: 97"; "is almost 96"
         let before = self.prev_word(a, usize::from(a > 0 && self.is_p(a - 1, b':'))).map(|w| {
@@ -2012,6 +2057,18 @@ impl Ctx<'_> {
                 i = end + 1;
                 continue;
             }
+            if tk.kind == Kind::Word
+                && tk.len() == 2
+                && tk.upper
+                && let Some(z) = iban_end(self.text.as_bytes(), s)
+            {
+                self.emit(s, z, Label::Account, 0.85, prio::CUED_ID);
+                while self.t.get(end + 1).is_some_and(|t| t.end <= z) {
+                    end += 1;
+                }
+                i = end + 1;
+                continue;
+            }
             if letters > 0 && digits > 0 {
                 if valid_vin(&self.text.as_bytes()[s..e]) {
                     self.emit(s, e, Label::Vehicle, 0.85, prio::VIN);
@@ -2098,8 +2155,9 @@ impl Ctx<'_> {
         let Some(first) = (1..=2).map(|n| i.wrapping_sub(n)).take_while(|&k| name(k)).last() else { return };
         let lead = first.wrapping_sub(1);
         let lives = || {
-            (lead.saturating_sub(3)..lead)
-                .any(|k| self.has(k, flag::PLACE_LEAD) && !self.word_in(k, &["am", "are", "i'm", "im", "we're"]))
+            (lead.saturating_sub(3)..lead).any(|k| {
+                self.has(k, flag::PLACE_LEAD) && !self.word_in(k, &["am", "are", "i'm", "im", "we're", "from"])
+            })
         };
         if !(self.is_w(lead, "from") || self.word_in(lead, &["on", "off", "near"]) && lives()) {
             return;
@@ -2376,6 +2434,10 @@ impl Ctx<'_> {
             {
                 q = self.prev_word(q, 0)?; // "we live out in Millbrook"
             }
+            // "Stephanie Wallace from New Amandamouth": a town by its shape after "from"
+            if self.is_w(p, "from") && self.town_shaped(i, k) {
+                return Some(true);
+            }
             let q = Some(q).filter(|&q| self.t[q].has(flag::PLACE_LEAD))?;
             let (w1, w0) = (self.s(p), self.s(q));
             Some(PLACE_LEAD.iter().any(|(a, b)| w0.eq_ignore_ascii_case(a) && w1.eq_ignore_ascii_case(b)))
@@ -2392,6 +2454,31 @@ impl Ctx<'_> {
             let conf = if state_after { 0.8 } else { 0.6 };
             self.emit_toks(i, k - 1, Label::Address, conf, prio::CITY);
         }
+    }
+
+    /// Capitalized words `i..k` shaped like a town's name: a first word that heads many ("New
+    /// Amandamouth", "Port Jameschester", "Lake Havasu"), or one word that ends like many
+    /// ("Bakersfield", "Millersville") and is no given name ("Clayton"). Not a business
+    /// ("Medford Family Medicine").
+    fn town_shaped(&self, i: usize, k: usize) -> bool {
+        const LEADS: &[&str] = &[
+            "new", "port", "lake", "east", "west", "north", "south", "fort", "mount", "glen", "san", "santa", "los",
+            "las",
+        ];
+        const ENDS: &[&str] = &[
+            "ville", "ton", "town", "burg", "burgh", "boro", "borough", "bury", "port", "mouth", "chester", "field",
+            "ford", "land", "haven", "side", "view", "wood", "dale", "stad", "shire", "berg", "furt", "fort", "mont",
+        ];
+        if (i..=k).any(|j| self.word_in(j, PLACES)) {
+            return false;
+        }
+        if k >= i + 2 {
+            return self.word_in(i, LEADS);
+        }
+        let w = self.s(i).as_bytes();
+        !self.t[i].has(flag::GIVEN)
+            && w.len() >= 6
+            && ENDS.iter().any(|e| w.len() > e.len() && w[w.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
     }
 
     // ---- dates with month names -------------------------------------------------------------
@@ -2829,6 +2916,21 @@ impl Ctx<'_> {
                             return 0.7;
                         }
                     }
+                    // "Patient JOSÉ ÁLVAREZ needs ...": in a text not in capitals, a listed given name
+                    // and a family name, both in capitals
+                    if tk.upper && given && !common && tk.len() >= 3 {
+                        let surname = |n: &Tok| {
+                            n.kind == Kind::Word
+                                && n.upper
+                                && n.space_before
+                                && n.len() >= 3
+                                && n.flags & !(flag::GIVEN | flag::FAMILY) == 0
+                                && (n.has(flag::FAMILY) || n.flags == 0 && (n.len() >= 4 || !self.s(k + 1).is_ascii()))
+                        };
+                        if self.t.get(k + 1).is_some_and(surname) {
+                            return 0.7;
+                        }
+                    }
                     // "... go to the ER. Ray": a given name alone ending the text, its signature
                     if given
                         && tk.cap
@@ -2865,9 +2967,12 @@ impl Ctx<'_> {
                     }
                     return 0.0;
                 }
-                // Continuing a name: a surname.
+                // Continuing a name: a surname ("JOSE ALVAREZ": in capitals after a word in capitals).
                 if tk.cap && !tk.upper && (family || given || !common) || !tk.cap && family && !common {
                     return 0.85;
+                }
+                if tk.upper && (family || given && !common) && self.t[k - 1].upper {
+                    return 0.8;
                 }
                 0.0
             }
@@ -3413,7 +3518,13 @@ impl Ctx<'_> {
             if tk.has(flag::PHRASE)
                 && let Some((j, label)) = self.phrase_at(i)
             {
-                self.emit_toks(i, j, label, 0.9, prio::HEALTH);
+                // "CKD stage 4": a stage is part of the condition before it
+                let stage = i > 0 && self.is_w(i, "stage");
+                let (before, end) = (self.t[i.saturating_sub(1)].end, self.t[j].end);
+                match self.out.last_mut() {
+                    Some(c) if stage && c.label == Label::Condition && c.end == before => c.end = end,
+                    _ => self.emit_toks(i, j, label, 0.9, prio::HEALTH),
+                }
                 i = j + 1;
                 continue;
             }
@@ -3444,6 +3555,7 @@ impl Ctx<'_> {
                 && !self.in_code(i)
                 && !self.state_after_city(i)
                 && !self.emergency_department(i)
+                && !self.room_air_or_laughter(i)
             {
                 self.lex.upper_term(self.s(i).as_bytes()).map(|l| (l, 0.8))
             } else if tk.flags & !(flag::FAMILY) == 0 && tk.len() >= 5 {
@@ -3723,6 +3835,20 @@ impl Ctx<'_> {
     }
 
     /// Token `i` is letters inside a code of letters and digits ("8GK4PT"), not a word.
+    /// "89% on RA": room air after a saturation, not rheumatoid arthritis; "HA HA", "HA!":
+    /// laughter, not a headache.
+    fn room_air_or_laughter(&self, i: usize) -> bool {
+        if self.is_w(i, "ra") {
+            return self.prev_word(i, 0).is_some_and(|p| {
+                self.is_w(p, "on") && p > 0 && (self.is_p(p - 1, b'%') || self.kind(p - 1) == Some(Kind::Num))
+            });
+        }
+        self.is_w(i, "ha")
+            && (self.is_p(i + 1, b'!')
+                || self.prev_word(i, 0).is_some_and(|p| self.word_in(p, &["ha", "haha"]))
+                || self.word_in(i + 1, &["ha", "haha"]))
+    }
+
     fn in_code(&self, i: usize) -> bool {
         self.glued(i) && self.kind(i - 1) == Some(Kind::Num) || self.glued(i + 1) && self.kind(i + 1) == Some(Kind::Num)
     }

@@ -297,6 +297,39 @@ fn finds_what_staff_notes_write_in_shorthand() {
     assert!(has("Message from Thandeka Mahlangu: thanks", "Thandeka Mahlangu", Label::Name));
 }
 
+#[test]
+fn finds_generated_towns_bank_numbers_names_in_capitals_and_caregivers_shorthand() {
+    // A town by its shape after "from"; a business by its suffix; a given name is no town
+    assert!(has("Ines Varga from North Haleyberg sends her thanks", "North Haleyberg", Label::Address));
+    assert!(has("a card from Gainesville arrived for the nurses", "Gainesville", Label::Address));
+    assert!(!has("a message from Clayton about his knee", "Clayton", Label::Address));
+    assert!(!has("my wife works for Abernathy LLC in town", "Abernathy", Label::Name));
+    // Names in capitals inside a text that is not
+    assert!(has("Resident NADIA PETROSYAN asked for her glasses", "NADIA PETROSYAN", Label::Name));
+    assert!(has("Please call Mr. HOLLIS GRANT back", "HOLLIS GRANT", Label::Name));
+    assert!(!has("ELSA MRI results are in", "MRI", Label::Name));
+    // Bank numbers by their check digits, spaced or not; a wrong check digit is no number
+    assert!(has("IBAN FR14 2004 1010 0505 0001 3M02 606 for the refund", "FR14 2004", Label::Account));
+    assert!(has("NL91ABNA0417164300", "NL91ABNA0417164300", Label::Account));
+    assert!(!has("NL91ABNA0417164301", "NL91ABNA0417164301", Label::Account));
+    // An age after a title and a name; chart shorthand; room air and laughter
+    assert!(has("we visit Mr. Oyelaran (97) on Sundays", "97", Label::AgeOver89));
+    for (text, term) in [
+        ("hx dm2 and gout", "dm2"),
+        ("N/V all night", "N/V"),
+        ("o2 sat 90% at rest", "o2 sat"),
+        ("lung CA in 2019", "lung CA"),
+        ("he vomited after lunch", "vomited"),
+        ("SpO2 dropped to 88", "SpO2"),
+    ] {
+        assert!(has(text, term, Label::Condition), "{text}");
+    }
+    assert!(!has("sats 95% on RA after the walk", "RA", Label::Condition));
+    assert!(has("her RA flares in winter", "RA", Label::Condition));
+    assert!(!has("HA HA you got me", "HA", Label::Condition));
+    assert_eq!(labels("CKD stage 3b per renal"), vec![("CKD stage 3b".to_string(), Label::Condition)]);
+}
+
 /// Voicemail transcripts and dictation: digits read one by one take their kind from the words
 /// before them; dates are read in words.
 #[test]
@@ -541,6 +574,11 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout36.txt"),
         include_str!("../corpus/heldout37.txt"),
         include_str!("../corpus/heldout38.txt"),
+        include_str!("../corpus/heldout39.txt"),
+        include_str!("../corpus/heldout40.txt"),
+        include_str!("../corpus/heldout41.txt"),
+        include_str!("../corpus/heldout42.txt"),
+        include_str!("../corpus/heldout43.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
@@ -553,6 +591,7 @@ fn later_held_out_sets_keep_their_fixes() {
         // "vacuna" in Spanish, school forms ask for "immunization" and "vaccine" records, and "the
         // PT" is a physical therapist. Set 36 is mostly a clinic's own posts, whose event dates,
         // addresses and phone numbers are marked like a person's (a known limit, see the README).
+        // Set 39 names an employer by its partners' family names ("Garcia, Johnson and Lee").
         let set: u32 = src
             .split_once("Held-out set ")
             .and_then(|(_, rest)| rest.split_once(':'))
@@ -562,6 +601,7 @@ fn later_held_out_sets_keep_their_fixes() {
             16 | 34 | 35 => (0.95, 0.88),
             19 | 20 | 26 | 27 => (0.95, 0.90),
             36 => (0.50, 0.75),
+            39 => (0.90, 0.95),
             _ => (0.95, 0.95),
         };
         assert!(id.recall() >= 0.96 && id.precision() >= id_precision, "identifiers:\n{}", r.table());

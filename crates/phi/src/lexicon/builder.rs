@@ -704,6 +704,8 @@ const PROBLEM_HEADS: &[&str] = &[
     "disorder",
     "injury",
     "damage",
+    // "breast ca", "colon CA": cancer in a chart's shorthand
+    "ca",
 ];
 
 /// The key of a multi-word term's first two tokens (`toks`, from [`entry_tokens`]), as
@@ -779,7 +781,10 @@ impl Builder {
             (STOPWORDS, flag::STOPWORD),
             (INTROS, flag::INTRO),
             (
-                &["live", "living", "lives", "moved", "moving", "i'm", "im", "am", "we're", "are", "stay", "staying"],
+                &[
+                    "live", "living", "lives", "moved", "moving", "i'm", "im", "am", "we're", "are", "stay", "staying",
+                    "from",
+                ],
                 flag::PLACE_LEAD,
             ),
         ] {
