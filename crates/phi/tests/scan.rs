@@ -105,12 +105,12 @@ fn finds_plurals_in_ies_and_plural_phrases() {
 #[test]
 fn names_newer_than_the_lists_after_a_relation_and_ages_of_relations_in_law() {
     assert!(has("my daughter khaleesi has a cough", "khaleesi", Label::Name));
-    assert!(has("my son, braxtyn, needs a form", "braxtyn", Label::Name));
+    assert!(has("my son, bryxlee, needs a form", "bryxlee", Label::Name));
     // Names newer than the census lists are listed too.
     assert!(has("can grayson get his shots on friday", "grayson", Label::Name));
     // Only right after the relation, and not an everyday word.
     assert!(!has("my son has a cough", "has", Label::Name));
-    assert!(!has("tell the braxtyn story", "braxtyn", Label::Name));
+    assert!(!has("tell the bryxlee story", "bryxlee", Label::Name));
     assert!(has("Tendai Moyo, DOB 4/2/81, asking for records", "Tendai Moyo", Label::Name));
     // A given name that a medical list also has ("amelia" is a birth defect) is a name.
     assert!(has("my daughter Amelia has a fever", "Amelia", Label::Name));
@@ -328,6 +328,24 @@ fn finds_generated_towns_bank_numbers_names_in_capitals_and_caregivers_shorthand
     assert!(has("her RA flares in winter", "RA", Label::Condition));
     assert!(!has("HA HA you got me", "HA", Label::Condition));
     assert_eq!(labels("CKD stage 3b per renal"), vec![("CKD stage 3b".to_string(), Label::Condition)]);
+}
+
+#[test]
+fn names_of_more_languages_and_words_of_courtesy() {
+    // Given names of more locales, and of at least a thousand US births of four letters or more
+    for (text, name) in [
+        ("can obinna come in at 3", "obinna"),
+        ("my mom ngozi eze has a cough", "ngozi eze"),
+        ("Mahlet and Tesfaye Bekele's baby", "Mahlet"),
+        ("Kwabena said the wait was short", "Kwabena"),
+    ] {
+        assert!(has(text, name, Label::Name), "{text}");
+    }
+    // Car models, Tagalog politeness and Hawaiian thanks are no names and no drugs
+    assert_eq!(labels("Salamat po! Mahalo to the whole team"), vec![]);
+    assert_eq!(labels("my Camry is in the back lot"), vec![]);
+    // A Spanish word that is a given name elsewhere is the word: "casi" is "almost"
+    assert_eq!(labels("casi no puedo caminar"), vec![]);
 }
 
 /// Voicemail transcripts and dictation: digits read one by one take their kind from the words
@@ -579,6 +597,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout41.txt"),
         include_str!("../corpus/heldout42.txt"),
         include_str!("../corpus/heldout43.txt"),
+        include_str!("../corpus/heldout44.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
@@ -591,7 +610,8 @@ fn later_held_out_sets_keep_their_fixes() {
         // "vacuna" in Spanish, school forms ask for "immunization" and "vaccine" records, and "the
         // PT" is a physical therapist. Set 36 is mostly a clinic's own posts, whose event dates,
         // addresses and phone numbers are marked like a person's (a known limit, see the README).
-        // Set 39 names an employer by its partners' family names ("Garcia, Johnson and Lee").
+        // Set 39 names an employer by its partners' family names ("Garcia, Johnson and Lee"); set
+        // 44 calls a grandmother "my lola" in Tagalog, a given name too, and gives the clinic's handle.
         let set: u32 = src
             .split_once("Held-out set ")
             .and_then(|(_, rest)| rest.split_once(':'))
@@ -601,7 +621,7 @@ fn later_held_out_sets_keep_their_fixes() {
             16 | 34 | 35 => (0.95, 0.88),
             19 | 20 | 26 | 27 => (0.95, 0.90),
             36 => (0.50, 0.75),
-            39 => (0.90, 0.95),
+            39 | 44 => (0.90, 0.95),
             _ => (0.95, 0.95),
         };
         assert!(id.recall() >= 0.96 && id.precision() >= id_precision, "identifiers:\n{}", r.table());
