@@ -257,6 +257,38 @@ const PLACES: &[&str] = &[
     "corp",
     "group",
 ];
+
+/// What happened to someone, after a name: "Kairo has had a fever", "Chidinma said ...".
+const HAPPENED: &[&str] = &[
+    "is",
+    "was",
+    "has",
+    "had",
+    "needs",
+    "keeps",
+    "kept",
+    "got",
+    "gets",
+    "fell",
+    "threw",
+    "swallowed",
+    "rolled",
+    "woke",
+    "started",
+    "hasn't",
+    "won't",
+    "can't",
+    "didn't",
+    "doesn't",
+    // what someone said: "Chidinma said the nurse was kind"
+    "said",
+    "says",
+    "told",
+    "asked",
+    "called",
+    "wants",
+    "wanted",
+];
 /// Words before "here" at the start of a sentence that are not the writer's name.
 const NOT_WRITERS: &[&str] = &[
     "over", "back", "down", "out", "up", "right", "left", "just", "still", "all", "everyone", "someone", "nobody",
@@ -1262,8 +1294,8 @@ impl Ctx<'_> {
         None
     }
 
-    /// The word before "#" at token `i` numbers a place: a room, a suite, a store ("Walgreens
-    /// #4471", "store #12"), not a person's record.
+    /// The word before "#" at token `i` numbers a place or a paper: a room, a suite, a store
+    /// ("Walgreens #4471", "store #12"), a check, not a person's record.
     fn place_before_number_sign(&self, i: usize) -> bool {
         const PLACES_NUMBERED: &[&str] = &[
             "room",
@@ -1299,6 +1331,9 @@ impl Ctx<'_> {
             "safeway",
             "publix",
             "heb",
+            // a payment's paper, not the payer's account: "paid with check #2231"
+            "check",
+            "cheque",
         ];
         i.checked_sub(1)
             .filter(|&p| self.t[p].kind == Kind::Word)
@@ -1501,8 +1536,12 @@ impl Ctx<'_> {
                     }
                 }
             }
-            if let Some(label) = kind {
-                self.out[c].label = label;
+            // "tax ID 84-1234567": an employer's number (two digits, a dash, seven), no SSN
+            let ein = |s: &[u8]| s.len() == 10 && s[2] == b'-' && s.iter().filter(|b| b.is_ascii_digit()).count() == 9;
+            match kind {
+                Some(Label::Ssn) if ein(&self.text.as_bytes()[self.out[c].start..self.out[c].end]) => {}
+                Some(label) => self.out[c].label = label,
+                None => {}
             }
         }
     }
@@ -2832,6 +2871,16 @@ impl Ctx<'_> {
                 if context == Some(RELATION_BEFORE) && (tk.flags == 0 && tk.len() >= 3 || self.named_by_relation(k)) {
                     return 0.7;
                 }
+                // "my son max has a fever": a given name that is an everyday word, in lower case
+                // after a relation, before what happened to someone
+                if context == Some(RELATION_BEFORE)
+                    && given
+                    && tk.len() >= 3
+                    && !tk.has(flag::STOPWORD)
+                    && self.word_in(k + 1, HAPPENED)
+                {
+                    return 0.7;
+                }
                 0.0
             }
             _ => {
@@ -3217,34 +3266,6 @@ impl Ctx<'_> {
     /// Kehlani's records" (a possessive), "Bexley and Brixton" (after a name and "and", or
     /// before "and" and a given name or another word no list knows).
     fn new_name(&self, k: usize) -> bool {
-        const HAPPENED: &[&str] = &[
-            "has",
-            "had",
-            "needs",
-            "keeps",
-            "kept",
-            "got",
-            "gets",
-            "fell",
-            "threw",
-            "swallowed",
-            "rolled",
-            "woke",
-            "started",
-            "hasn't",
-            "won't",
-            "can't",
-            "didn't",
-            "doesn't",
-            // what someone said: "Chidinma said the nurse was kind"
-            "said",
-            "says",
-            "told",
-            "asked",
-            "called",
-            "wants",
-            "wanted",
-        ];
         let tk = &self.t[k];
         if tk.flags != 0 || !tk.cap || tk.upper {
             return false;
@@ -3294,6 +3315,7 @@ impl Ctx<'_> {
                 listed && !tk.has(flag::COMMON)
                     || tk.flags == 0 && self.relation_before(i)
                     || tk.has(flag::GIVEN) && self.greeted(i)
+                    || tk.has(flag::GIVEN) && self.relation_before(i) && self.word_in(i + 1, HAPPENED)
             };
             if !maybe && (self.flags & flag::TITLE == 0 || !self.title_before(i)) {
                 i += 1; // the common case: an everyday word

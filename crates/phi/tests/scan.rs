@@ -348,6 +348,17 @@ fn names_of_more_languages_and_words_of_courtesy() {
     assert_eq!(labels("casi no puedo caminar"), vec![]);
 }
 
+#[test]
+fn billing_papers_and_everyday_abbreviations_are_no_identifiers() {
+    assert!(!has("the practice's tax ID is 91-7654321", "91-7654321", Label::Ssn));
+    assert!(has("my tax id is 412-55-9031", "412-55-9031", Label::Ssn));
+    assert_eq!(labels("I mailed check #1187 for the balance"), vec![]);
+    assert_eq!(labels("is 3 a day the max dose?"), vec![]);
+    // A given name that is an everyday word, after a relation and before what happened
+    assert!(has("my son max has a fever", "max", Label::Name));
+    assert!(!has("my son will need a form", "will", Label::Name));
+}
+
 /// Voicemail transcripts and dictation: digits read one by one take their kind from the words
 /// before them; dates are read in words.
 #[test]
@@ -598,6 +609,7 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout42.txt"),
         include_str!("../corpus/heldout43.txt"),
         include_str!("../corpus/heldout44.txt"),
+        include_str!("../corpus/heldout45.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
@@ -611,7 +623,8 @@ fn later_held_out_sets_keep_their_fixes() {
         // PT" is a physical therapist. Set 36 is mostly a clinic's own posts, whose event dates,
         // addresses and phone numbers are marked like a person's (a known limit, see the README).
         // Set 39 names an employer by its partners' family names ("Garcia, Johnson and Lee"); set
-        // 44 calls a grandmother "my lola" in Tagalog, a given name too, and gives the clinic's handle.
+        // 44 calls a grandmother "my lola" in Tagalog, a given name too, and gives the clinic's handle;
+        // set 45 gives a toll-free number and the clinic's tax ID.
         let set: u32 = src
             .split_once("Held-out set ")
             .and_then(|(_, rest)| rest.split_once(':'))
@@ -622,6 +635,7 @@ fn later_held_out_sets_keep_their_fixes() {
             19 | 20 | 26 | 27 => (0.95, 0.90),
             36 => (0.50, 0.75),
             39 | 44 => (0.90, 0.95),
+            45 => (0.90, 0.95),
             _ => (0.95, 0.95),
         };
         assert!(id.recall() >= 0.96 && id.precision() >= id_precision, "identifiers:\n{}", r.table());
