@@ -2495,8 +2495,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// Capitalized words `i..k` shaped like a town's name: a first word that heads many ("New
-    /// Amandamouth", "Port Jameschester", "Lake Havasu"), or one word that ends like many
+    /// Capitalized words `i..k` shaped like a town's name: a first or last word that many have
+    /// ("New Amandamouth", "Port Jameschester", "Cedar Falls"), or one word that ends like many
     /// ("Bakersfield", "Millersville") and is no given name ("Clayton"). Not a business
     /// ("Medford Family Medicine").
     fn town_shaped(&self, i: usize, k: usize) -> bool {
@@ -2508,11 +2508,15 @@ impl Ctx<'_> {
             "ville", "ton", "town", "burg", "burgh", "boro", "borough", "bury", "port", "mouth", "chester", "field",
             "ford", "land", "haven", "side", "view", "wood", "dale", "stad", "shire", "berg", "furt", "fort", "mont",
         ];
+        // The last word of many: "Cedar Falls", "Sioux City", "Garden Heights"
+        const LAST_WORDS: &[&str] = &[
+            "falls", "springs", "city", "heights", "beach", "creek", "valley", "rapids", "junction", "harbor", "grove",
+        ];
         if (i..=k).any(|j| self.word_in(j, PLACES)) {
             return false;
         }
         if k >= i + 2 {
-            return self.word_in(i, LEADS);
+            return self.word_in(i, LEADS) || self.word_in(k - 1, LAST_WORDS);
         }
         let w = self.s(i).as_bytes();
         !self.t[i].has(flag::GIVEN)
@@ -3286,6 +3290,29 @@ impl Ctx<'_> {
         (starts || possessive || after_name || before_name) && self.not_english(k)
     }
 
+    /// "- Walt D., Shelbyville": a town, by its shape, after a name ending at token `last` (and
+    /// its initial) and a comma, ending the text as a testimonial's signature does.
+    fn signature_town(&mut self, last: usize) {
+        let mut k = last + 1;
+        if self.is_p(k, b'.') {
+            k += 1; // "Marta K., ..." with the initial in the name
+        } else if self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.len() == 1 && t.cap) && self.is_p(k + 1, b'.')
+        {
+            k += 2;
+        }
+        if !self.is_p(k, b',') {
+            return;
+        }
+        let first = k + 1;
+        let mut end = first;
+        while end < first + 3 && self.t.get(end).is_some_and(|t| t.kind == Kind::Word && t.cap) {
+            end += 1;
+        }
+        if end > first && self.t[end..].iter().all(|t| t.kind == Kind::Punct) && self.town_shaped(first, end) {
+            self.emit_toks(first, end - 1, Label::Address, 0.6, prio::CITY);
+        }
+    }
+
     /// "St. Mary's": a hospital or a place, not a person.
     fn after_saint(&self, k: usize) -> bool {
         self.prev_word(k, 1).is_some_and(|p| self.t[p].len() <= 5 && self.word_in(p, &["st", "saint", "san", "santa"]))
@@ -3485,6 +3512,9 @@ impl Ctx<'_> {
             self.emit(self.t[first].start, end, Label::Name, conf, p);
             if let Some(s) = self.surname_first(i) {
                 self.emit(self.t[s].start, self.t[s].stem_end, Label::Name, 0.7, prio::NAME);
+            }
+            if (last + 1..last + 4).any(|k| self.is_p(k, b',')) {
+                self.signature_town(last);
             }
             // "Name: SMITH, JOHN": after a name a form announces, a given name after a comma
             if context.is_some()
@@ -3826,7 +3856,7 @@ impl Ctx<'_> {
     }
 
     /// An everyday word that is a health term in its context: after a possessive ("my sugar was
-    /// 42", "her periods", "his mole"), "the bite", "in a cast", "have a cold", "running a temp",
+    /// 42", "her periods", "his mole", "her pump"), "the bite", "in a cast", "have a cold", "running a temp",
     /// "more confused than usual". Token `i - 1` is a function word, or token `i` has eight letters.
     fn health_in_context(&self, i: usize) -> bool {
         const POSSESSIVES: &[&str] = &["my", "his", "her", "their", "your"];
@@ -3842,7 +3872,7 @@ impl Ctx<'_> {
         if tk.len() == 8 {
             return self.is_w(i, "confused") && self.confused_person(i);
         }
-        if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles", "oxygen", "iron"]) {
+        if self.word_in(i, &["sugar", "sugars", "period", "periods", "mole", "moles", "oxygen", "iron", "pump"]) {
             return self.word_in(i - 1, POSSESSIVES);
         }
         // "the bite is red", "his bites" (not "a bite of", "the bite to eat")
@@ -3869,7 +3899,6 @@ impl Ctx<'_> {
                 .is_some_and(|q| self.word_in(q, &["have", "has", "had", "got", "caught", "running", "runs"]))
     }
 
-    /// Token `i` is letters inside a code of letters and digits ("8GK4PT"), not a word.
     /// "89% on RA": room air after a saturation, not rheumatoid arthritis; "HA HA", "HA!":
     /// laughter, not a headache.
     fn room_air_or_laughter(&self, i: usize) -> bool {
@@ -3884,6 +3913,7 @@ impl Ctx<'_> {
                 || self.word_in(i + 1, &["ha", "haha"]))
     }
 
+    /// Token `i` is letters inside a code of letters and digits ("8GK4PT"), not a word.
     fn in_code(&self, i: usize) -> bool {
         self.glued(i) && self.kind(i - 1) == Some(Kind::Num) || self.glued(i + 1) && self.kind(i + 1) == Some(Kind::Num)
     }
