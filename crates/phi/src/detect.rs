@@ -2477,6 +2477,15 @@ impl Ctx<'_> {
             if self.is_w(p, "from") && self.town_shaped(i, k) {
                 return Some(true);
             }
+            // "my sister in Tucson": where a relation lives
+            if self.is_w(p, "in")
+                && self.has(q, flag::RELATION)
+                && self.t[q].stem_end == self.t[q].end
+                && !self.t[i].upper
+                && !self.word_in(q, &["pt", "patient"])
+            {
+                return Some(true);
+            }
             let q = Some(q).filter(|&q| self.t[q].has(flag::PLACE_LEAD))?;
             let (w1, w0) = (self.s(p), self.s(q));
             Some(PLACE_LEAD.iter().any(|(a, b)| w0.eq_ignore_ascii_case(a) && w1.eq_ignore_ascii_case(b)))

@@ -307,6 +307,9 @@ fn finds_generated_towns_bank_numbers_names_in_capitals_and_caregivers_shorthand
     // A testimonial's signature: a name, its initial, a comma and a town ending the text
     assert!(has("They saved my life! - Doreen P., Fayetteville", "Fayetteville", Label::Address));
     assert!(!has("Doreen P., Fayetteville is where we met, said the nurse", "Fayetteville", Label::Address));
+    // Where a relation lives, not where a patient is seen
+    assert!(has("my daughter in Boise sends her love", "Boise", Label::Address));
+    assert!(!has("pt in ED at Mercy", "ED", Label::Address));
     assert!(!has("my wife works for Abernathy LLC in town", "Abernathy", Label::Name));
     // Names in capitals inside a text that is not
     assert!(has("Resident NADIA PETROSYAN asked for her glasses", "NADIA PETROSYAN", Label::Name));
@@ -617,6 +620,8 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout44.txt"),
         include_str!("../corpus/heldout45.txt"),
         include_str!("../corpus/heldout46.txt"),
+        include_str!("../corpus/heldout47.txt"),
+        include_str!("../corpus/heldout48.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
@@ -631,7 +636,8 @@ fn later_held_out_sets_keep_their_fixes() {
         // addresses and phone numbers are marked like a person's (a known limit, see the README).
         // Set 39 names an employer by its partners' family names ("Garcia, Johnson and Lee"); set
         // 44 calls a grandmother "my lola" in Tagalog, a given name too, and gives the clinic's handle;
-        // set 45 gives a toll-free number and the clinic's tax ID.
+        // set 45 gives a toll-free number and the clinic's tax ID, and set 47, of six identifiers
+        // among hard negatives, a nurse line's toll-free number; set 48 leaves "4 pills left" unmarked.
         let set: u32 = src
             .split_once("Held-out set ")
             .and_then(|(_, rest)| rest.split_once(':'))
@@ -643,6 +649,8 @@ fn later_held_out_sets_keep_their_fixes() {
             36 => (0.50, 0.75),
             39 | 44 => (0.90, 0.95),
             45 => (0.90, 0.95),
+            47 => (0.80, 0.95),
+            48 => (0.95, 0.90),
             _ => (0.95, 0.95),
         };
         assert!(id.recall() >= 0.96 && id.precision() >= id_precision, "identifiers:\n{}", r.table());
