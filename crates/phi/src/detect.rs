@@ -66,6 +66,20 @@ const NAME_INTRO_TWO: &[(&str, &str)] = &[
 ];
 /// Lower-case words that follow a title without being a name ("the doctor said").
 const AFTER_TITLE_NOT_NAME: &[&str] = &[
+    // Spanish pronouns and function words after "la enfermera", "la doctora"
+    "me",
+    "le",
+    "les",
+    "nos",
+    "se",
+    "te",
+    "lo",
+    "que",
+    "de",
+    "del",
+    "en",
+    "es",
+    "dijo",
     "said",
     "says",
     "told",
@@ -257,6 +271,9 @@ const PLACES: &[&str] = &[
     "corp",
     "group",
 ];
+
+/// A unit's word after a street's name: "Avenida Juárez Apt 3", "Calle 5 Int. 2".
+const UNITS: &[&str] = &["apt", "unit", "suite", "ste", "int", "interior", "depto"];
 
 /// What happened to someone, after a name: "Kairo has had a fever", "Chidinma said ...".
 const HAPPENED: &[&str] = &[
@@ -2147,6 +2164,13 @@ impl Ctx<'_> {
                     if streets && tk.has(flag::STREET) {
                         self.street_name(i);
                     }
+                    if digits
+                        && (4..=7).contains(&tk.len())
+                        && self.word_in(i, &["calle", "avenida", "calzada", "privada"])
+                        || digits && tk.len() == 2 && self.is_w(i, "av")
+                    {
+                        self.street_kind_first(i);
+                    }
                     if digits && tk.len() == 3 {
                         if self.kind(i + 1) == Some(Kind::Num) {
                             self.po_box(i);
@@ -2286,6 +2310,7 @@ impl Ctx<'_> {
                     t.kind == Kind::Word
                         && (t.cap || self.word_in(k, SURNAME_PARTICLES) || self.word_in(k, &["des", "du", "les"]))
                 })
+                && !self.word_in(k, UNITS)
             {
                 k += 1;
             }
@@ -2334,13 +2359,64 @@ impl Ctx<'_> {
         {
             self.emit_toks(end + 2, end + 2, Label::Address, 0.7, prio::CITY);
         }
-        // A ZIP code right after the street, without a state: "3150 West 5th Ave 43204"
+        self.zip_after(end);
+    }
+
+    /// "Calle Morelos 245, Col. Centro, Guadalajara", "Av. Juárez 1200": a street's kind, its
+    /// name, then its number, as Mexico writes them, from token `i`; a "colonia" and a city may
+    /// follow.
+    fn street_kind_first(&mut self, i: usize) {
+        if i > 0 && self.t[i - 1].kind == Kind::Num {
+            return; // "4410 Avenida Juárez": the number first, as `street` reads it
+        }
+        let mut k = i + 1;
+        if self.is_p(k, b'.') && self.glued(k) {
+            k += 1; // "Av."
+        }
+        let name_start = k;
+        while k < name_start + 4
+            && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && (t.cap || self.word_in(k, SURNAME_PARTICLES)))
+            && !self.word_in(k, UNITS)
+        {
+            k += 1;
+        }
+        let number = self.t.get(k).is_some_and(|t| t.kind == Kind::Num && t.len() <= 5 && t.space_before);
+        if k == name_start || !self.t[k - 1].cap || !number {
+            return;
+        }
+        let mut end = k;
+        // ", Col. Centro", ", Colonia Del Valle"
+        let c = if self.is_p(end + 1, b',') { end + 2 } else { end + 1 };
+        if self.word_in(c, &["col", "colonia"]) {
+            let mut n = if self.is_p(c + 1, b'.') { c + 2 } else { c + 1 };
+            while n < c + 5 && self.t.get(n).is_some_and(|t| t.kind == Kind::Word && t.cap) {
+                end = n;
+                n += 1;
+            }
+        }
+        let end = self.city_after(end);
+        self.emit(self.t[i].start, self.t[end].end, Label::Address, 0.85, prio::ADDRESS);
+        self.zip_after(end);
+    }
+
+    /// A ZIP code after an address ending at token `end`: right after it, without a state ("3150
+    /// West 5th Ave 43204"), after a state's abbreviation abroad ("Guadalajara, Jal. 44100") or
+    /// after a state in lower case ("spokane wa 99201").
+    fn zip_after(&mut self, end: usize) {
         let mut z = end + 1;
         if self.is_p(z, b',') {
             z += 1;
         }
         if self.t.get(z).is_some_and(|t| t.kind == Kind::Num && t.len() == 5) && !self.glued(z + 1) {
             self.emit_toks(z, z, Label::Zip, 0.8, prio::NUMERIC);
+        }
+        // ... after a state's abbreviation abroad: "Guadalajara, Jal. 44100"
+        if self.t.get(z).is_some_and(|t| t.kind == Kind::Word && t.cap && (2..=5).contains(&t.len()))
+            && self.is_p(z + 1, b'.')
+            && self.t.get(z + 2).is_some_and(|t| t.kind == Kind::Num && t.len() == 5)
+            && !(self.glued(z + 3) && self.kind(z + 3) != Some(Kind::Punct))
+        {
+            self.emit_toks(z + 2, z + 2, Label::Zip, 0.8, prio::NUMERIC);
         }
         // ... and after a state in lower case, as chat writes it: "spokane wa 99201"
         if self.has(z, flag::STATE)
@@ -2661,6 +2737,9 @@ impl Ctx<'_> {
                     continue; // "the 4th of July": the holiday
                 }
                 self.emit_toks(d, end, Label::Date, 0.9, prio::MONTH_DATE);
+                if let Some(f) = self.range_start(d) {
+                    self.emit_toks(f, f, Label::Date, 0.8, prio::MONTH_DATE);
+                }
                 continue;
             }
             // A month alone: "since April", "in March"
@@ -2670,6 +2749,21 @@ impl Ctx<'_> {
                 self.emit_toks(i, i, Label::Date, 0.6, prio::MONTH_ALONE);
             }
         }
+    }
+
+    /// "del 3 al 7 de marzo", "from 3 to 7 March", "3-7 de marzo": the first day of a range
+    /// whose last day is token `d`.
+    fn range_start(&self, d: usize) -> Option<usize> {
+        let link = d.checked_sub(1)?;
+        let dash = self.is_p(link, b'-');
+        if !dash && !self.word_in(link, &["al", "a", "y", "to", "and", "through", "thru"]) {
+            return None;
+        }
+        let f = link.checked_sub(1)?;
+        let day =
+            self.t[f].kind == Kind::Num && self.t[f].len() <= 2 && (1..parse(self.s(d))).contains(&parse(self.s(f)));
+        let lead = dash || self.word_in(f.wrapping_sub(1), &["del", "de", "from", "between", "entre", "desde"]);
+        (day && lead).then_some(f)
     }
 
     /// "14-Mar-1971", "14-MAR-71", "Mar-14-1971": a month name between a day and a year,
@@ -2770,7 +2864,8 @@ impl Ctx<'_> {
     /// not "ms word" or "pa state".
     fn is_title(&self, p: usize) -> bool {
         self.has(p, flag::TITLE)
-            && (self.t[p].cap || self.word_in(p, &["dr", "doctor", "doc", "nurse", "mr", "mrs", "dra"]))
+            && (self.t[p].cap
+                || self.word_in(p, &["dr", "doctor", "doc", "nurse", "mr", "mrs", "dra", "enfermera", "enfermero"]))
     }
 
     /// "my son jaxon", "my son, jaxon": a relation just before token `i`.
@@ -3120,6 +3215,13 @@ impl Ctx<'_> {
         self.t.get(last).is_some_and(|t| t.cap)
             && self.word_in(last, &["high", "elementary", "middle"])
             && self.prev_word(first, 0).is_some_and(|p| self.word_in(p, &["at", "from", "to", "for", "in"]))
+    }
+
+    /// A name starting at token `i` follows a Spanish place of care's word: "Clínica San
+    /// Rafael", "Hospital San José", "Farmacia Guadalajara".
+    fn institution_before(&self, i: usize) -> bool {
+        const BEFORE: &[&str] = &["clínica", "clinica", "hospital", "centro", "farmacia", "consultorio", "sanatorio"];
+        i > 0 && self.t[i - 1].cap && self.word_in(i - 1, BEFORE)
     }
 
     /// A name ending at token `last` names a place of care, a school or a church: up to two
@@ -3507,6 +3609,7 @@ impl Ctx<'_> {
             if hyphen_word
                 || street_after
                 || self.institution_after(last)
+                || self.institution_before(i)
                 || last > i && (self.word_in(last, PLACES) || self.school(i, last))
                 || self.school(i, last + 1)
                 || context.is_none() && (self.named_place(i, last) || self.city_before_state(last))

@@ -120,6 +120,9 @@ const TITLES: &[&str] = &[
     "tio",
     "fr",
     "rev",
+    "enfermera",
+    "enfermero",
+    "doña",
 ];
 const RELATIONS: &[&str] = &[
     "son",
