@@ -2164,11 +2164,13 @@ impl Ctx<'_> {
                     if streets && tk.has(flag::STREET) {
                         self.street_name(i);
                     }
-                    if digits
-                        && (4..=7).contains(&tk.len())
-                        && self.word_in(i, &["calle", "avenida", "calzada", "privada"])
-                        || digits && tk.len() == 2 && self.is_w(i, "av")
-                    {
+                    // "Calle Morelos 245", "Av. Juárez 1200"
+                    let kind_first = || match tk.len() {
+                        2 => self.is_w(i, "av"),
+                        5 | 7 => self.word_in(i, &["calle", "avenida", "calzada", "privada"]),
+                        _ => false,
+                    };
+                    if digits && matches!(self.text.as_bytes()[tk.start], b'A' | b'C' | b'P') && kind_first() {
                         self.street_kind_first(i);
                     }
                     if digits && tk.len() == 3 {
