@@ -642,6 +642,8 @@ fn later_held_out_sets_keep_their_fixes() {
         include_str!("../corpus/heldout47.txt"),
         include_str!("../corpus/heldout48.txt"),
         include_str!("../corpus/heldout49.txt"),
+        include_str!("../corpus/heldout50.txt"),
+        include_str!("../corpus/heldout51.txt"),
     ];
     // The first nine sets are the benchmarks' input; the first of them has its own, higher targets.
     for src in corpus::BENCH_SETS[1..].iter().chain(&later) {
