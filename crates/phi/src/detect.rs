@@ -1507,6 +1507,19 @@ impl Ctx<'_> {
                     && self.t[k - 1].len() <= 4
                     && self.t[k].start == self.t[k - 1].end + 1;
                 let start = if label == Label::Vehicle && letters_before { k - 1 } else { k };
+                // ... or a short group, a space and another: "3F 7964U", "6K 1L0PYV"
+                let short = self.t[end].end - self.t[k].start <= 3;
+                if label == Label::Vehicle
+                    && short
+                    && !letters_before
+                    && self.t.get(end + 1).is_some_and(|n| n.start == self.t[end].end + 1 && n.kind != Kind::Punct)
+                    && let Some((more, d)) = self.id_chunk(end + 1).or_else(|| {
+                        let n = &self.t[end + 1];
+                        (n.kind == Kind::Word && n.upper).then_some((end + 1, 0))
+                    })
+                {
+                    return Some((start, more, digits + d));
+                }
                 return Some((start, end, digits));
             }
             k += 1;
@@ -2482,6 +2495,17 @@ impl Ctx<'_> {
             if k > city_start && ends {
                 return k - 1;
             }
+            // ... or a town by its shape: ", Port Kennethtown", ", South Christinahaven"
+            let mut k = city_start;
+            while k < city_start + 3 && self.t.get(k).is_some_and(|t| t.kind == Kind::Word && t.cap && !t.upper) {
+                k += 1;
+            }
+            if k >= city_start + 2
+                && self.town_shaped(city_start, k)
+                && self.t.get(k).is_none_or(|t| t.kind != Kind::Word)
+            {
+                return k - 1;
+            }
         }
         end
     }
@@ -3000,7 +3024,16 @@ impl Ctx<'_> {
                 0.0
             }
             _ => {
-                if health || place {
+                // "Shawn Mayo", "Jennifer Lane": after a name, a family name that is also a month's
+                // or a street's word, not before a day or a number ("123 Jennifer Lane" is an
+                // address, which outranks a name)
+                let month_or_street_surname = !first
+                    && tk.cap
+                    && !tk.upper
+                    && family
+                    && tk.flags & (flag::STATE | flag::COUNTRY) == 0
+                    && self.kind(k + 1) != Some(Kind::Num);
+                if health || place && !month_or_street_surname {
                     return 0.0;
                 }
                 if first {

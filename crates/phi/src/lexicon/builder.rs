@@ -365,6 +365,15 @@ const STATES: &[&str] = &[
     "wi",
     "wy",
     "pr",
+    // territories and freely associated states, as addresses write them
+    "gu",
+    "vi",
+    "as",
+    "mp",
+    "fm",
+    "mh",
+    "pw",
+    "guam",
 ];
 const STREETS: &[&str] = &[
     "street",
