@@ -1715,19 +1715,14 @@ impl Ctx<'_> {
             && self.is_p(last + 1, b'.')
             && self.kind(last + 2) == Some(Kind::Num)
             && self.glued(last + 2);
-        let all = |f: &dyn Fn(usize) -> bool| lens.iter().all(|&l| f(l));
-        // IP address, maybe with a port after it ("10.0.0.5:8080")
-        if g.len() == 4
-            && sep == b'.'
-            && same_sep
-            && !followed_by_num
-            && all(&|l| l <= 3)
-            && d.iter().all(|s| parse(s) <= 255)
-        {
-            return Some((Label::Ip, 0.95, prio::NUMERIC));
+        // A decimal or a time; not an IP address with a port after it ("10.0.0.5:8080")
+        if followed_by_num || (self.glued(last + 1) && self.is_p(last + 1, b':') && !(g.len() == 4 && sep == b'.')) {
+            return None;
         }
-        if followed_by_num || (self.glued(last + 1) && self.is_p(last + 1, b':')) {
-            return None; // a decimal or a time
+        let all = |f: &dyn Fn(usize) -> bool| lens.iter().all(|&l| f(l));
+        // IP address
+        if g.len() == 4 && sep == b'.' && same_sep && all(&|l| l <= 3) && d.iter().all(|s| parse(s) <= 255) {
+            return Some((Label::Ip, 0.95, prio::NUMERIC));
         }
         // Dates: m/d/y, d/m/y, y-m-d, m/d, m/yyyy
         if g.len() == 3 && same_sep && b"/-.".contains(&sep) {

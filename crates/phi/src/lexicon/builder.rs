@@ -365,10 +365,10 @@ const STATES: &[&str] = &[
     "wi",
     "wy",
     "pr",
-    // territories and freely associated states, as addresses write them
+    // territories and freely associated states, as addresses write them (not American Samoa's
+    // "AS", an everyday word that would make most texts look for cities)
     "gu",
     "vi",
-    "as",
     "mp",
     "fm",
     "mh",
