@@ -2177,15 +2177,10 @@ impl Ctx<'_> {
                 Kind::Word => {
                     if streets && tk.has(flag::STREET) {
                         self.street_name(i);
-                    }
-                    // "Calle Morelos 245", "Av. Juárez 1200"
-                    let kind_first = || match tk.len() {
-                        2 => self.is_w(i, "av"),
-                        5 | 7 => self.word_in(i, &["calle", "avenida", "calzada", "privada"]),
-                        _ => false,
-                    };
-                    if digits && matches!(self.text.as_bytes()[tk.start], b'A' | b'C' | b'P') && kind_first() {
-                        self.street_kind_first(i);
+                        // "Calle Morelos 245", "Av. Juárez 1200": the street's kind first
+                        if digits && self.word_in(i, &["calle", "avenida", "calzada", "privada", "av"]) {
+                            self.street_kind_first(i);
+                        }
                     }
                     if digits && tk.len() == 3 {
                         if self.kind(i + 1) == Some(Kind::Num) {

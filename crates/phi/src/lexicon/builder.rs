@@ -376,6 +376,11 @@ const STATES: &[&str] = &[
     "guam",
 ];
 const STREETS: &[&str] = &[
+    // Spanish kinds of street, before the name: "Calle Morelos 245"
+    "calle",
+    "avenida",
+    "calzada",
+    "privada",
     "street",
     "st",
     "avenue",
