@@ -2529,6 +2529,7 @@ impl Ctx<'_> {
         }
     }
 
+    #[inline(never)]
     fn city(&mut self, i: usize) {
         let prev_is_cap_word = i > 0 && self.t[i - 1].kind == Kind::Word && self.t[i - 1].cap && self.t[i].space_before;
         if prev_is_cap_word {
