@@ -2844,7 +2844,8 @@ impl Ctx<'_> {
         if self.is_title(p) && (i == p + 1 || between(b".") && self.t[p].len() <= 4) {
             return Some(2);
         }
-        if self.t[p].has(flag::RELATION) && between(b",") {
+        // "my son Liam", "my mother-in-law Hyacinth"
+        if (self.t[p].has(flag::RELATION) || self.t[p].len() == 3 && self.in_law(p)) && between(b",") {
             return Some(RELATION_BEFORE);
         }
         if self.t[p].has(flag::SIGNOFF) && between(b",!.-") {
@@ -3063,11 +3064,15 @@ impl Ctx<'_> {
                         let relation_after = self.is_p(k + 1, b'(') && self.has(k + 2, flag::RELATION);
                         // "Destiny 4/4/2002": a signature, a name and a date of birth
                         let signed = self.date_starts_at(k + 1);
-                        if and_next || and_prev || verb || relation_after || signed {
+                        if and_next || and_prev || verb || relation_after || signed || self.listed_among_names(k) {
                             return 0.7;
                         }
                     }
                     if family && !given && tk.cap && !common && !tk.sentence_start && !tk.upper {
+                        return 0.6;
+                    }
+                    // "Brynlee, Cash, Journee and Ezra": an everyday word among names in a list
+                    if tk.cap && !tk.upper && common && !tk.has(flag::STOPWORD) && self.listed_among_names(k) {
                         return 0.6;
                     }
                     // Names the lists miss, before a date of birth ("Wanjiru Kamau, DOB ...") or
@@ -3166,6 +3171,20 @@ impl Ctx<'_> {
                 0.0
             }
         }
+    }
+
+    /// "Brynlee, Cash, Journee and Ezra": token `k` sits between a name just found and a comma or
+    /// "and", in a list of names, or ends a list of three or more after "and".
+    fn listed_among_names(&self, k: usize) -> bool {
+        let name_ends_at =
+            |p: usize| self.out.last().is_some_and(|c| c.label == Label::Name && c.end == self.t[p].stem_end);
+        if k < 2 {
+            return false;
+        }
+        // "..., Wren and Atlas": the last of a list of three or more
+        let last_of_list = || k >= 3 && self.is_w(k - 1, "and") && name_ends_at(k - 2) && self.is_p(k - 3, b',');
+        self.is_p(k - 1, b',') && (self.is_p(k + 1, b',') || self.is_w(k + 1, "and")) && name_ends_at(k - 2)
+            || last_of_list()
     }
 
     /// Token `k` follows an introduction ("its", "this is") that follows a greeting ("hey").
@@ -3477,6 +3496,7 @@ impl Ctx<'_> {
                 listed
                     || unknown
                     || tk.len() == 1 && self.is_p(i + 1, b'.')
+                    || tk.has(flag::COMMON) && self.listed_among_names(i)
                     || !tk.sentence_start
                         && i > 0
                         && (self.t[i - 1].has(flag::RELATION) || self.t[i - 1].kind == Kind::Punct)
