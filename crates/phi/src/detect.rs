@@ -3071,8 +3071,7 @@ impl Ctx<'_> {
                     if family && !given && tk.cap && !common && !tk.sentence_start && !tk.upper {
                         return 0.6;
                     }
-                    // "Brynlee, Cash, Journee and Ezra": an everyday word among names in a list
-                    if tk.cap && !tk.upper && common && !tk.has(flag::STOPWORD) && self.listed_among_names(k) {
+                    if common && tk.cap && !tk.upper && !tk.has(flag::STOPWORD) && self.listed_among_names(k) {
                         return 0.6;
                     }
                     // Names the lists miss, before a date of birth ("Wanjiru Kamau, DOB ...") or
@@ -3106,6 +3105,7 @@ impl Ctx<'_> {
                             || dob_after(k + 1)
                             || tk.sentence_start && (self.is_w(k + 1, "here") || two && self.is_w(k + 2, "here"))
                             || two && self.foreign_pair(k)
+                            || self.listed_among_names(k)
                         {
                             return 0.7;
                         }
@@ -3175,6 +3175,7 @@ impl Ctx<'_> {
 
     /// "Brynlee, Cash, Journee and Ezra": token `k` sits between a name just found and a comma or
     /// "and", in a list of names, or ends a list of three or more after "and".
+    #[inline(never)]
     fn listed_among_names(&self, k: usize) -> bool {
         let name_ends_at =
             |p: usize| self.out.last().is_some_and(|c| c.label == Label::Name && c.end == self.t[p].stem_end);
@@ -3496,7 +3497,10 @@ impl Ctx<'_> {
                 listed
                     || unknown
                     || tk.len() == 1 && self.is_p(i + 1, b'.')
-                    || tk.has(flag::COMMON) && self.listed_among_names(i)
+                    // "Brynlee, Cash, Journee": an everyday word among names in a list
+                    || i >= 2
+                        && self.out.last().is_some_and(|c| c.label == Label::Name && c.end == self.t[i - 2].stem_end)
+                        && self.listed_among_names(i)
                     || !tk.sentence_start
                         && i > 0
                         && (self.t[i - 1].has(flag::RELATION) || self.t[i - 1].kind == Kind::Punct)
