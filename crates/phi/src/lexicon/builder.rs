@@ -760,7 +760,7 @@ impl Builder {
     pub fn build() -> Builder {
         let mut lex = Builder::default();
         // About the sizes they reach, so that the tables are not copied as they grow.
-        lex.words.short.reserve(160_000);
+        lex.words.short.reserve(190_000);
         lex.fuzzy.short.reserve(100_000);
         lex.phrases.reserve(20_000);
         for (data, f) in [(COMMON, flag::COMMON), (GIVEN, flag::GIVEN), (FAMILY, flag::FAMILY)] {
