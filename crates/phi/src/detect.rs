@@ -272,8 +272,8 @@ const PLACES: &[&str] = &[
     "group",
 ];
 
-/// A unit's word after a street's name: "Avenida Juárez Apt 3", "Calle 5 Int. 2".
-const UNITS: &[&str] = &["apt", "unit", "suite", "ste", "int", "interior", "depto"];
+/// A unit's word after a street's name: "Apt 4B", "suite 200", "Avenida Juárez Apt 3", "Int. 2".
+const UNITS: &[&str] = &["apt", "apartment", "unit", "suite", "ste", "lot", "fl", "floor", "int", "interior", "depto"];
 
 /// What happened to someone, after a name: "Kairo has had a fever", "Chidinma said ...".
 const HAPPENED: &[&str] = &[
@@ -2345,7 +2345,7 @@ impl Ctx<'_> {
         if self.is_p(k, b',') {
             k += 1;
         }
-        if self.word_in(k, &["apt", "apartment", "unit", "suite", "ste", "lot", "fl", "floor"]) || self.is_p(k, b'#') {
+        if self.word_in(k, UNITS) || self.is_p(k, b'#') {
             let mut v = k + 1;
             if self.is_p(v, b'.') || self.is_p(v, b'#') {
                 v += 1;
